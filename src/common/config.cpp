@@ -1,0 +1,502 @@
+#include "common/config.h"
+
+#include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+#include <variant>
+
+#include "common/errors.h"
+#include "common/fs.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+namespace {
+
+// ---- the key table: one row per config key, bound to a struct member -------------------------
+
+template <class S>
+struct Field {
+  const char* key;
+  const char* doc;
+  std::variant<int S::*, int64_t S::*, uint64_t S::*, double S::*, bool S::*, std::string S::*,
+               std::vector<std::string> S::*>
+      member;
+};
+
+template <class S>
+struct Section {
+  const char* name;  // "" for the top level.
+  std::vector<Field<S>> fields;
+};
+
+const Section<Config>& top_section() {
+  static const Section<Config> s{
+      "",
+      {{"run_dir", "Where every stage writes its output.", &Config::run_dir},
+       {"seed", "Seed for every random decision.", &Config::seed}}};
+  return s;
+}
+
+const Section<TokenizerConfig>& tokenizer_section() {
+  using T = TokenizerConfig;
+  static const Section<T> s{
+      "tokenizer",
+      {{"type", "SentencePiece algorithm: unigram | bpe.", &T::type},
+       {"vocab_size", "Vocabulary size including the 5 specials.", &T::vocab_size},
+       {"model", "Adopt this existing .model instead of training one.", &T::model},
+       {"max_sentences", "Train on at most this many (shuffled) sentences.", &T::max_sentences},
+       {"character_coverage", "Share of characters the vocabulary must cover.",
+        &T::character_coverage},
+       {"byte_fallback", "Encode unknown characters as byte pieces instead of [UNK].",
+        &T::byte_fallback},
+       {"threads", "Training threads; 0 = all cores.", &T::threads}}};
+  return s;
+}
+
+const Section<DataConfig>& data_section() {
+  using T = DataConfig;
+  static const Section<T> s{
+      "data",
+      {{"train_files", "Training corpus files (globs allowed).", &T::train_files},
+       {"valid_files", "Validation files; empty = split off valid_fraction.", &T::valid_files},
+       {"valid_fraction", "Share of documents held out when valid_files is empty.",
+        &T::valid_fraction},
+       {"format", "Corpus format: text (sentence per line) | jsonl.", &T::format},
+       {"text_field", "The field holding a document's text in jsonl.", &T::text_field},
+       {"invalid_utf8", "Invalid UTF-8: error | replace (with U+FFFD).", &T::invalid_utf8},
+       {"max_seq_len", "Tokens per example including [CLS]/[SEP].", &T::max_seq_len},
+       {"short_seq_prob", "Share of examples that target a shorter random length.",
+        &T::short_seq_prob},
+       {"nsp", "NSP sentence pairs (BERT); false = packed full sentences (RoBERTa).", &T::nsp},
+       {"pad_to_max", "Pad every batch to max_seq_len instead of its longest example.",
+        &T::pad_to_max},
+       {"threads", "Prepare's encoding threads; 0 = all cores.", &T::threads},
+       {"shard_tokens", "Tokens per shard file (approximately).", &T::shard_tokens},
+       {"prefetch", "Batches the loader prepares ahead in the background.", &T::prefetch}}};
+  return s;
+}
+
+const Section<MaskingConfig>& masking_section() {
+  using T = MaskingConfig;
+  static const Section<T> s{
+      "masking",
+      {{"strategy", "token | whole_word | span (SpanBERT).", &T::strategy},
+       {"probability", "Share of non-special tokens selected for prediction.", &T::probability},
+       {"mask", "Of the selected: share replaced by [MASK].", &T::mask},
+       {"random", "Of the selected: share replaced by a random token.", &T::random},
+       {"max_predictions", "Cap on selected positions per example; 0 = no cap.",
+        &T::max_predictions},
+       {"span_p", "span: geometric distribution parameter of span lengths.", &T::span_p},
+       {"span_max", "span: longest span.", &T::span_max}}};
+  return s;
+}
+
+const Section<ModelConfig>& model_section() {
+  using T = ModelConfig;
+  static const Section<T> s{
+      "model",
+      {{"preset", "tiny | mini | small | medium | base (sets layers/hidden/heads/intermediate).",
+        &T::preset},
+       {"layers", "Transformer layers (default from preset).", &T::layers},
+       {"hidden", "Hidden size (default from preset).", &T::hidden},
+       {"heads", "Attention heads (default from preset).", &T::heads},
+       {"intermediate", "Feed-forward size (default from preset: 4 x hidden).", &T::intermediate},
+       {"max_position", "Position embeddings (>= data.max_seq_len).", &T::max_position},
+       {"dropout", "Hidden dropout.", &T::dropout},
+       {"attention_dropout", "Dropout on attention probabilities.", &T::attention_dropout},
+       {"type_vocab_size", "Segment (token type) embeddings.", &T::type_vocab_size},
+       {"layer_norm_eps", "LayerNorm epsilon.", &T::layer_norm_eps},
+       {"initializer_range", "Std of the normal weight init.", &T::initializer_range}}};
+  return s;
+}
+
+const Section<TrainConfig>& train_section() {
+  using T = TrainConfig;
+  static const Section<T> s{
+      "train",
+      {{"steps", "Optimizer steps; ignored when epochs > 0.", &T::steps},
+       {"epochs", "Train for this many passes over the data instead of steps.", &T::epochs},
+       {"batch_size", "Examples per micro-batch per process.", &T::batch_size},
+       {"grad_accum", "Micro-batches per optimizer step.", &T::grad_accum},
+       {"lr", "Peak learning rate.", &T::lr},
+       {"warmup_steps", "Linear warmup steps; -1 = 1% of the steps (at least 1).",
+        &T::warmup_steps},
+       {"schedule", "After warmup: linear (to 0) | cosine (to 0) | constant.", &T::schedule},
+       {"weight_decay", "AdamW decoupled weight decay (not on biases and LayerNorm).",
+        &T::weight_decay},
+       {"beta1", "AdamW beta1.", &T::beta1},
+       {"beta2", "AdamW beta2.", &T::beta2},
+       {"eps", "AdamW epsilon.", &T::eps},
+       {"clip_norm", "Clip the global gradient norm; 0 = off.", &T::clip_norm},
+       {"nsp_weight", "Weight of the NSP loss in the total loss.", &T::nsp_weight},
+       {"log_every", "Steps between train.jsonl lines.", &T::log_every},
+       {"eval_every", "Steps between evaluations; 0 = only at the end.", &T::eval_every},
+       {"eval_batches", "Validation batches per evaluation; 0 = all.", &T::eval_batches},
+       {"save_every", "Steps between checkpoints; 0 = only at the end.", &T::save_every},
+       {"keep_last", "Complete checkpoints kept (the newest is never pruned).", &T::keep_last},
+       {"threads", "Intra-op threads; 0 = all cores.", &T::threads},
+       {"device", "cpu | cuda | auto.", &T::device},
+       {"precision", "fp32 | bf16 (autocast).", &T::precision},
+       {"max_skipped_steps", "Non-finite losses skipped before the run fails.",
+        &T::max_skipped_steps},
+       {"dist_timeout_sec", "Distributed: seconds before a missing rank is an error.",
+        &T::dist_timeout_sec}}};
+  return s;
+}
+
+// Calls f(section, structref) for every section of `c`.
+template <class C, class F>
+void for_each_section(C& c, F&& f) {
+  f(top_section(), c);
+  f(tokenizer_section(), c.tokenizer);
+  f(data_section(), c.data);
+  f(masking_section(), c.masking);
+  f(model_section(), c.model);
+  f(train_section(), c.train);
+}
+
+std::string key_path(const char* section, const char* key) {
+  return *section ? std::string(section) + "." + key : std::string(key);
+}
+
+std::string type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "a list";
+    case json::value_t::object: return "an object";
+    default: return "a value";
+  }
+}
+
+// Assigns JSON value `v` to the member, checking its type.
+template <class S>
+void assign(S& s, const Field<S>& f, const json& v, const std::string& key) {
+  auto bad = [&](const char* expected) {
+    return ConfigError(key, std::string("expected ") + expected + " (got " + type_name(v) + " " +
+                                v.dump() + ")");
+  };
+  std::visit(
+      [&](auto member) {
+        using V = std::decay_t<decltype(s.*member)>;
+        if constexpr (std::is_same_v<V, bool>) {
+          if (!v.is_boolean()) throw bad("true or false");
+          s.*member = v.get<bool>();
+        } else if constexpr (std::is_integral_v<V>) {
+          if (v.is_number_float() && v.get<double>() == static_cast<double>(v.get<int64_t>()))
+            s.*member = static_cast<V>(v.get<int64_t>());
+          else if (!v.is_number_integer())
+            throw bad("an integer");
+          else if (std::is_unsigned_v<V> && v.get<int64_t>() < 0)
+            throw bad("a non-negative integer");
+          else
+            s.*member = v.get<V>();
+        } else if constexpr (std::is_floating_point_v<V>) {
+          if (!v.is_number()) throw bad("a number");
+          s.*member = v.get<double>();
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          if (!v.is_string()) throw bad("a string");
+          s.*member = v.get<std::string>();
+        } else {
+          if (v.is_string()) {
+            s.*member = {v.get<std::string>()};
+            return;
+          }
+          if (!v.is_array()) throw bad("a list of strings");
+          std::vector<std::string> out;
+          for (const auto& e : v) {
+            if (!e.is_string()) throw bad("a list of strings");
+            out.push_back(e.get<std::string>());
+          }
+          s.*member = out;
+        }
+      },
+      f.member);
+}
+
+template <class S>
+json member_to_json(const S& s, const Field<S>& f) {
+  return std::visit([&](auto member) { return json(s.*member); }, f.member);
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys;
+  Config c;
+  for_each_section(c, [&](const auto& sec, auto&) {
+    for (const auto& f : sec.fields) keys.push_back(key_path(sec.name, f.key));
+    if (*sec.name) keys.push_back(sec.name);
+  });
+  return keys;
+}
+
+[[noreturn]] void unknown_key(const std::string& key) {
+  std::string best;
+  size_t best_d = 4;
+  for (const auto& k : all_keys()) {
+    // Compare both the full path and the last component.
+    size_t d = edit_distance(key, k);
+    auto dot = k.rfind('.');
+    if (dot != std::string::npos) d = std::min(d, edit_distance(key, k.substr(dot + 1)) + 1);
+    if (d < best_d) best_d = d, best = k;
+  }
+  throw ConfigError(key, "unknown key",
+                    best.empty() ? "see `bertforge config --docs` for every key"
+                                 : "did you mean '" + best + "'?");
+}
+
+// Sets `value` at dotted `path` inside object `j`, creating sections as needed.
+void set_path(json& j, const std::string& path, const json& value) {
+  json* cur = &j;
+  std::stringstream ss(path);
+  std::string part;
+  std::vector<std::string> parts;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  if (parts.empty() || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
+    throw ConfigError(path, "malformed key path in --set", "use --set section.key=value");
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    json& next = (*cur)[parts[i]];
+    if (!next.is_object()) next = json::object();
+    cur = &next;
+  }
+  (*cur)[parts.back()] = value;
+}
+
+const std::vector<std::pair<std::string, std::vector<int>>>& presets() {
+  // name -> layers, hidden, heads, intermediate
+  static const std::vector<std::pair<std::string, std::vector<int>>> p = {
+      {"tiny", {2, 128, 2, 512}},    {"mini", {4, 256, 4, 1024}},
+      {"small", {4, 512, 8, 2048}},  {"medium", {8, 512, 8, 2048}},
+      {"base", {12, 768, 12, 3072}}};
+  return p;
+}
+
+}  // namespace
+
+void apply_preset(const std::string& preset, ModelConfig& m) {
+  for (const auto& [name, v] : presets()) {
+    if (name == preset) {
+      m.layers = v[0], m.hidden = v[1], m.heads = v[2], m.intermediate = v[3];
+      return;
+    }
+  }
+  throw ConfigError("model.preset", "unknown preset '" + preset + "'",
+                    "expected tiny | mini | small | medium | base");
+}
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+Config config_from_json(const json& j) {
+  if (!j.is_object()) throw ConfigError("(top level)", "expected a JSON object");
+  Config c;
+  // Unknown sections / keys first, with suggestions.
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for_each_section(c, [&](const auto& sec, auto&) {
+      if (*sec.name && it.key() == sec.name) {
+        known = true;
+        if (!it.value().is_object())
+          throw ConfigError(it.key(), "expected an object (a section of keys)");
+        for (auto kt = it.value().begin(); kt != it.value().end(); ++kt) {
+          bool found = std::any_of(sec.fields.begin(), sec.fields.end(),
+                                   [&](const auto& f) { return kt.key() == f.key; });
+          if (!found) unknown_key(it.key() + "." + kt.key());
+        }
+      }
+      if (!*sec.name)
+        for (const auto& f : sec.fields)
+          if (it.key() == f.key) known = true;
+    });
+    if (!known) unknown_key(it.key());
+  }
+  // The preset first, so that explicit sizes override it.
+  if (j.contains("model") && j["model"].contains("preset")) {
+    assign(c.model, model_section().fields[0], j["model"]["preset"], "model.preset");
+  }
+  apply_preset(c.model.preset, c.model);
+  for_each_section(c, [&](const auto& sec, auto& s) {
+    const json* obj = *sec.name ? (j.contains(sec.name) ? &j[sec.name] : nullptr) : &j;
+    if (!obj) return;
+    for (const auto& f : sec.fields) {
+      auto found = obj->find(f.key);
+      if (found != obj->end()) assign(s, f, *found, key_path(sec.name, f.key));
+    }
+  });
+  validate(c);
+  return c;
+}
+
+json config_to_json(const Config& cc) {
+  Config& c = const_cast<Config&>(cc);
+  json j = json::object();
+  for_each_section(c, [&](const auto& sec, auto& s) {
+    json& obj = *sec.name ? j[sec.name] : j;
+    for (const auto& f : sec.fields) obj[f.key] = member_to_json(s, f);
+  });
+  return j;
+}
+
+std::string config_to_string(const Config& c) { return config_to_json(c).dump(2) + "\n"; }
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  json j = json::object();
+  if (!path.empty()) {
+    std::string text = fs::read_file(path);
+    try {
+      j = json::parse(text);
+    } catch (const json::parse_error& e) {
+      // e.byte is the 1-based offset of the error; turn it into a line number.
+      size_t upto = std::min<size_t>(e.byte ? e.byte - 1 : 0, text.size());
+      long line = 1 + std::count(text.begin(), text.begin() + upto, '\n');
+      std::string msg = e.what();
+      auto pos = msg.find("syntax error");
+      throw Error(path + ":" + std::to_string(line) + ": malformed JSON: " +
+                      (pos != std::string::npos ? msg.substr(pos) : msg),
+                  kExitUsage);
+    }
+    if (!j.is_object()) throw Error(path + ": expected a JSON object at the top level", kExitUsage);
+  }
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(o, "malformed --set", "use --set section.key=value");
+    std::string key = o.substr(0, eq), raw = o.substr(eq + 1);
+    json value;
+    try {
+      value = json::parse(raw);
+    } catch (const json::parse_error&) {
+      value = raw;  // plain strings need no quotes: --set train.device=cpu
+    }
+    set_path(j, key, value);
+  }
+  return config_from_json(j);
+}
+
+void validate(const Config& c) {
+  auto require = [](bool ok, const std::string& key, const std::string& what, const auto& got) {
+    if (!ok) {
+      std::ostringstream ss;
+      ss << "must be " << what << " (got " << got << ")";
+      throw ConfigError(key, ss.str());
+    }
+  };
+  auto one_of = [&](const std::string& v, const std::string& key,
+                    std::initializer_list<const char*> options) {
+    std::string list;
+    for (auto o : options) {
+      if (v == o) return;
+      list += (list.empty() ? "" : " | ") + std::string(o);
+    }
+    throw ConfigError(key, "must be one of " + list + " (got '" + v + "')");
+  };
+  require(!c.run_dir.empty(), "run_dir", "a non-empty path", "\"\"");
+  const auto& t = c.tokenizer;
+  one_of(t.type, "tokenizer.type", {"unigram", "bpe"});
+  require(t.vocab_size >= 16 && t.vocab_size <= 1000000, "tokenizer.vocab_size",
+          "between 16 and 1000000", t.vocab_size);
+  require(t.max_sentences > 0, "tokenizer.max_sentences", "> 0", t.max_sentences);
+  require(t.character_coverage > 0 && t.character_coverage <= 1, "tokenizer.character_coverage",
+          "in (0, 1]", t.character_coverage);
+  require(t.threads >= 0, "tokenizer.threads", ">= 0", t.threads);
+  const auto& d = c.data;
+  require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",
+          d.valid_fraction);
+  one_of(d.format, "data.format", {"text", "jsonl"});
+  one_of(d.invalid_utf8, "data.invalid_utf8", {"error", "replace"});
+  require(d.max_seq_len >= 8, "data.max_seq_len", ">= 8", d.max_seq_len);
+  require(d.short_seq_prob >= 0 && d.short_seq_prob <= 1, "data.short_seq_prob", "in [0, 1]",
+          d.short_seq_prob);
+  require(d.threads >= 0, "data.threads", ">= 0", d.threads);
+  require(d.shard_tokens >= 1000, "data.shard_tokens", ">= 1000", d.shard_tokens);
+  require(d.prefetch >= 1, "data.prefetch", ">= 1", d.prefetch);
+  const auto& m = c.masking;
+  one_of(m.strategy, "masking.strategy", {"token", "whole_word", "span"});
+  require(m.probability > 0 && m.probability < 1, "masking.probability", "in (0, 1)",
+          m.probability);
+  require(m.mask >= 0 && m.mask <= 1, "masking.mask", "in [0, 1]", m.mask);
+  require(m.random >= 0 && m.random <= 1, "masking.random", "in [0, 1]", m.random);
+  require(m.mask + m.random <= 1 + 1e-9, "masking.random", "<= 1 - masking.mask", m.random);
+  require(m.max_predictions >= 0, "masking.max_predictions", ">= 0", m.max_predictions);
+  require(m.span_p > 0 && m.span_p <= 1, "masking.span_p", "in (0, 1]", m.span_p);
+  require(m.span_max >= 1, "masking.span_max", ">= 1", m.span_max);
+  const auto& mo = c.model;
+  require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
+  require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
+  require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
+          "a divisor of model.hidden (" + std::to_string(mo.hidden) + ")", mo.heads);
+  require(mo.intermediate >= 1, "model.intermediate", ">= 1", mo.intermediate);
+  require(mo.max_position >= d.max_seq_len, "model.max_position",
+          ">= data.max_seq_len (" + std::to_string(d.max_seq_len) + ")", mo.max_position);
+  require(mo.dropout >= 0 && mo.dropout < 1, "model.dropout", "in [0, 1)", mo.dropout);
+  require(mo.attention_dropout >= 0 && mo.attention_dropout < 1, "model.attention_dropout",
+          "in [0, 1)", mo.attention_dropout);
+  require(mo.type_vocab_size >= 2, "model.type_vocab_size", ">= 2", mo.type_vocab_size);
+  require(mo.layer_norm_eps > 0, "model.layer_norm_eps", "> 0", mo.layer_norm_eps);
+  require(mo.initializer_range > 0, "model.initializer_range", "> 0", mo.initializer_range);
+  const auto& tr = c.train;
+  require(tr.steps >= 1, "train.steps", ">= 1", tr.steps);
+  require(tr.epochs >= 0, "train.epochs", ">= 0", tr.epochs);
+  require(tr.batch_size >= 1, "train.batch_size", ">= 1", tr.batch_size);
+  require(tr.grad_accum >= 1, "train.grad_accum", ">= 1", tr.grad_accum);
+  require(tr.lr > 0, "train.lr", "> 0", tr.lr);
+  require(tr.warmup_steps >= -1, "train.warmup_steps", ">= 0, or -1 for 1% of the steps",
+          tr.warmup_steps);
+  one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant"});
+  require(tr.weight_decay >= 0, "train.weight_decay", ">= 0", tr.weight_decay);
+  require(tr.beta1 >= 0 && tr.beta1 < 1, "train.beta1", "in [0, 1)", tr.beta1);
+  require(tr.beta2 >= 0 && tr.beta2 < 1, "train.beta2", "in [0, 1)", tr.beta2);
+  require(tr.eps > 0, "train.eps", "> 0", tr.eps);
+  require(tr.clip_norm >= 0, "train.clip_norm", ">= 0", tr.clip_norm);
+  require(tr.nsp_weight >= 0, "train.nsp_weight", ">= 0", tr.nsp_weight);
+  require(tr.log_every >= 1, "train.log_every", ">= 1", tr.log_every);
+  require(tr.eval_every >= 0, "train.eval_every", ">= 0", tr.eval_every);
+  require(tr.eval_batches >= 0, "train.eval_batches", ">= 0", tr.eval_batches);
+  require(tr.save_every >= 0, "train.save_every", ">= 0", tr.save_every);
+  require(tr.keep_last >= 1, "train.keep_last", ">= 1", tr.keep_last);
+  require(tr.threads >= 0, "train.threads", ">= 0", tr.threads);
+  one_of(tr.device, "train.device", {"cpu", "cuda", "auto"});
+  one_of(tr.precision, "train.precision", {"fp32", "bf16"});
+  require(tr.max_skipped_steps >= 0, "train.max_skipped_steps", ">= 0", tr.max_skipped_steps);
+  require(tr.dist_timeout_sec >= 1, "train.dist_timeout_sec", ">= 1", tr.dist_timeout_sec);
+}
+
+std::vector<KeyDoc> config_keys() {
+  std::vector<KeyDoc> out;
+  Config c;
+  for_each_section(c, [&](const auto& sec, auto& s) {
+    for (const auto& f : sec.fields) {
+      json v = member_to_json(s, f);
+      std::string type = v.is_boolean()           ? "bool"
+                         : v.is_number_integer()  ? "int"
+                         : v.is_number()          ? "float"
+                         : v.is_string()          ? "string"
+                                                  : "list";
+      out.push_back({key_path(sec.name, f.key), type, v.dump(), f.doc});
+    }
+  });
+  return out;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,37 @@
+// File-system helpers. Everything bertforge publishes is written to a temporary path, synced and
+// renamed into place, so that an interrupted run never leaves a file that looks complete.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bertforge::fs {
+
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+// Creates a directory and its parents (no error if it exists).
+void make_dirs(const std::string& path);
+// Removes a file or a directory tree (no error if missing).
+void remove_all(const std::string& path);
+// Reads a whole file; throws InputError naming the path when it cannot.
+std::string read_file(const std::string& path);
+// Writes `data` to `path` atomically: `path.tmp-<pid>`, fsync, rename, fsync of the directory.
+void write_file_atomic(const std::string& path, const std::string& data);
+// fsync a file or directory by path.
+void sync_path(const std::string& path);
+// Renames atomically and syncs the parent directory.
+void rename_sync(const std::string& from, const std::string& to);
+// Expands shell globs (`*`, `?`, `[...]`) in each pattern, sorted per pattern; a pattern without a
+// match throws InputError naming it (`key` is the config key it came from).
+std::vector<std::string> expand_globs(const std::vector<std::string>& patterns,
+                                      const std::string& key);
+// A unique temporary sibling name for `path` (same directory, so rename is atomic).
+std::string temp_sibling(const std::string& path);
+std::string join(const std::string& a, const std::string& b);
+std::string parent(const std::string& path);
+std::string filename(const std::string& path);
+int64_t file_size(const std::string& path);
+// Modification time in nanoseconds since the epoch.
+int64_t mtime_ns(const std::string& path);
+
+}  // namespace bertforge::fs

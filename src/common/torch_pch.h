@@ -1,0 +1,3 @@
+// Precompiled header for the torch half of bertforge (src/model, src/train).
+#pragma once
+#include <torch/torch.h>

@@ -1,0 +1,55 @@
+// The dynamic-masking loader: turns a Dataset into batches, masking afresh every time an example is
+// served. The batch at (seed, epoch, step, rank, world) is a pure function of those and the data;
+// the loader's position is two integers that a checkpoint stores.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "data/batch.h"
+
+namespace bertforge {
+
+class Dataset;
+struct DataConfig;
+struct MaskingConfig;
+
+struct LoaderPosition {
+  int64_t epoch = 0;  // current epoch
+  int64_t step = 0;   // batches already served by this rank in this epoch
+};
+
+struct LoaderOptions {
+  uint64_t seed = 42;
+  int rank = 0;
+  int world_size = 1;
+  int batch_size = 32;
+  bool shuffle = true;       // false for evaluation: plan order, epoch pinned to 0
+  int prefetch_threads = 1;  // background workers; results do not depend on this
+  int vocab_size = 0;        // random replacement tokens are drawn from [5, vocab_size)
+  std::vector<uint8_t> word_start;  // per id, for masking.strategy = whole_word
+};
+
+class Loader {
+ public:
+  Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig& mcfg,
+         LoaderOptions options);
+  ~Loader();
+  // The next batch for this rank (moves to the next epoch at the end of one).
+  Batch next();
+  LoaderPosition position() const;
+  // Continues from `pos` exactly, without replaying earlier batches.
+  void set_position(const LoaderPosition& pos);
+  // Batches per epoch for this rank (the same on every rank; the last partial global batch of an
+  // epoch is dropped, and a different set is dropped each epoch).
+  int64_t batches_per_epoch() const;
+  // Examples in the plan of `epoch` (before splitting across ranks).
+  int64_t examples_in_epoch(int64_t epoch) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bertforge
