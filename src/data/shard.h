@@ -48,6 +48,12 @@ class ShardWriter {
   // A document is a list of sentences; each sentence a list of ids. Empty sentences are skipped;
   // a document without sentences is skipped.
   void add_document(const std::vector<std::vector<int>>& sentences);
+  // Streaming form of add_document: sentences of the open document, then end_document(). Lets a
+  // document be added without holding all of it as nested vectors. Ids must be < vocab_size.
+  void add_sentence(const int* ids, size_t n);
+  void end_document();
+  // Tokens of the document that is open (added sentences not yet ended).
+  uint64_t open_doc_tokens() const { return tokens_.size() - open_doc_first_token_; }
   uint64_t num_tokens() const { return tokens_.size(); }
   uint64_t num_sentences() const { return sentence_starts_.size() - 1; }
   uint64_t num_docs() const { return doc_starts_.size() - 1; }
@@ -60,6 +66,7 @@ class ShardWriter {
   std::vector<uint32_t> tokens_;
   std::vector<uint64_t> sentence_starts_{0};
   std::vector<uint64_t> doc_starts_{0};
+  uint64_t open_doc_first_token_ = 0;
 };
 
 // Memory-maps a shard read-only; validates magic, version, sizes and (optionally) the checksum.
