@@ -1,0 +1,243 @@
+#include "cli/commands.h"
+
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "data/inspect.h"
+#include "data/prepare.h"
+#include "tokenizer/tokenizer.h"
+#include "train/evaluator.h"
+#include "train/export.h"
+#include "train/pipeline.h"
+#include "train/predict.h"
+#include "train/trainer.h"
+
+namespace bertforge::cli {
+using json = nlohmann::json;
+
+namespace {
+
+// --config and --set, shared by every command that reads a config.
+struct ConfigArgs {
+  std::string path;
+  std::vector<std::string> overrides;
+  void add(CLI::App* cmd) {
+    cmd->add_option("--config,-c", path, "JSON config file (see configs/)");
+    cmd->add_option("--set,-s", overrides,
+                    "Override a config key: --set train.steps=200 (repeatable; value is JSON or a "
+                    "plain string)")
+        ->allow_extra_args(false);
+  }
+  // Loads, validates and records the resolved config in the run directory.
+  Config load(bool save = true) const {
+    Config c = load_config(path, overrides);
+    if (save) {
+      fs::make_dirs(c.run_dir);
+      fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
+    }
+    return c;
+  }
+};
+
+std::string fixed(double v, int prec) {
+  std::ostringstream ss;
+  ss << std::fixed << std::setprecision(prec) << v;
+  return ss.str();
+}
+
+void print_eval(const EvalMetrics& m, bool as_json) {
+  if (as_json) {
+    std::cout << m.to_json().dump() << std::endl;
+    return;
+  }
+  std::cout << "mlm_loss      " << fixed(m.mlm_loss, 4) << "\n"
+            << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4) << "  (most frequent token: "
+            << fixed(m.majority_accuracy, 4) << ")\n"
+            << "perplexity    " << fixed(m.perplexity, 2) << "\n"
+            << "nsp_accuracy  " << fixed(m.nsp_accuracy, 4) << "\n"
+            << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
+}
+
+void add_config_docs(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("config", "Print the resolved config, or every key's docs");
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  auto docs = std::make_shared<bool>(false);
+  cmd->add_flag("--docs", *docs, "List every config key with its type, default and meaning");
+  cmd->callback([&action, args, docs] {
+    action = [args, docs] {
+      if (*docs) {
+        std::cout << "| key | type | default | meaning |\n|---|---|---|---|\n";
+        for (const auto& k : config_keys())
+          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | "
+                    << k.doc << " |\n";
+      } else {
+        std::cout << config_to_string(args->load(false));
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_commands(CLI::App& app, std::function<int()>& action) {
+  add_config_docs(app, action);
+
+  {
+    auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");
+    auto args = std::make_shared<ConfigArgs>();
+    args->add(cmd);
+    cmd->callback([&action, args] {
+      action = [args] {
+        run_tokenizer_stage(args->load());
+        return 0;
+      };
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("prepare", "Encode the corpus into train/valid token shards");
+    auto args = std::make_shared<ConfigArgs>();
+    args->add(cmd);
+    cmd->callback([&action, args] {
+      action = [args] {
+        run_prepare(args->load());
+        return 0;
+      };
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("inspect", "Print decoded, masked training batches");
+    auto args = std::make_shared<ConfigArgs>();
+    args->add(cmd);
+    auto batches = std::make_shared<int>(1);
+    cmd->add_option("--batches,-n", *batches, "Batches to print")->capture_default_str();
+    cmd->callback([&action, args, batches] {
+      action = [args, batches] {
+        run_inspect(args->load(false), *batches, std::cout);
+        return 0;
+      };
+    });
+  }
+  for (const char* name : {"train", "pipeline"}) {
+    const bool pipeline = std::string(name) == "pipeline";
+    auto* cmd = app.add_subcommand(
+        name, pipeline ? "Run tokenizer, prepare, train and evaluate (skipping finished stages)"
+                       : "Pre-train with MLM (+ NSP): checkpoints, logs, evaluation");
+    auto args = std::make_shared<ConfigArgs>();
+    args->add(cmd);
+    auto opts = std::make_shared<TrainOptions>();
+    cmd->add_option("--resume", opts->resume,
+                    "Continue this run exactly: 'auto' (newest complete checkpoint) or a path");
+    cmd->add_option("--init-from", opts->init_from,
+                    "Start a new run from this model's weights and tokenizer (checkpoint, final/, "
+                    "run directory or export)");
+    cmd->callback([&action, args, opts, pipeline] {
+      action = [args, opts, pipeline] {
+        if (!opts->resume.empty() && !opts->init_from.empty())
+          throw UsageError("--resume and --init-from exclude each other: --resume continues a "
+                           "run, --init-from starts a new one from a model");
+        Config cfg = args->load();
+        if (pipeline) {
+          PipelineResult r = run_pipeline(cfg, *opts);
+          std::cout << "run directory: " << cfg.run_dir << "\n"
+                    << "checkpoints:   " << fs::join(cfg.run_dir, "checkpoints") << "\n"
+                    << "final model:   " << r.train.final_dir << "\n"
+                    << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
+                    << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
+                    << "validation:\n";
+          print_eval(r.final_eval, false);
+          return 0;
+        }
+        if (!opts->init_from.empty()) {
+          // A continuation encodes its corpus with the starting model's tokenizer.
+          adopt_init_tokenizer(cfg, opts->init_from);
+          run_tokenizer_stage(cfg);
+          run_prepare(cfg);
+        }
+        run_train(cfg, *opts);
+        return 0;
+      };
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("evaluate", "MLM loss, accuracy, perplexity, NSP accuracy");
+    auto checkpoint = std::make_shared<std::string>();
+    auto data = std::make_shared<std::string>();
+    auto as_json = std::make_shared<bool>(false);
+    auto batches = std::make_shared<int64_t>(0);
+    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
+        ->required();
+    cmd->add_option("--data", *data,
+                    "Text/jsonl corpus file, prepared data directory or shard file (default: the "
+                    "run's validation split)");
+    cmd->add_option("--batches", *batches, "Evaluate at most this many batches (0 = all)")
+        ->capture_default_str();
+    cmd->add_flag("--json", *as_json, "Print one JSON object");
+    cmd->callback([&action, checkpoint, data, as_json, batches] {
+      action = [=] {
+        print_eval(evaluate_checkpoint(*checkpoint, *data, *batches), *as_json);
+        return 0;
+      };
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("fill-mask", "Predict the tokens at each [MASK] of a text");
+    auto checkpoint = std::make_shared<std::string>();
+    auto text = std::make_shared<std::string>();
+    auto top_k = std::make_shared<int>(5);
+    auto as_json = std::make_shared<bool>(false);
+    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
+        ->required();
+    cmd->add_option("text", *text, "Text with one or more [MASK]")->required();
+    cmd->add_option("--top-k,-k", *top_k, "Predictions per mask")->capture_default_str();
+    cmd->add_flag("--json", *as_json, "Print JSON: per mask, a list of {token, id, probability}");
+    cmd->callback([&action, checkpoint, text, top_k, as_json] {
+      action = [=] {
+        auto result = fill_mask(*checkpoint, *text, *top_k);
+        if (*as_json) {
+          json out = json::array();
+          for (const auto& preds : result) {
+            json list = json::array();
+            for (const auto& p : preds)
+              list.push_back({{"token", p.token}, {"id", p.id}, {"probability", p.probability}});
+            out.push_back(list);
+          }
+          std::cout << out.dump() << std::endl;
+        } else {
+          for (size_t m = 0; m < result.size(); ++m) {
+            std::cout << "[MASK] #" << (m + 1) << ":\n";
+            for (const auto& p : result[m])
+              std::cout << "  " << std::left << std::setw(20) << ("'" + p.token + "'") << " "
+                        << fixed(p.probability, 4) << "  (id " << p.id << ")\n";
+          }
+        }
+        return 0;
+      };
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("export", "Write a HuggingFace BertForPreTraining directory");
+    auto checkpoint = std::make_shared<std::string>();
+    auto out = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/ or run directory")->required();
+    cmd->add_option("--out", *out, "Output directory")->required();
+    cmd->add_flag("--force", *force, "Overwrite a non-empty output directory");
+    cmd->callback([&action, checkpoint, out, force] {
+      action = [=] {
+        int n = export_huggingface(*checkpoint, *out, *force);
+        std::cout << "exported " << n << " tensors to " << *out << "\n";
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace bertforge::cli

@@ -1,0 +1,38 @@
+// bertforge: pre-trains BERT-style encoders. `main` parses, dispatches, and maps errors to exit
+// codes (0 ok, 1 runtime failure, 2 usage or config error); all work is in the libraries.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <functional>
+
+#include "cli/commands.h"
+#include "common/errors.h"
+#include "common/logging.h"
+#include "common/process.h"
+
+int main(int argc, char** argv) {
+  bertforge::tune_process(argc, argv);
+  CLI::App app{"bertforge " BERTFORGE_VERSION " - pretrain BERT-style encoders end to end"};
+  app.set_version_flag("--version", "bertforge " BERTFORGE_VERSION);
+  app.require_subcommand(1);
+  app.footer("Config precedence: built-in defaults < model.preset < --config file < --set.\n"
+             "Every config key with its default: bertforge config --docs");
+  std::function<int()> action;
+  bertforge::cli::add_commands(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : bertforge::kExitUsage;
+  }
+  try {
+    return action();
+  } catch (const bertforge::Error& e) {
+    bertforge::log::error(e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::string what = e.what();  // torch errors carry a backtrace after the first line
+    bertforge::log::error("internal error: " + what.substr(0, what.find('\n')));
+    return bertforge::kExitRuntime;
+  }
+}

@@ -1,0 +1,217 @@
+#include "model/bert.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace bertforge {
+namespace nn = torch::nn;
+
+BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size) {
+  BertShape s;
+  s.vocab_size = vocab_size;
+  s.hidden = m.hidden, s.layers = m.layers, s.heads = m.heads, s.intermediate = m.intermediate;
+  s.max_position = m.max_position, s.type_vocab_size = m.type_vocab_size;
+  s.dropout = m.dropout, s.attention_dropout = m.attention_dropout;
+  s.layer_norm_eps = m.layer_norm_eps, s.initializer_range = m.initializer_range;
+  return s;
+}
+
+std::string BertShape::difference(const BertShape& o) const {
+  std::ostringstream ss;
+  auto cmp = [&](const char* name, int64_t a, int64_t b) {
+    if (a != b && ss.tellp() == 0) ss << name << " " << a << " vs " << b;
+  };
+  cmp("vocab_size", vocab_size, o.vocab_size);
+  cmp("hidden", hidden, o.hidden);
+  cmp("layers", layers, o.layers);
+  cmp("heads", heads, o.heads);
+  cmp("intermediate", intermediate, o.intermediate);
+  cmp("max_position", max_position, o.max_position);
+  cmp("type_vocab_size", type_vocab_size, o.type_vocab_size);
+  return ss.str();
+}
+
+namespace {
+nn::LayerNorm layer_norm(const BertShape& s) {
+  return nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layer_norm_eps));
+}
+}  // namespace
+
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
+  word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab_size, s.hidden));
+  position_embeddings =
+      register_module("position_embeddings", nn::Embedding(s.max_position, s.hidden));
+  token_type_embeddings =
+      register_module("token_type_embeddings", nn::Embedding(s.type_vocab_size, s.hidden));
+  LayerNorm = register_module("LayerNorm", layer_norm(s));
+  dropout = register_module("dropout", nn::Dropout(s.dropout));
+}
+
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& types) {
+  const int64_t T = ids.size(1);
+  TORCH_CHECK(T <= position_embeddings->weight.size(0), "sequence length ", T,
+              " exceeds model.max_position ", position_embeddings->weight.size(0));
+  auto pos = torch::arange(T, ids.options());                    // (T)
+  auto x = word_embeddings(ids) + token_type_embeddings(types);  // (B, T, H)
+  x = x + position_embeddings(pos).unsqueeze(0);                 // (B, T, H)
+  return dropout(LayerNorm(x));
+}
+
+BertSelfAttentionImpl::BertSelfAttentionImpl(const BertShape& s)
+    : heads(s.heads), head_dim(s.hidden / s.heads) {
+  query = register_module("query", nn::Linear(s.hidden, s.hidden));
+  key = register_module("key", nn::Linear(s.hidden, s.hidden));
+  value = register_module("value", nn::Linear(s.hidden, s.hidden));
+  dropout = register_module("dropout", nn::Dropout(s.attention_dropout));
+}
+
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+  const int64_t B = x.size(0), T = x.size(1);
+  auto split = [&](const torch::Tensor& t) {  // (B, T, H) -> (B, h, T, d)
+    return t.view({B, T, heads, head_dim}).transpose(1, 2);
+  };
+  auto q = split(query(x)), k = split(key(x)), v = split(value(x));
+#if TORCH_VERSION_MAJOR >= 2
+  auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()),
+                                              is_training() ? dropout->options.p() : 0.0);
+#else
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
+  auto probs = dropout(torch::softmax(scores + bias, -1));                            // (B,h,T,T)
+  auto ctx = torch::matmul(probs, v);                                                 // (B,h,T,d)
+#endif
+  return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});  // (B, T, H)
+}
+
+BertResidualImpl::BertResidualImpl(int64_t in, const BertShape& s) {
+  dense = register_module("dense", nn::Linear(in, s.hidden));
+  LayerNorm = register_module("LayerNorm", layer_norm(s));
+  dropout = register_module("dropout", nn::Dropout(s.dropout));
+}
+
+torch::Tensor BertResidualImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return LayerNorm(dropout(dense(x)) + residual);  // (B, T, H)
+}
+
+BertAttentionImpl::BertAttentionImpl(const BertShape& s) {
+  self = register_module("self", BertSelfAttention(s));
+  output = register_module("output", BertResidual(s.hidden, s));
+}
+
+torch::Tensor BertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+  return output(self(x, bias), x);
+}
+
+BertDenseImpl::BertDenseImpl(int64_t in, int64_t out) {
+  dense = register_module("dense", nn::Linear(in, out));
+}
+
+torch::Tensor BertDenseImpl::forward(const torch::Tensor& x) { return torch::gelu(dense(x)); }
+
+BertLayerImpl::BertLayerImpl(const BertShape& s) {
+  attention = register_module("attention", BertAttention(s));
+  intermediate = register_module("intermediate", BertDense(s.hidden, s.intermediate));
+  output = register_module("output", BertResidual(s.intermediate, s));
+}
+
+torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+  auto a = attention(x, bias);            // (B, T, H)
+  return output(intermediate(a), a);      // (B, T, H)
+}
+
+BertEncoderImpl::BertEncoderImpl(const BertShape& s) {
+  layer = register_module("layer", nn::ModuleList());
+  for (int64_t i = 0; i < s.layers; ++i) layer->push_back(BertLayer(s));
+}
+
+torch::Tensor BertEncoderImpl::forward(torch::Tensor x, const torch::Tensor& bias) {
+  for (const auto& l : *layer) x = l->as<BertLayer>()->forward(x, bias);
+  return x;
+}
+
+BertPoolerImpl::BertPoolerImpl(const BertShape& s) {
+  dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+}
+
+torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence) {
+  return torch::tanh(dense(sequence.select(1, 0)));  // (B, H)
+}
+
+BertModelImpl::BertModelImpl(const BertShape& s) {
+  embeddings = register_module("embeddings", BertEmbeddings(s));
+  encoder = register_module("encoder", BertEncoder(s));
+  pooler = register_module("pooler", BertPooler(s));
+}
+
+std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tensor& ids,
+                                                               const torch::Tensor& types,
+                                                               const torch::Tensor& attention_mask) {
+  auto x = embeddings(ids, types);  // (B, T, H)
+  // Additive mask: 0 on real tokens, -10000 on padding, broadcast over heads and queries.
+  auto bias = ((1.0 - attention_mask.to(x.dtype())) * -10000.0).view(
+      {ids.size(0), 1, 1, ids.size(1)});  // (B, 1, 1, T)
+  auto seq = encoder(x, bias);            // (B, T, H)
+  return {seq, pooler(seq)};
+}
+
+PredictionTransformImpl::PredictionTransformImpl(const BertShape& s) {
+  dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+  LayerNorm = register_module("LayerNorm", layer_norm(s));
+}
+
+torch::Tensor PredictionTransformImpl::forward(const torch::Tensor& x) {
+  return LayerNorm(torch::gelu(dense(x)));
+}
+
+LMPredictionHeadImpl::LMPredictionHeadImpl(const BertShape& s) {
+  transform = register_module("transform", PredictionTransform(s));
+  bias = register_parameter("bias", torch::zeros({s.vocab_size}));
+}
+
+torch::Tensor LMPredictionHeadImpl::forward(const torch::Tensor& x,
+                                            const torch::Tensor& decoder_weight) {
+  return torch::addmm(bias, transform(x), decoder_weight.t());  // (M, V)
+}
+
+PreTrainingHeadsImpl::PreTrainingHeadsImpl(const BertShape& s) {
+  predictions = register_module("predictions", LMPredictionHead(s));
+  seq_relationship = register_module("seq_relationship", nn::Linear(s.hidden, 2));
+}
+
+BertForPreTrainingImpl::BertForPreTrainingImpl(const BertShape& s) : shape_(s) {
+  bert = register_module("bert", BertModel(s));
+  cls = register_module("cls", PreTrainingHeads(s));
+}
+
+PreTrainingOutput BertForPreTrainingImpl::forward(const torch::Tensor& ids,
+                                                  const torch::Tensor& types,
+                                                  const torch::Tensor& attention_mask,
+                                                  const torch::Tensor& positions) {
+  auto [seq, pooled] = bert(ids, types, attention_mask);         // (B, T, H), (B, H)
+  auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
+  PreTrainingOutput out;
+  out.mlm_logits = cls->predictions(at_masks, bert->embeddings->word_embeddings->weight);  // (M,V)
+  out.nsp_logits = cls->seq_relationship(pooled);                                  // (B, 2)
+  return out;
+}
+
+void BertForPreTrainingImpl::init_weights(at::Generator gen) {
+  torch::NoGradGuard no_grad;
+  for (auto& item : named_parameters()) {
+    const std::string& name = item.key();
+    auto& p = item.value();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.find("LayerNorm") != std::string::npos)
+      ends_with("weight") ? p.fill_(1.0) : p.zero_();
+    else if (ends_with("bias"))
+      p.zero_();
+    else
+      p.normal_(0.0, shape_.initializer_range, gen);
+  }
+}
+
+}  // namespace bertforge

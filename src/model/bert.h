@@ -1,0 +1,155 @@
+// The BERT encoder with its pre-training heads (MLM + NSP), as LibTorch modules.
+// Parameter names follow HuggingFace's BertForPreTraining ("bert.encoder.layer.0.attention.self.
+// query.weight", "cls.predictions.transform.dense.weight", ...), so export is a copy.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "common/config.h"
+
+namespace bertforge {
+
+// Model shape: what a checkpoint must agree on to be resumed or continued.
+struct BertShape {
+  int64_t vocab_size = 0;
+  int64_t hidden = 128, layers = 2, heads = 2, intermediate = 512;
+  int64_t max_position = 512, type_vocab_size = 2;
+  double dropout = 0.1, attention_dropout = 0.1, layer_norm_eps = 1e-12;
+  double initializer_range = 0.02;
+  static BertShape from_config(const ModelConfig& m, int64_t vocab_size);
+  // "" when equal, else a description of the first difference ("hidden 256 vs 128").
+  std::string difference(const BertShape& other) const;
+};
+
+struct BertEmbeddingsImpl : torch::nn::Module {
+  explicit BertEmbeddingsImpl(const BertShape& s);
+  // ids, types: (B, T) int64 -> (B, T, H)
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& types);
+  torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
+      token_type_embeddings{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(BertEmbeddings);
+
+struct BertSelfAttentionImpl : torch::nn::Module {
+  explicit BertSelfAttentionImpl(const BertShape& s);
+  // x: (B, T, H), bias: (B, 1, 1, T) additive mask -> (B, T, H)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  int64_t heads, head_dim;
+};
+TORCH_MODULE(BertSelfAttention);
+
+// Dense + dropout + residual + LayerNorm (HF's BertSelfOutput and BertOutput).
+struct BertResidualImpl : torch::nn::Module {
+  BertResidualImpl(int64_t in, const BertShape& s);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(BertResidual);
+
+struct BertAttentionImpl : torch::nn::Module {
+  explicit BertAttentionImpl(const BertShape& s);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  BertSelfAttention self{nullptr};
+  BertResidual output{nullptr};
+};
+TORCH_MODULE(BertAttention);
+
+struct BertDenseImpl : torch::nn::Module {  // HF's BertIntermediate: dense + GELU
+  BertDenseImpl(int64_t in, int64_t out);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear dense{nullptr};
+};
+TORCH_MODULE(BertDense);
+
+struct BertLayerImpl : torch::nn::Module {
+  explicit BertLayerImpl(const BertShape& s);
+  // (B, T, H) -> (B, T, H)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  BertAttention attention{nullptr};
+  BertDense intermediate{nullptr};
+  BertResidual output{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+struct BertEncoderImpl : torch::nn::Module {
+  explicit BertEncoderImpl(const BertShape& s);
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias);
+  torch::nn::ModuleList layer{nullptr};
+};
+TORCH_MODULE(BertEncoder);
+
+struct BertPoolerImpl : torch::nn::Module {
+  explicit BertPoolerImpl(const BertShape& s);
+  torch::Tensor forward(const torch::Tensor& sequence);  // (B, T, H) -> (B, H), tanh on [CLS]
+  torch::nn::Linear dense{nullptr};
+};
+TORCH_MODULE(BertPooler);
+
+struct BertModelImpl : torch::nn::Module {
+  explicit BertModelImpl(const BertShape& s);
+  // ids, types, attention_mask: (B, T). Returns (sequence (B, T, H), pooled (B, H)).
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& ids,
+                                                  const torch::Tensor& types,
+                                                  const torch::Tensor& attention_mask);
+  BertEmbeddings embeddings{nullptr};
+  BertEncoder encoder{nullptr};
+  BertPooler pooler{nullptr};
+};
+TORCH_MODULE(BertModel);
+
+struct PredictionTransformImpl : torch::nn::Module {
+  explicit PredictionTransformImpl(const BertShape& s);
+  torch::Tensor forward(const torch::Tensor& x);  // (M, H) -> (M, H): dense, GELU, LayerNorm
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+};
+TORCH_MODULE(PredictionTransform);
+
+// "cls.predictions": transform, then the decoder tied to the word embeddings, plus a bias.
+struct LMPredictionHeadImpl : torch::nn::Module {
+  explicit LMPredictionHeadImpl(const BertShape& s);
+  // x: (M, H), decoder_weight: (V, H) -> (M, V)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& decoder_weight);
+  PredictionTransform transform{nullptr};
+  torch::Tensor bias;
+};
+TORCH_MODULE(LMPredictionHead);
+
+// "cls": the two pre-training heads.
+struct PreTrainingHeadsImpl : torch::nn::Module {
+  explicit PreTrainingHeadsImpl(const BertShape& s);
+  LMPredictionHead predictions{nullptr};
+  torch::nn::Linear seq_relationship{nullptr};  // (H) -> 2
+};
+TORCH_MODULE(PreTrainingHeads);
+
+struct PreTrainingOutput {
+  torch::Tensor mlm_logits;  // (M, V): only at the requested positions
+  torch::Tensor nsp_logits;  // (B, 2)
+};
+
+struct BertForPreTrainingImpl : torch::nn::Module {
+  explicit BertForPreTrainingImpl(const BertShape& s);
+  // ids, types, attention_mask: (B, T) int64; positions: (M) int64 flat indices into B*T where the
+  // MLM decoder runs (the masked positions): the vocabulary projection is the biggest matmul.
+  PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
+                            const torch::Tensor& attention_mask, const torch::Tensor& positions);
+  // normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, drawn from `gen`.
+  void init_weights(at::Generator gen);
+  const BertShape& shape() const { return shape_; }
+
+  BertModel bert{nullptr};
+  PreTrainingHeads cls{nullptr};
+
+ private:
+  BertShape shape_;
+};
+TORCH_MODULE(BertForPreTraining);
+
+}  // namespace bertforge

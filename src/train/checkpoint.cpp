@@ -1,0 +1,248 @@
+#include "train/checkpoint.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/checksum.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+namespace stdfs = std::filesystem;
+
+namespace {
+const char* const kFiles[] = {"model.pt", "optimizer.pt", "tokenizer.model", "config.json"};
+
+json shape_to_json(const BertShape& s) {
+  return {{"vocab_size", s.vocab_size},     {"hidden", s.hidden},
+          {"layers", s.layers},             {"heads", s.heads},
+          {"intermediate", s.intermediate}, {"max_position", s.max_position},
+          {"type_vocab_size", s.type_vocab_size}, {"dropout", s.dropout},
+          {"attention_dropout", s.attention_dropout}, {"layer_norm_eps", s.layer_norm_eps},
+          {"initializer_range", s.initializer_range}};
+}
+
+BertShape shape_from_json(const json& j) {
+  BertShape s;
+  s.vocab_size = j.at("vocab_size"), s.hidden = j.at("hidden"), s.layers = j.at("layers");
+  s.heads = j.at("heads"), s.intermediate = j.at("intermediate");
+  s.max_position = j.at("max_position"), s.type_vocab_size = j.at("type_vocab_size");
+  s.dropout = j.at("dropout"), s.attention_dropout = j.at("attention_dropout");
+  s.layer_norm_eps = j.at("layer_norm_eps"), s.initializer_range = j.at("initializer_range");
+  return s;
+}
+
+int64_t step_of(const std::string& name) {
+  if (name.rfind("step-", 0) != 0) return -1;
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(name.substr(5), &used);
+    return used == name.size() - 5 ? v : -1;
+  } catch (...) {
+    return -1;
+  }
+}
+
+// Complete step-N directories under checkpoints/, newest first (by step).
+std::vector<std::pair<int64_t, std::string>> step_dirs(const std::string& ckpt_dir) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(ckpt_dir, ec)) {
+    int64_t s = step_of(e.path().filename().string());
+    if (s >= 0 && e.is_directory()) out.emplace_back(s, e.path().string());
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+bool is_checkpoint_dir(const std::string& dir) {
+  return fs::exists(fs::join(dir, "DONE")) || fs::exists(fs::join(dir, "state.json"));
+}
+}  // namespace
+
+std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_dir, "checkpoints"); }
+std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
+
+void write_checkpoint(const std::string& dir, BertForPreTraining& model,
+                      torch::optim::Optimizer* optimizer, const TrainState& state,
+                      const Config& config, const std::string& tokenizer_model) {
+  const std::string parent = fs::parent(dir);
+  fs::make_dirs(parent);
+  const std::string tmp =
+      fs::join(parent, ".tmp-" + fs::filename(dir) + "-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::make_dirs(tmp);
+  try {
+    torch::save(model, fs::join(tmp, "model.pt"));
+    if (optimizer) torch::save(*optimizer, fs::join(tmp, "optimizer.pt"));
+    stdfs::copy_file(tokenizer_model, fs::join(tmp, "tokenizer.model"));
+    fs::write_file_atomic(fs::join(tmp, "config.json"), config_to_string(config));
+    json files = json::object();
+    for (const char* f : kFiles) {
+      std::string p = fs::join(tmp, f);
+      if (fs::exists(p)) {
+        fs::sync_path(p);
+        files[f] = sha256_file(p);
+      }
+    }
+    json j = {{"format_version", kCheckpointFormat},
+              {"step", state.step},
+              {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
+              {"elapsed_sec", state.elapsed_sec},
+              {"tokens_seen", state.tokens_seen},
+              {"skipped_steps", state.skipped_steps},
+              {"window", state.window},
+              {"metrics", state.last_metrics},
+              {"init_from", state.init_from},
+              {"shape", shape_to_json(model->shape())},
+              {"tokenizer_checksum", files["tokenizer.model"]},
+              {"files", files},
+              {"saved_at", static_cast<int64_t>(::time(nullptr))}};
+    fs::write_file_atomic(fs::join(tmp, "state.json"), j.dump(2) + "\n");
+    fs::write_file_atomic(fs::join(tmp, "DONE"), sha256_file(fs::join(tmp, "state.json")) + "\n");
+    fs::sync_path(tmp);
+    if (fs::exists(dir)) {  // e.g. final/ written again: replace it only once the new one is whole
+      const std::string old = fs::join(parent, ".old-" + fs::filename(dir));
+      fs::remove_all(old);
+      fs::rename_sync(dir, old);
+      fs::rename_sync(tmp, dir);
+      fs::remove_all(old);
+    } else {
+      fs::rename_sync(tmp, dir);
+    }
+  } catch (const Error&) {
+    fs::remove_all(tmp);
+    throw;
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp);
+    throw RuntimeError("cannot write checkpoint " + dir + ": " + e.what());
+  }
+}
+
+std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
+                                 torch::optim::Optimizer& optimizer, const TrainState& state,
+                                 const Config& config, const std::string& tokenizer_model) {
+  const std::string cdir = checkpoints_dir(run_dir);
+  const std::string name = "step-" + std::to_string(state.step);
+  const std::string dir = fs::join(cdir, name);
+  write_checkpoint(dir, model, &optimizer, state, config, tokenizer_model);
+  fs::write_file_atomic(fs::join(cdir, "latest"), name + "\n");
+  // Prune: keep the newest keep_last complete checkpoints; remove leftovers of crashed writes.
+  int kept = 0;
+  for (const auto& [step, path] : step_dirs(cdir)) {
+    bool complete = fs::exists(fs::join(path, "DONE"));
+    if (complete && kept < config.train.keep_last) {
+      ++kept;
+    } else if (step < state.step) {
+      fs::remove_all(path);
+    }
+  }
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(cdir, ec)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind(".tmp-", 0) == 0 && n.find("-" + std::to_string(::getpid())) == std::string::npos)
+      fs::remove_all(e.path().string());
+  }
+  return dir;
+}
+
+CheckpointInfo read_checkpoint(const std::string& dir) {
+  auto bad = [&](const std::string& what) {
+    return InputError(dir, 0, "not a complete checkpoint: " + what,
+                      "use --resume auto to fall back to the newest complete one");
+  };
+  if (!fs::is_dir(dir)) throw InputError(dir, 0, "no such checkpoint directory");
+  const std::string done = fs::join(dir, "DONE"), state_path = fs::join(dir, "state.json");
+  if (!fs::exists(done)) throw bad("DONE marker missing (interrupted while saving?)");
+  if (!fs::exists(state_path)) throw bad("state.json missing");
+  std::string expect = fs::read_file(done);
+  while (!expect.empty() && std::isspace(static_cast<unsigned char>(expect.back()))) expect.pop_back();
+  if (sha256_file(state_path) != expect) throw bad("state.json does not match its DONE checksum");
+  json j;
+  try {
+    j = json::parse(fs::read_file(state_path));
+  } catch (const std::exception& e) {
+    throw bad(std::string("state.json unreadable: ") + e.what());
+  }
+  CheckpointInfo info;
+  info.dir = dir;
+  try {
+    if (j.at("format_version").get<int>() != kCheckpointFormat)
+      throw bad("format version " + j.at("format_version").dump() + ", expected " +
+                std::to_string(kCheckpointFormat));
+    for (auto& [name, sum] : j.at("files").items()) {
+      std::string p = fs::join(dir, name);
+      if (!fs::exists(p)) throw bad(name + " missing");
+      if (sha256_file(p) != sum.get<std::string>()) throw bad(name + " is corrupt (checksum)");
+    }
+    if (!j.at("files").contains("model.pt")) throw bad("model.pt not recorded");
+    auto& s = info.state;
+    s.step = j.at("step");
+    s.loader.epoch = j.at("loader").at("epoch");
+    s.loader.step = j.at("loader").at("step");
+    s.elapsed_sec = j.at("elapsed_sec");
+    s.tokens_seen = j.at("tokens_seen");
+    s.skipped_steps = j.at("skipped_steps");
+    s.window = j.at("window");
+    s.last_metrics = j.value("metrics", json::object());
+    s.init_from = j.value("init_from", json());
+    info.shape = shape_from_json(j.at("shape"));
+    info.tokenizer_checksum = j.at("tokenizer_checksum");
+    info.model_checksum = j.at("files").at("model.pt");
+  } catch (const json::exception& e) {
+    throw bad(std::string("state.json: ") + e.what());
+  }
+  info.config = config_from_json(json::parse(fs::read_file(fs::join(dir, "config.json"))));
+  return info;
+}
+
+std::optional<std::string> newest_checkpoint(const std::string& run_dir) {
+  for (const auto& [step, path] : step_dirs(checkpoints_dir(run_dir))) {
+    try {
+      read_checkpoint(path);
+      return path;
+    } catch (const Error& e) {
+      log::warn(std::string("skipping checkpoint: ") + e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+std::string resolve_checkpoint(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (is_checkpoint_dir(p)) return p;
+  if (fs::filename(p) == "checkpoints") p = fs::parent(p);
+  if (fs::is_dir(checkpoints_dir(p))) {
+    if (auto n = newest_checkpoint(p)) return *n;
+  }
+  if (is_checkpoint_dir(final_dir(p))) return final_dir(p);
+  throw InputError(path, 0, "no complete checkpoint found",
+                   "pass a checkpoints/step-N directory, a final/ directory or a run directory");
+}
+
+void load_weights(const std::string& dir, BertForPreTraining& model) {
+  try {
+    torch::load(model, fs::join(dir, "model.pt"), torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw InputError(fs::join(dir, "model.pt"), 0,
+                     std::string("cannot load weights: ") + e.what_without_backtrace());
+  }
+}
+
+void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer) {
+  const std::string p = fs::join(dir, "optimizer.pt");
+  if (!fs::exists(p)) throw InputError(p, 0, "optimizer state missing (a final/ model cannot be resumed)",
+                                       "resume from checkpoints/step-N, or use --init-from");
+  try {
+    torch::load(optimizer, p);
+  } catch (const c10::Error& e) {
+    throw InputError(p, 0, std::string("cannot load optimizer state: ") + e.what_without_backtrace());
+  }
+}
+
+}  // namespace bertforge

@@ -1,0 +1,72 @@
+// Checkpoints: <run_dir>/checkpoints/step-<N>/ holding everything a run needs to continue exactly.
+//   model.pt        weights (HF parameter names)
+//   optimizer.pt    AdamW state (absent in final/)
+//   tokenizer.model the SentencePiece model (so a checkpoint is self-contained)
+//   config.json     the resolved config
+//   state.json      format version, step, loader position, metric windows, elapsed time,
+//                   model shape, tokenizer checksum, init-from record, sha256 of every file above
+//   DONE            written last: a directory without it is not a checkpoint
+// Directories are written as .tmp-step-<N>, synced, renamed; then `latest` is switched atomically.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+#include "data/loader.h"
+#include "model/bert.h"
+
+namespace bertforge {
+
+constexpr int kCheckpointFormat = 1;
+
+struct TrainState {
+  int64_t step = 0;            // optimizer steps done
+  LoaderPosition loader;       // where the training data continues
+  double elapsed_sec = 0;      // wall time of the run so far (across resumes)
+  int64_t tokens_seen = 0;     // real (non-padding) tokens consumed
+  int skipped_steps = 0;       // non-finite steps skipped so far
+  nlohmann::json window = nlohmann::json::object();  // metric sums since the last log line
+  nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
+  nlohmann::json init_from;    // {path, checksum, step} of a continuation's starting model
+};
+
+struct CheckpointInfo {
+  std::string dir;
+  TrainState state;
+  Config config;
+  BertShape shape;
+  std::string tokenizer_checksum;
+  std::string model_checksum;  // sha256 of model.pt
+};
+
+std::string checkpoints_dir(const std::string& run_dir);
+std::string final_dir(const std::string& run_dir);
+
+// Writes a checkpoint to `dir` atomically. `optimizer` may be null (final model).
+void write_checkpoint(const std::string& dir, BertForPreTraining& model,
+                      torch::optim::Optimizer* optimizer, const TrainState& state,
+                      const Config& config, const std::string& tokenizer_model);
+// Saves checkpoints/step-<N>, switches `latest`, prunes to keep_last (never the newest).
+std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
+                                 torch::optim::Optimizer& optimizer, const TrainState& state,
+                                 const Config& config, const std::string& tokenizer_model);
+
+// Reads and verifies a checkpoint directory (DONE present, checksums match). Throws InputError
+// naming the directory and what is wrong.
+CheckpointInfo read_checkpoint(const std::string& dir);
+// Maps a user's path to a complete checkpoint directory: a step-N or final/ directory itself, a
+// checkpoints/ directory or a run directory (their newest complete checkpoint; final/ counts for a
+// run directory when it has no step checkpoints). Incomplete or corrupt newer ones are skipped with
+// a warning. Throws InputError when none is found.
+std::string resolve_checkpoint(const std::string& path);
+// The newest complete checkpoint under run_dir/checkpoints, or nullopt.
+std::optional<std::string> newest_checkpoint(const std::string& run_dir);
+
+void load_weights(const std::string& dir, BertForPreTraining& model);
+void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer);
+
+}  // namespace bertforge

@@ -1,0 +1,168 @@
+#include "train/distributed.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <cstdlib>
+
+#include "common/errors.h"
+#include "common/logging.h"
+
+namespace bertforge {
+namespace {
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = env(name);
+  if (!v) return fallback;
+  try {
+    return std::stoi(v);
+  } catch (...) {
+    throw ConfigError(std::string("$") + name, std::string("expected an integer (got '") + v + "')");
+  }
+}
+
+constexpr int64_t kBucketElements = 8 << 20;  // 32 MB of fp32 per all-reduce
+}  // namespace
+
+DistEnv DistEnv::from_environment() {
+  DistEnv e;
+  if (env("WORLD_SIZE")) {
+    e.world_size = env_int("WORLD_SIZE", 1);
+    e.rank = env_int("RANK", 0);
+    e.local_rank = env_int("LOCAL_RANK", 0);
+  } else if (env("SLURM_NTASKS")) {
+    e.world_size = env_int("SLURM_NTASKS", 1);
+    e.rank = env_int("SLURM_PROCID", 0);
+    e.local_rank = env_int("SLURM_LOCALID", 0);
+  }
+  if (env("MASTER_ADDR")) e.master_addr = env("MASTER_ADDR");
+  e.master_port = env_int("MASTER_PORT", 29500);
+  e.agent_store = env("TORCHELASTIC_USE_AGENT_STORE") &&
+                  std::string(env("TORCHELASTIC_USE_AGENT_STORE")) == "True";
+  e.restart_count = env_int("TORCHELASTIC_RESTART_COUNT", 0);
+  if (e.world_size < 1) throw ConfigError("$WORLD_SIZE", "must be >= 1");
+  if (e.rank < 0 || e.rank >= e.world_size)
+    throw ConfigError("$RANK", "must be in [0, WORLD_SIZE) (got " + std::to_string(e.rank) +
+                                   " with WORLD_SIZE " + std::to_string(e.world_size) + ")");
+  if (e.world_size > 1 && !env("MASTER_ADDR") && env("SLURM_NTASKS") && !env("WORLD_SIZE"))
+    throw ConfigError("$MASTER_ADDR", "must be set for a SLURM launch",
+                      "export MASTER_ADDR=$(scontrol show hostnames $SLURM_JOB_NODELIST | head -n1)");
+  return e;
+}
+
+struct Distributed::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+};
+
+Distributed::Distributed(const DistEnv& e, const torch::Device& device, int timeout_sec)
+    : env_(e), impl_(std::make_unique<Impl>()) {
+  if (e.world_size == 1) return;
+  const auto timeout = std::chrono::milliseconds(int64_t(timeout_sec) * 1000);
+  try {
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<uint16_t>(e.master_port);
+    opts.isServer = !e.agent_store && e.rank == 0;
+    opts.numWorkers = e.agent_store ? c10::nullopt : c10::optional<size_t>(e.world_size);
+    opts.waitWorkers = !e.agent_store;
+    opts.timeout = timeout;
+    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(e.master_addr, opts);
+    if (e.agent_store)
+      store = c10::make_intrusive<c10d::PrefixStore>(
+          "/worker/attempt_" + std::to_string(e.restart_count), store);
+    impl_->store = store;
+    if (device.is_cuda())
+      throw RuntimeError("distributed training on CUDA needs a LibTorch with NCCL",
+                         "this build supports Gloo (train.device=cpu) for world size > 1");
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    impl_->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, e.rank, e.world_size, options);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw RuntimeError("rank " + std::to_string(e.rank) + ": cannot join the process group at " +
+                           e.master_addr + ":" + std::to_string(e.master_port) + ": " + ex.what(),
+                       "check MASTER_ADDR/MASTER_PORT and that every rank started");
+  }
+  log::info("distributed: rank " + std::to_string(e.rank) + " of " +
+            std::to_string(e.world_size) + " joined via " + e.master_addr + ":" +
+            std::to_string(e.master_port));
+}
+
+Distributed::~Distributed() = default;
+
+namespace {
+template <class F>
+void guarded(int rank, const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& ex) {
+    std::string msg = ex.what();
+    auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
+    throw RuntimeError("rank " + std::to_string(rank) + ": " + what +
+                           " failed: another rank died or timed out (" + msg + ")",
+                       "see the other ranks' logs; raise train.dist_timeout_sec if it is slow");
+  }
+}
+}  // namespace
+
+void Distributed::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  if (env_.world_size == 1 || tensors.empty()) return;
+  guarded(env_.rank, "all-reduce", [&] {
+    size_t i = 0;
+    while (i < tensors.size()) {
+      // One bucket: consecutive tensors up to kBucketElements, flattened into one buffer.
+      size_t j = i;
+      int64_t n = 0;
+      while (j < tensors.size() && (j == i || n + tensors[j].numel() <= kBucketElements))
+        n += tensors[j++].numel();
+      std::vector<torch::Tensor> flat_parts;
+      for (size_t k = i; k < j; ++k) flat_parts.push_back(tensors[k].reshape({-1}));
+      std::vector<torch::Tensor> buf{torch::cat(flat_parts)};
+      impl_->pg->allreduce(buf)->wait();
+      int64_t off = 0;
+      for (size_t k = i; k < j; ++k) {
+        int64_t m = tensors[k].numel();
+        tensors[k].copy_(buf[0].narrow(0, off, m).view_as(tensors[k]));
+        off += m;
+      }
+      i = j;
+    }
+  });
+}
+
+std::vector<double> Distributed::all_reduce_sum(const std::vector<double>& values) {
+  if (env_.world_size == 1) return values;
+  auto t = torch::tensor(values, torch::kFloat64);
+  std::vector<torch::Tensor> v{t};
+  guarded(env_.rank, "all-reduce", [&] { impl_->pg->allreduce(v)->wait(); });
+  return std::vector<double>(v[0].data_ptr<double>(), v[0].data_ptr<double>() + v[0].numel());
+}
+
+void Distributed::broadcast(std::vector<torch::Tensor>& tensors) {
+  if (env_.world_size == 1 || tensors.empty()) return;
+  guarded(env_.rank, "broadcast", [&] {
+    std::vector<torch::Tensor> parts;
+    for (auto& t : tensors) parts.push_back(t.reshape({-1}));
+    std::vector<torch::Tensor> buf{torch::cat(parts)};
+    impl_->pg->broadcast(buf)->wait();
+    int64_t off = 0;
+    for (auto& t : tensors) {
+      t.copy_(buf[0].narrow(0, off, t.numel()).view_as(t));
+      off += t.numel();
+    }
+  });
+}
+
+void Distributed::barrier() {
+  if (env_.world_size == 1) return;
+  guarded(env_.rank, "barrier", [&] { impl_->pg->barrier()->wait(); });
+}
+
+}  // namespace bertforge

@@ -1,0 +1,132 @@
+#include "train/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "data/prepare.h"
+#include "model/bert.h"
+#include "tokenizer/tokenizer.h"
+#include "train/batch_tensors.h"
+#include "train/distributed.h"
+#include "train/loss.h"
+#include "train/pretrained.h"
+#include "train/runtime.h"
+
+namespace bertforge {
+
+nlohmann::json EvalMetrics::to_json() const {
+  return {{"mlm_loss", mlm_loss},         {"mlm_accuracy", mlm_accuracy},
+          {"perplexity", perplexity},     {"nsp_accuracy", nsp_accuracy},
+          {"majority_accuracy", majority_accuracy},
+          {"examples", examples},         {"masked_tokens", masked_tokens}};
+}
+
+EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
+                           const std::vector<uint8_t>& word_start, const c10::Device& device,
+                           int64_t max_batches, Distributed* dist) {
+  LoaderOptions opt;
+  opt.seed = config.seed + 1;  // fixed masks, independent of the training stream
+  opt.rank = dist ? dist->rank() : 0;
+  opt.world_size = dist ? dist->world_size() : 1;
+  opt.batch_size = config.train.batch_size;
+  opt.shuffle = false;
+  opt.vocab_size = static_cast<int>(model.shape().vocab_size);
+  opt.word_start = word_start;
+  Loader loader(data, config.data, config.masking, opt);
+  int64_t n = loader.batches_per_epoch();
+  if (max_batches > 0) n = std::min(n, max_batches);
+  bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  AutocastGuard autocast(device, config.train.precision);
+  std::vector<double> label_counts(static_cast<size_t>(model.shape().vocab_size), 0.0);
+  double loss_sum = 0, correct = 0, count = 0, nsp_correct = 0, nsp_count = 0, examples = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Batch b = loader.next();
+    auto t = to_tensors(b, device);
+    auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions);
+    auto parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels, 1.0);
+    loss_sum += parts.mlm_loss.item<double>() * parts.mlm_count;
+    correct += parts.mlm_correct, count += parts.mlm_count;
+    nsp_correct += parts.nsp_correct, nsp_count += parts.nsp_count;
+    examples += b.batch_size;
+    for (int32_t l : b.mlm_labels)
+      if (l != kIgnoreLabel) label_counts[static_cast<size_t>(l)] += 1;
+  }
+  if (dist) {
+    auto r = dist->all_reduce_sum({loss_sum, correct, count, nsp_correct, nsp_count, examples});
+    loss_sum = r[0], correct = r[1], count = r[2], nsp_correct = r[3], nsp_count = r[4];
+    examples = r[5];
+    auto t = torch::tensor(label_counts, torch::kFloat64);
+    std::vector<torch::Tensor> v{t};
+    dist->all_reduce_sum(v);
+    std::copy(t.data_ptr<double>(), t.data_ptr<double>() + t.numel(), label_counts.begin());
+  }
+  if (was_training) model.train();
+  EvalMetrics m;
+  m.batches = n;
+  m.examples = static_cast<int64_t>(examples);
+  m.masked_tokens = static_cast<int64_t>(count);
+  if (count == 0)
+    throw RuntimeError("evaluation data yields no batch of " +
+                           std::to_string(config.train.batch_size) + " examples",
+                       "use more validation text or a smaller train.batch_size");
+  m.mlm_loss = loss_sum / count;
+  m.mlm_accuracy = correct / count;
+  m.majority_accuracy = *std::max_element(label_counts.begin(), label_counts.end()) / count;
+  m.perplexity = std::exp(m.mlm_loss);
+  m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
+  return m;
+}
+
+EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
+                                int64_t max_batches) {
+  Pretrained p = load_pretrained(checkpoint);
+  Config config = p.config;
+  configure_threads(config.train.threads);
+  torch::Device device = select_device(config.train.device);
+  p.model->to(device);
+  std::string tmp;
+  Dataset dataset = [&] {
+    if (data.empty()) {
+      std::string dir = data_dir(config.run_dir);
+      if (!fs::exists(manifest_path(config.run_dir)))
+        throw UsageError("no --data given and " + manifest_path(config.run_dir) +
+                         " does not exist; pass --data FILE");
+      return Dataset::open(dir, "valid", p.tokenizer_checksum);
+    }
+    if (fs::is_dir(data) && fs::exists(fs::join(data, "manifest.json")))
+      return Dataset::open(data, "valid", p.tokenizer_checksum);
+    if (data.size() > 4 && data.substr(data.size() - 4) == ".bin")
+      return Dataset::from_shards({data}, p.tokenizer_checksum);
+    // A corpus file: encode it with the checkpoint's tokenizer into a temporary run directory.
+    tmp = fs::temp_sibling(fs::join("/tmp", "bertforge-eval"));
+    Config c = config;
+    c.run_dir = tmp;
+    c.data.train_files = {data};
+    c.data.valid_files = {};
+    c.data.valid_fraction = 0;
+    if (data.size() > 6 && data.substr(data.size() - 6) == ".jsonl") c.data.format = "jsonl";
+    run_prepare(c, p.tokenizer_model);
+    return Dataset::open(data_dir(tmp), "train", p.tokenizer_checksum);
+  }();
+  EvalMetrics m;
+  try {
+    Tokenizer tok = Tokenizer::load(p.tokenizer_model);
+    m = evaluate_model(*p.model, dataset, config, tok.word_start_table(), device, max_batches);
+  } catch (...) {
+    if (!tmp.empty()) fs::remove_all(tmp);
+    throw;
+  }
+  if (!tmp.empty()) fs::remove_all(tmp);
+  return m;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,43 @@
+// Evaluation: MLM loss, masked-token accuracy, perplexity and NSP accuracy on held-out data, with a
+// fixed masking seed so that every evaluation sees the same masks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace c10 {
+struct Device;
+}
+
+namespace bertforge {
+
+struct Config;
+class Dataset;
+struct BertForPreTrainingImpl;
+class Distributed;
+
+struct EvalMetrics {
+  double mlm_loss = 0, mlm_accuracy = 0, perplexity = 0, nsp_accuracy = 0;
+  // Accuracy of always predicting the most frequent masked token of this data (a floor to beat).
+  double majority_accuracy = 0;
+  int64_t examples = 0, masked_tokens = 0, batches = 0;
+  nlohmann::json to_json() const;
+};
+
+// Evaluates `model` on `data` (validation loader: no shuffle, epoch 0, seed config.seed + 1).
+// max_batches 0 = all. With `dist`, each rank evaluates its share and the sums are reduced.
+// `word_start` is the tokenizer's word-start table (whole_word masking).
+EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
+                           const std::vector<uint8_t>& word_start, const c10::Device& device,
+                           int64_t max_batches, Distributed* dist = nullptr);
+
+// `bertforge evaluate`: loads a checkpoint (any path resolve_checkpoint accepts) and evaluates it on
+// `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
+// prepared data directory or shard files; empty = the validation split of the checkpoint's run.
+EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
+                                int64_t max_batches);
+
+}  // namespace bertforge

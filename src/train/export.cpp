@@ -1,0 +1,80 @@
+#include "train/export.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "tokenizer/tokenizer.h"
+#include "train/pretrained.h"
+#include "train/safetensors.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+int export_huggingface(const std::string& checkpoint, const std::string& out, bool force) {
+  Pretrained p = load_pretrained(checkpoint);
+  if (fs::is_dir(out) && !std::filesystem::is_empty(out) && !force)
+    throw UsageError(out + " exists and is not empty; pass --force to overwrite it");
+  const BertShape& s = p.model->shape();
+  // Parameters in BertForPreTraining's naming. The decoder weight is tied to the word embeddings
+  // and the decoder bias to cls.predictions.bias: like HuggingFace, store each tensor once.
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& item : p.model->named_parameters()) tensors.emplace_back(item.key(), item.value());
+  json config = {{"architectures", {"BertForPreTraining"}},
+                 {"model_type", "bert"},
+                 {"vocab_size", s.vocab_size},
+                 {"hidden_size", s.hidden},
+                 {"num_hidden_layers", s.layers},
+                 {"num_attention_heads", s.heads},
+                 {"intermediate_size", s.intermediate},
+                 {"hidden_act", "gelu"},
+                 {"hidden_dropout_prob", s.dropout},
+                 {"attention_probs_dropout_prob", s.attention_dropout},
+                 {"max_position_embeddings", s.max_position},
+                 {"type_vocab_size", s.type_vocab_size},
+                 {"initializer_range", s.initializer_range},
+                 {"layer_norm_eps", s.layer_norm_eps},
+                 {"pad_token_id", kPadId},
+                 {"position_embedding_type", "absolute"},
+                 {"tie_word_embeddings", true},
+                 {"torch_dtype", "float32"},
+                 {"bertforge", {{"step", p.step}, {"weights_checksum", p.weights_checksum},
+                                {"tokenizer_checksum", p.tokenizer_checksum},
+                                {"nsp", p.has_nsp_head}}}};
+  json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
+                           {"do_lower_case", false},
+                           {"keep_accents", true},
+                           {"remove_space", true},
+                           {"model_max_length", s.max_position},
+                           {"pad_token", "[PAD]"},
+                           {"unk_token", "[UNK]"},
+                           {"cls_token", "[CLS]"},
+                           {"sep_token", "[SEP]"},
+                           {"mask_token", "[MASK]"},
+                           {"bos_token", "[CLS]"},
+                           {"eos_token", "[SEP]"}};
+  json special = {{"pad_token", "[PAD]"}, {"unk_token", "[UNK]"}, {"cls_token", "[CLS]"},
+                  {"sep_token", "[SEP]"}, {"mask_token", "[MASK]"}};
+  // Written into a temp directory, then renamed over `out`.
+  const std::string tmp = fs::temp_sibling(out);
+  fs::make_dirs(tmp);
+  try {
+    write_safetensors(fs::join(tmp, "model.safetensors"), tensors, {{"format", "pt"}});
+    fs::write_file_atomic(fs::join(tmp, "config.json"), config.dump(2) + "\n");
+    fs::write_file_atomic(fs::join(tmp, "tokenizer_config.json"), tokenizer_config.dump(2) + "\n");
+    fs::write_file_atomic(fs::join(tmp, "special_tokens_map.json"), special.dump(2) + "\n");
+    fs::write_file_atomic(fs::join(tmp, "spiece.model"), fs::read_file(p.tokenizer_model));
+    fs::sync_path(tmp);
+    if (fs::exists(out)) fs::remove_all(out);
+    fs::rename_sync(tmp, out);
+  } catch (...) {
+    fs::remove_all(tmp);
+    throw;
+  }
+  log::info("exported " + std::to_string(tensors.size()) + " tensors from " + p.dir + " to " + out);
+  return static_cast<int>(tensors.size());
+}
+
+}  // namespace bertforge

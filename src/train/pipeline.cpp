@@ -1,0 +1,76 @@
+#include "train/pipeline.h"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/checksum.h"
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "data/dataset.h"
+#include "data/prepare.h"
+#include "tokenizer/tokenizer.h"
+#include "train/checkpoint.h"
+#include "train/pretrained.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+void adopt_init_tokenizer(Config& config, const std::string& init_from) {
+  Pretrained p = load_pretrained(init_from);
+  if (!config.tokenizer.model.empty() && sha256_file(config.tokenizer.model) != p.tokenizer_checksum)
+    throw ConfigError("tokenizer.model",
+                      "names " + config.tokenizer.model + ", but --init-from " + init_from +
+                          " has another tokenizer",
+                      "a continued model keeps its tokenizer: remove tokenizer.model");
+  config.tokenizer.model = p.tokenizer_model;
+}
+
+namespace {
+// True when final/ holds a finished model of exactly this config (same data, masking, training).
+bool finished(const Config& c, const TrainOptions& options) {
+  if (!options.resume.empty() && options.resume != "auto") return false;
+  const std::string dir = final_dir(c.run_dir);
+  if (!fs::exists(fs::join(dir, "DONE"))) return false;
+  try {
+    CheckpointInfo info = read_checkpoint(dir);
+    json a = config_to_json(info.config), b = config_to_json(c);
+    for (const char* key : {"model", "tokenizer"}) a.erase(key), b.erase(key);
+    if (options.init_from.empty()) {
+      a["model"] = config_to_json(info.config)["model"];
+      b["model"] = config_to_json(c)["model"];
+    }
+    return a == b && info.tokenizer_checksum == sha256_file(tokenizer_model_path(c.run_dir));
+  } catch (const Error&) {
+    return false;
+  }
+}
+}  // namespace
+
+PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options) {
+  Config cfg = config_in;
+  const char* world = std::getenv("WORLD_SIZE");
+  if (world && std::string(world) != "1")
+    throw UsageError("pipeline runs in one process; for a distributed run, run `bertforge "
+                     "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");
+  if (!options.init_from.empty()) adopt_init_tokenizer(cfg, options.init_from);
+  log::info("pipeline 1/4: tokenizer");
+  run_tokenizer_stage(cfg);
+  log::info("pipeline 2/4: prepare");
+  run_prepare(cfg);
+  PipelineResult r;
+  log::info("pipeline 3/4: train");
+  if (finished(cfg, options)) {
+    log::info("train: " + final_dir(cfg.run_dir) + " already holds this config's model, skipping");
+    r.train.skipped = true;
+    r.train.final_dir = final_dir(cfg.run_dir);
+  } else {
+    r.train = run_train(cfg, options);
+  }
+  log::info("pipeline 4/4: evaluate");
+  r.final_eval = evaluate_checkpoint(final_dir(cfg.run_dir), "", cfg.train.eval_batches);
+  return r;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,63 @@
+#include "train/predict.h"
+
+#include "common/errors.h"
+#include "tokenizer/tokenizer.h"
+#include "train/pretrained.h"
+#include "train/runtime.h"
+
+namespace bertforge {
+
+std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint,
+                                                   const std::string& text, int top_k) {
+  if (top_k < 1) throw UsageError("--top-k must be >= 1");
+  Pretrained p = load_pretrained(checkpoint);
+  configure_threads(p.config.train.threads);
+  Tokenizer tok = Tokenizer::load(p.tokenizer_model);
+  // Split on the literal "[MASK]" and encode the pieces between, so that a mask is one position.
+  std::vector<int64_t> ids{kClsId};
+  const std::string marker = "[MASK]";
+  size_t pos = 0;
+  int masks = 0;
+  while (true) {
+    size_t next = text.find(marker, pos);
+    std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    for (int id : tok.encode(part)) ids.push_back(id);
+    if (next == std::string::npos) break;
+    ids.push_back(kMaskId);
+    ++masks;
+    pos = next + marker.size();
+  }
+  ids.push_back(kSepId);
+  if (masks == 0) throw UsageError("the text has no [MASK] to fill");
+  const int64_t max_len = p.model->shape().max_position;
+  if (static_cast<int64_t>(ids.size()) > max_len)
+    throw UsageError("the text is " + std::to_string(ids.size()) + " tokens, the model takes " +
+                     std::to_string(max_len));
+  const int64_t T = static_cast<int64_t>(ids.size());
+  auto input = torch::tensor(ids, torch::kInt64).view({1, T});
+  std::vector<int64_t> mask_positions;
+  for (int64_t i = 0; i < T; ++i)
+    if (ids[i] == kMaskId) mask_positions.push_back(i);
+  torch::NoGradGuard ng;
+  auto out = p.model->forward(input, torch::zeros_like(input), torch::ones_like(input),
+                              torch::tensor(mask_positions, torch::kInt64));
+  auto probs = torch::softmax(out.mlm_logits, -1);  // (M, V)
+  // Specials other than [UNK] are never a sensible fill.
+  probs.index_put_({torch::indexing::Slice(), torch::tensor({kPadId, kClsId, kSepId, kMaskId})}, 0.0);
+  auto [top_p, top_i] = probs.topk(std::min<int64_t>(top_k, probs.size(1)), -1);
+  std::vector<std::vector<MaskPrediction>> result(mask_positions.size());
+  for (size_t m = 0; m < mask_positions.size(); ++m) {
+    for (int64_t k = 0; k < top_p.size(1); ++k) {
+      MaskPrediction pr;
+      pr.id = static_cast<int>(top_i[m][k].item<int64_t>());
+      pr.probability = top_p[m][k].item<double>();
+      pr.token = tok.id_to_piece(pr.id);
+      const std::string marker_u2581 = "\xe2\x96\x81";
+      if (pr.token.rfind(marker_u2581, 0) == 0) pr.token = " " + pr.token.substr(3);
+      result[m].push_back(pr);
+    }
+  }
+  return result;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,20 @@
+// `bertforge fill-mask`: the most likely tokens for each [MASK] in a text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bertforge {
+
+struct MaskPrediction {
+  std::string token;  // the piece, with SentencePiece's word marker shown as a leading space
+  int id = 0;
+  double probability = 0;
+};
+
+// One list of top_k predictions per "[MASK]" in `text`, in order. Throws UsageError when the text
+// has no [MASK].
+std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint,
+                                                   const std::string& text, int top_k);
+
+}  // namespace bertforge

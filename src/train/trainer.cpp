@@ -1,0 +1,417 @@
+#include "train/trainer.h"
+
+#include <ATen/core/Generator.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <optional>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/progress.h"
+#include "common/random.h"
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "model/bert.h"
+#include "tokenizer/tokenizer.h"
+#include "train/batch_tensors.h"
+#include "train/checkpoint.h"
+#include "train/distributed.h"
+#include "train/jsonl_log.h"
+#include "train/loss.h"
+#include "train/optimizer.h"
+#include "train/pretrained.h"
+#include "train/runtime.h"
+#include "train/schedule.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+namespace {
+// Purposes for derived random streams.
+enum : uint64_t { kInitStream = 11, kDropoutStream = 12, kFreshNspStream = 13 };
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// Installs SIGINT/SIGTERM handlers for the lifetime of a training run: the run stops at the next
+// step boundary after saving a checkpoint.
+struct StopSignals {
+  StopSignals() {
+    g_stop_signal = 0;
+    old_int_ = std::signal(SIGINT, on_stop_signal);
+    old_term_ = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~StopSignals() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
+// Dropout draws from the device's generator, reseeded at every micro-step from (seed, step, micro,
+// rank): a pure function of the position in the run, so resuming needs no generator state.
+void reseed_dropout(const torch::Device& device, uint64_t seed, int64_t step, int micro, int rank) {
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(mix_seed(seed, {kDropoutStream, static_cast<uint64_t>(step),
+                                       static_cast<uint64_t>(micro), static_cast<uint64_t>(rank)}));
+}
+
+// Copies every parameter of `from` into `to` by name (shapes must agree).
+void copy_weights(BertForPreTrainingImpl& from, BertForPreTrainingImpl& to, bool skip_nsp_head) {
+  torch::NoGradGuard ng;
+  auto src = from.named_parameters();
+  for (auto& item : to.named_parameters()) {
+    if (skip_nsp_head && item.key().rfind("cls.seq_relationship", 0) == 0) continue;
+    const torch::Tensor* s = src.find(item.key());
+    TORCH_CHECK(s && s->sizes() == item.value().sizes(), "missing or mis-shaped ", item.key());
+    item.value().copy_(*s);
+  }
+}
+
+// Sums of the metrics since the last log line (kept in checkpoints for exact logs after resume).
+struct Window {
+  double loss = 0, mlm_loss = 0, nsp_loss = 0, mlm_correct = 0, mlm_count = 0, nsp_correct = 0,
+         nsp_count = 0, steps = 0, tokens = 0, positions = 0;
+  json to_json() const {
+    return {{"loss", loss},         {"mlm_loss", mlm_loss},   {"nsp_loss", nsp_loss},
+            {"mlm_correct", mlm_correct}, {"mlm_count", mlm_count}, {"nsp_correct", nsp_correct},
+            {"nsp_count", nsp_count}, {"steps", steps},        {"tokens", tokens},
+            {"positions", positions}};
+  }
+  static Window from_json(const json& j) {
+    Window w;
+    if (j.is_null() || j.empty()) return w;
+    w.loss = j.at("loss"), w.mlm_loss = j.at("mlm_loss"), w.nsp_loss = j.at("nsp_loss");
+    w.mlm_correct = j.at("mlm_correct"), w.mlm_count = j.at("mlm_count");
+    w.nsp_correct = j.at("nsp_correct"), w.nsp_count = j.at("nsp_count");
+    w.steps = j.at("steps"), w.tokens = j.at("tokens"), w.positions = j.at("positions");
+    return w;
+  }
+};
+
+std::string fmt(double v, int prec = 4) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+}  // namespace
+
+TrainResult run_train(const Config& config_in, const TrainOptions& options) {
+  Config cfg = config_in;
+  const std::string& run_dir = cfg.run_dir;
+  DistEnv denv = DistEnv::from_environment();
+  if (denv.world_size > 1) log::set_rank(denv.rank);
+  const int threads = configure_threads(cfg.train.threads);
+  const torch::Device device = select_device(cfg.train.device, denv.local_rank);
+  Distributed dist(denv, device, cfg.train.dist_timeout_sec);
+  const bool main_rank = dist.is_main();
+
+  // --- where the run starts: fresh, resumed, or continued from a pretrained model ---------------
+  std::optional<CheckpointInfo> resume;
+  if (options.resume == "auto") {
+    if (auto newest = newest_checkpoint(run_dir)) resume = read_checkpoint(*newest);
+    else log::info("resume auto: no complete checkpoint in " + checkpoints_dir(run_dir) +
+                   ", starting fresh");
+  } else if (!options.resume.empty()) {
+    resume = read_checkpoint(resolve_checkpoint(options.resume));
+  }
+  std::optional<Pretrained> init;
+  json init_record;
+  if (resume) {
+    init_record = resume->state.init_from;
+  } else if (!options.init_from.empty()) {
+    init = load_pretrained(options.init_from);
+    init_record = {{"path", init->dir}, {"checksum", init->weights_checksum}, {"step", init->step}};
+  }
+
+  const std::string tok_path = tokenizer_model_path(run_dir);
+  if (!fs::exists(tok_path))
+    throw InputError(tok_path, 0, "no tokenizer in the run directory",
+                     "run `bertforge tokenizer` and `bertforge prepare` first, or `bertforge pipeline`");
+  Tokenizer tok = Tokenizer::load(tok_path);
+  if (init && init->tokenizer_checksum != tok.checksum())
+    throw ConfigError("tokenizer", "the run's tokenizer (" + tok_path +
+                                       ") is not the tokenizer of --init-from " + init->dir,
+                      "prepare the domain corpus with the model's tokenizer: `bertforge pipeline "
+                      "--init-from " + options.init_from + "` does that");
+  if (!fs::exists(manifest_path(run_dir)))
+    throw InputError(manifest_path(run_dir), 0, "no prepared data",
+                     "run `bertforge prepare --config ...` first");
+  Dataset train_data = Dataset::open(data_dir(run_dir), "train", tok.checksum());
+  std::optional<Dataset> valid_data;
+  try {
+    Dataset v = Dataset::open(data_dir(run_dir), "valid", tok.checksum());
+    if (v.num_docs() > 0) valid_data.emplace(std::move(v));
+  } catch (const InputError& e) {
+    log::warn(std::string("no validation data: ") + e.what());
+  }
+
+  // --- the model --------------------------------------------------------------------------------
+  if (init) {
+    const ModelConfig& m = init->config.model;
+    cfg.model.layers = m.layers, cfg.model.hidden = m.hidden, cfg.model.heads = m.heads;
+    cfg.model.intermediate = m.intermediate, cfg.model.max_position = m.max_position;
+    cfg.model.type_vocab_size = m.type_vocab_size, cfg.model.layer_norm_eps = m.layer_norm_eps;
+    validate(cfg);
+  }
+  const BertShape shape = BertShape::from_config(cfg.model, tok.vocab_size());
+  if (resume) {
+    std::string diff = resume->shape.difference(shape);
+    if (!diff.empty())
+      throw ConfigError("model", "does not match the checkpoint " + resume->dir + " (" + diff + ")",
+                        "resume with the config the run was started with");
+    if (resume->tokenizer_checksum != tok.checksum())
+      throw ConfigError("tokenizer", "the run's tokenizer differs from the one of checkpoint " +
+                                         resume->dir);
+  }
+  BertForPreTraining model(shape);
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(cfg.seed, {kInitStream})));
+  if (init) {
+    bool fresh_nsp = cfg.data.nsp && !init->has_nsp_head;
+    copy_weights(*init->model, *model, fresh_nsp);
+    log::info("init-from " + init->dir + " (step " + std::to_string(init->step) + ")" +
+              (fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : ""));
+    init.reset();
+  }
+  if (resume) load_weights(resume->dir, model);
+  model->to(device);
+  model->train();
+  std::vector<torch::Tensor> params = model->parameters();
+  dist.broadcast(params);  // every rank starts from rank 0's weights
+  auto optimizer = make_optimizer(*model, cfg.train);
+  if (resume) load_optimizer(resume->dir, *optimizer);
+
+  // --- data and schedule ------------------------------------------------------------------------
+  LoaderOptions lopt;
+  lopt.seed = cfg.seed;
+  lopt.rank = dist.rank();
+  lopt.world_size = dist.world_size();
+  lopt.batch_size = cfg.train.batch_size;
+  lopt.vocab_size = tok.vocab_size();
+  lopt.word_start = tok.word_start_table();
+  Loader loader(train_data, cfg.data, cfg.masking, lopt);
+  if (loader.batches_per_epoch() < 1)
+    throw InputError(data_dir(run_dir), 0,
+                     "the training data yields no full batch of " +
+                         std::to_string(cfg.train.batch_size * dist.world_size()) + " examples",
+                     "use a bigger corpus or a smaller train.batch_size");
+  const int accum = cfg.train.grad_accum;
+  const int64_t total_steps =
+      cfg.train.epochs > 0
+          ? std::max<int64_t>(1, static_cast<int64_t>(std::ceil(
+                                     cfg.train.epochs * loader.batches_per_epoch() / accum)))
+          : cfg.train.steps;
+  Schedule sched{cfg.train.schedule, cfg.train.lr,
+                 resolve_warmup(cfg.train.warmup_steps, total_steps), total_steps};
+
+  TrainState state;
+  state.init_from = init_record;
+  if (resume) {
+    state = resume->state;
+    loader.set_position(state.loader);
+    log::info("resumed from " + resume->dir + " at step " + std::to_string(state.step));
+  }
+  Window window = Window::from_json(state.window);
+  const int64_t start_step = state.step;
+
+  JsonlLog train_log, eval_log;
+  if (main_rank) {
+    train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
+    eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
+    fs::write_file_atomic(fs::join(run_dir, "config.json"), config_to_string(cfg));
+    int64_t params_n = 0;
+    for (auto& p : params) params_n += p.numel();
+    log::info("train: " + std::to_string(params_n) + " parameters, " + std::to_string(total_steps) +
+              " steps, global batch " + std::to_string(cfg.train.batch_size) + " x " +
+              std::to_string(accum) + " accum x " + std::to_string(dist.world_size()) +
+              " ranks = " +
+              std::to_string(int64_t(cfg.train.batch_size) * accum * dist.world_size()) +
+              " examples, " + std::to_string(loader.batches_per_epoch()) +
+              " batches/epoch/rank, " + std::to_string(threads) + " threads, " +
+              device.str() + ", " + cfg.train.precision);
+  }
+
+  auto evaluate_now = [&](int64_t step) {
+    if (!valid_data) return EvalMetrics{};
+    EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok.word_start_table(), device,
+                                   cfg.train.eval_batches, &dist);
+    if (main_rank) {
+      json line = m.to_json();
+      line["step"] = step;
+      eval_log.append(line);
+      log::info("eval step " + std::to_string(step) + ": mlm_loss " + fmt(m.mlm_loss) +
+                " mlm_accuracy " + fmt(m.mlm_accuracy) + " perplexity " + fmt(m.perplexity, 2) +
+                (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));
+    }
+    return m;
+  };
+
+  // --- the loop ---------------------------------------------------------------------------------
+  StopSignals stop_signals;
+  Progress progress("train", total_steps, "step", 10.0);
+  progress.set_quiet(!main_rank);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto window_start = t0;
+  const double elapsed0 = state.elapsed_sec;
+  auto elapsed = [&] {
+    return elapsed0 + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  std::string last_checkpoint = resume ? resume->dir : "";
+  EvalMetrics last_eval;
+  json last_line;
+
+  while (state.step < total_steps) {
+    // 1. This step's micro-batches, and the global counts that normalise the loss.
+    const LoaderPosition before = loader.position();
+    std::vector<Batch> micro(accum);
+    double local[4] = {0, 0, 0, 0};  // masked, nsp examples, real tokens, all positions
+    for (auto& b : micro) {
+      b = loader.next();
+      local[0] += b.num_masked;
+      local[1] += (b.nsp_labels.empty() || b.nsp_labels[0] == kIgnoreLabel) ? 0 : b.batch_size;
+      local[2] += b.num_real_tokens;
+      local[3] += b.batch_size * b.seq_len;
+    }
+    auto global = dist.all_reduce_sum(
+        {local[0], local[1], local[2], local[3], double(g_stop_signal.load() != 0)});
+    if (global[4] > 0) {
+      if (main_rank) {
+        log::warn("stop requested: saving a checkpoint at step " + std::to_string(state.step));
+        state.elapsed_sec = elapsed();
+        state.window = window.to_json();
+        state.loader = before;  // this step's batches were fetched but not used
+        if (state.step > start_step)
+          last_checkpoint = save_step_checkpoint(run_dir, model, *optimizer, state, cfg, tok_path);
+      }
+      dist.barrier();
+      throw RuntimeError("interrupted at step " + std::to_string(state.step) +
+                         (last_checkpoint.empty() ? "" : "; resume from " + last_checkpoint +
+                                                            " with --resume auto"));
+    }
+
+    // 2. Forward and backward over the micro-batches.
+    const double lr = sched.lr_at(state.step);
+    set_lr(*optimizer, lr);
+    double loss_sum = 0, mlm_sum = 0, nsp_sum = 0, mlm_correct = 0, mlm_count = 0,
+           nsp_correct = 0, nsp_count = 0;
+    for (int i = 0; i < accum; ++i) {
+      reseed_dropout(device, cfg.seed, state.step, i, dist.rank());
+      BatchTensors t = to_tensors(micro[i], device);
+      LossParts parts;
+      {
+        AutocastGuard autocast(device, cfg.train.precision);
+        auto out = model->forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions);
+        parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels,
+                                 cfg.train.nsp_weight, global[0], global[1]);
+      }
+      parts.loss.backward();
+      loss_sum += parts.loss.item<double>();
+      mlm_sum += parts.mlm_loss.item<double>();
+      nsp_sum += parts.nsp_loss.item<double>();
+      mlm_correct += parts.mlm_correct, mlm_count += parts.mlm_count;
+      nsp_correct += parts.nsp_correct, nsp_count += parts.nsp_count;
+    }
+    std::vector<torch::Tensor> grads;
+    for (auto& p : params)
+      if (p.grad().defined()) grads.push_back(p.grad());
+    dist.all_reduce_sum(grads);
+    auto sums = dist.all_reduce_sum(
+        {loss_sum, mlm_sum, nsp_sum, mlm_correct, mlm_count, nsp_correct, nsp_count});
+    const double max_norm = cfg.train.clip_norm > 0 ? cfg.train.clip_norm : INFINITY;
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
+
+    // 3. Update, unless the loss or the gradients are not finite.
+    if (!std::isfinite(sums[0]) || !std::isfinite(grad_norm)) {
+      optimizer->zero_grad();
+      if (state.skipped_steps >= cfg.train.max_skipped_steps)
+        throw RuntimeError("non-finite loss at step " + std::to_string(state.step + 1) +
+                               (last_checkpoint.empty() ? std::string(" (no checkpoint yet)")
+                                                        : "; the last good checkpoint is " +
+                                                              last_checkpoint),
+                           "lower train.lr, or allow train.max_skipped_steps");
+      ++state.skipped_steps;
+      log::warn("non-finite loss at step " + std::to_string(state.step + 1) + ": batch skipped (" +
+                std::to_string(state.skipped_steps) + " of " +
+                std::to_string(cfg.train.max_skipped_steps) + " allowed)");
+    } else {
+      optimizer->step();
+      optimizer->zero_grad();
+      window.loss += sums[0], window.mlm_loss += sums[1], window.nsp_loss += sums[2];
+      window.mlm_correct += sums[3], window.mlm_count += sums[4];
+      window.nsp_correct += sums[5], window.nsp_count += sums[6];
+      window.steps += 1;
+    }
+    window.tokens += global[2], window.positions += global[3];
+    state.step += 1;
+    state.tokens_seen += static_cast<int64_t>(global[2]);
+    state.loader = loader.position();
+
+    // 4. Log, evaluate, save.
+    const bool last = state.step == total_steps;
+    if (state.step % cfg.train.log_every == 0 || last) {
+      const auto now = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(now - window_start).count();
+      const double n = std::max(1.0, window.steps);
+      const double bpe = static_cast<double>(loader.batches_per_epoch());
+      json line = {{"step", state.step},
+                   {"epoch", state.loader.epoch + state.loader.step / bpe},
+                   {"loss", window.loss / n},
+                   {"mlm_loss", window.mlm_loss / n},
+                   {"nsp_loss", window.nsp_loss / n},
+                   {"mlm_accuracy", window.mlm_correct / std::max(1.0, window.mlm_count)},
+                   {"nsp_accuracy", window.nsp_correct / std::max(1.0, window.nsp_count)},
+                   {"lr", lr},
+                   {"grad_norm", grad_norm},
+                   {"tokens_per_sec", secs > 0 ? window.tokens / secs : 0.0},
+                   {"positions_per_sec", secs > 0 ? window.positions / secs : 0.0},
+                   {"tokens_seen", state.tokens_seen},
+                   {"elapsed_sec", elapsed()}};
+      if (main_rank) train_log.append(line);
+      last_line = line;
+      state.last_metrics = line;
+      window = Window{};
+      window_start = now;
+    }
+    if (main_rank && !last_line.is_null())
+      progress.update(state.step, "loss " + fmt(last_line["loss"].get<double>()) + " | " +
+                                      Progress::format_count(last_line["tokens_per_sec"].get<double>(), "") +
+                                      " tok/s");
+    if ((cfg.train.eval_every > 0 && state.step % cfg.train.eval_every == 0) || last)
+      last_eval = evaluate_now(state.step);
+    if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last) {
+      state.elapsed_sec = elapsed();
+      state.window = window.to_json();
+      if (main_rank)
+        last_checkpoint = save_step_checkpoint(run_dir, model, *optimizer, state, cfg, tok_path);
+      dist.barrier();
+    }
+  }
+  if (main_rank) progress.finish();
+
+  TrainResult result;
+  result.steps = state.step;
+  result.final_dir = final_dir(run_dir);
+  if (state.step == start_step) {
+    log::info("train: already at step " + std::to_string(state.step) + " of " +
+              std::to_string(total_steps) + ", nothing to do");
+    result.skipped = true;
+  }
+  if (main_rank) {
+    state.elapsed_sec = elapsed();
+    state.window = json::object();
+    write_checkpoint(result.final_dir, model, nullptr, state, cfg, tok_path);
+    log::info("final model: " + result.final_dir);
+  }
+  dist.barrier();
+  result.final_eval = last_eval;
+  return result;
+}
+
+}  // namespace bertforge

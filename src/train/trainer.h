@@ -1,0 +1,27 @@
+// `bertforge train`: the MLM + NSP pre-training loop with checkpoints, logs, evaluation and exact
+// resume. Works in a single process or as one rank of a data-parallel job (see distributed.h).
+#pragma once
+
+#include <string>
+
+#include "train/evaluator.h"
+
+namespace bertforge {
+
+struct Config;
+
+struct TrainOptions {
+  std::string resume;     // "" | "auto" | a checkpoint path: continue the same run exactly
+  std::string init_from;  // "" | a checkpoint/final/export path: new run from its weights
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  std::string final_dir;
+  EvalMetrics final_eval;  // on the validation split (examples = 0 when there is none)
+  bool skipped = false;    // final/ already held this config's finished model
+};
+
+TrainResult run_train(const Config& config, const TrainOptions& options);
+
+}  // namespace bertforge

@@ -1,0 +1,55 @@
+#include "train/loss.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace bertforge {
+namespace {
+
+// Logits whose softmax puts probability p on `index` and spreads the rest evenly over V-1 others.
+torch::Tensor logits_with_prob(double p, int64_t index, int64_t V) {
+  double rest = (1.0 - p) / (V - 1);
+  auto probs = torch::full({V}, rest, torch::kFloat64);
+  probs[index] = p;
+  return probs.log().to(torch::kFloat32);
+}
+
+TEST(Loss, SeedFormulaByHand) {
+  // P(correct) = 0.7 -> -ln 0.7 = 0.35667494
+  auto logits = logits_with_prob(0.7, 2, 4).unsqueeze(0);
+  auto parts = pretraining_loss(logits, torch::tensor({2}, torch::kInt64), {}, {}, 1.0);
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.3567, 1e-4);
+  EXPECT_EQ(parts.mlm_correct, 1);
+  EXPECT_EQ(parts.nsp_count, 0);
+  EXPECT_NEAR(parts.loss.item<double>(), 0.3567, 1e-4);
+}
+
+TEST(Loss, MeanOverMaskedPositions) {
+  // Two masked positions: P = 0.7 and P = 0.2 -> (0.35667 + 1.60944) / 2 = 0.98306
+  auto logits = torch::stack({logits_with_prob(0.7, 1, 5), logits_with_prob(0.2, 3, 5)});
+  auto parts = pretraining_loss(logits, torch::tensor({1, 3}, torch::kInt64), {}, {}, 1.0);
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.98306, 1e-4);
+  EXPECT_EQ(parts.mlm_correct, 1);  // 0.2 is below the others' 0.2? no: others get 0.2 each -> tie
+}
+
+TEST(Loss, NspAddsWeightedCrossEntropy) {
+  auto mlm = logits_with_prob(0.7, 0, 3).unsqueeze(0);
+  // NSP: P(label) = 0.9 -> -ln 0.9 = 0.10536; weight 0.5 -> total 0.35667 + 0.05268 = 0.40935
+  auto nsp = torch::tensor({{std::log(0.9), std::log(0.1)}}, torch::kFloat32);
+  auto parts = pretraining_loss(mlm, torch::tensor({0}, torch::kInt64), nsp,
+                                torch::tensor({0}, torch::kInt64), 0.5);
+  EXPECT_NEAR(parts.nsp_loss.item<double>(), 0.10536, 1e-4);
+  EXPECT_NEAR(parts.loss.item<double>(), 0.40935, 1e-4);
+  EXPECT_EQ(parts.nsp_correct, 1);
+}
+
+TEST(Loss, GlobalDenominator) {
+  // With 4 masked positions in the whole global batch, this shard's one position weighs 1/4.
+  auto logits = logits_with_prob(0.7, 2, 4).unsqueeze(0);
+  auto parts = pretraining_loss(logits, torch::tensor({2}, torch::kInt64), {}, {}, 1.0, 4.0);
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.3567 / 4, 1e-4);
+}
+
+}  // namespace
+}  // namespace bertforge
