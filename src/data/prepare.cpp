@@ -31,7 +31,8 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kChunkBytes = 1 << 20;          // text per encoding job
+constexpr size_t kMaxChunkBytes = 1 << 20;  // text per encoding job: at most 1 MiB, at least
+constexpr size_t kMinChunkBytes = 4 << 10;  // 4 KiB, aiming at 8 jobs per thread for small inputs
 constexpr size_t kChunkSentences = 1 << 16;      // sentences per encoding job
 constexpr uint64_t kSplitKey = 0x73706c6974ULL;  // "split": the key of the train/valid decision
 enum Split { kTrain = 0, kValid = 1 };
@@ -363,6 +364,8 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   const int threads = resolve_threads(d.threads);
   log::info("prepare: encoding " + Progress::format_count(static_cast<double>(total_bytes), "B") +
             " with " + std::to_string(threads) + " thread(s) into " + dir);
+  const size_t chunk_bytes = std::clamp(static_cast<size_t>(total_bytes) / (8 * threads),
+                                        kMinChunkBytes, kMaxChunkBytes);
   SplitWriter out(dir, vocab, tok.checksum(), d.shard_tokens);
   uint64_t unknown = 0, documents = 0;
   try {
@@ -402,8 +405,8 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
       while (more) {
         auto chunk = std::make_unique<Chunk>();
         chunk->source = static_cast<int>(si);
-        chunk->text.reserve(kChunkBytes + 4096);
-        while (chunk->text.size() < kChunkBytes && chunk->ends.size() < kChunkSentences) {
+        chunk->text.reserve(chunk_bytes + 4096);
+        while (chunk->text.size() < chunk_bytes && chunk->ends.size() < kChunkSentences) {
           if (!reader.next(&s, &doc)) {
             more = false;
             break;
