@@ -26,11 +26,11 @@ TEST(Loss, SeedFormulaByHand) {
 }
 
 TEST(Loss, MeanOverMaskedPositions) {
-  // Two masked positions: P = 0.7 and P = 0.2 -> (0.35667 + 1.60944) / 2 = 0.98306
-  auto logits = torch::stack({logits_with_prob(0.7, 1, 5), logits_with_prob(0.2, 3, 5)});
+  // Two masked positions: P = 0.7 and P = 0.1 -> (0.35667 + 2.30259) / 2 = 1.32963
+  auto logits = torch::stack({logits_with_prob(0.7, 1, 5), logits_with_prob(0.1, 3, 5)});
   auto parts = pretraining_loss(logits, torch::tensor({1, 3}, torch::kInt64), {}, {}, 1.0);
-  EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.98306, 1e-4);
-  EXPECT_EQ(parts.mlm_correct, 1);  // 0.2 is below the others' 0.2? no: others get 0.2 each -> tie
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 1.32963, 1e-4);
+  EXPECT_EQ(parts.mlm_correct, 1);  // the second position's label (0.1) is not the argmax (0.225)
 }
 
 TEST(Loss, NspAddsWeightedCrossEntropy) {

@@ -1,0 +1,151 @@
+// End-to-end: `bertforge tokenizer/prepare/train/evaluate/fill-mask/pipeline` on a tiny corpus.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "e2e/train_fixture.h"
+
+namespace bertforge::testing {
+namespace {
+namespace stdfs = std::filesystem;
+
+void prepare(const TinyRun& r) {
+  auto t = r.run("tokenizer");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  auto p = r.run("prepare");
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+}
+
+TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
+  TinyRun r(300, 0, 40);
+  prepare(r);
+  auto t = r.run("train");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  auto loss = jsonl_field(r.run_dir + "/logs/train.jsonl", "loss");
+  ASSERT_EQ(loss.size(), 8u);  // every 5 of 40 steps
+  EXPECT_LT(loss.back(), loss.front() - 0.5) << "first " << loss.front() << " last " << loss.back();
+  auto eval_steps = jsonl_field(r.run_dir + "/logs/eval.jsonl", "step");
+  EXPECT_EQ(eval_steps, (std::vector<double>{20, 40}));
+  // keep_last 3 of 10, 20, 30, 40; `latest` names the newest.
+  for (int s : {20, 30, 40}) EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-" + std::to_string(s)));
+  EXPECT_FALSE(stdfs::exists(r.run_dir + "/checkpoints/step-10"));
+  EXPECT_EQ(read_text(r.run_dir + "/checkpoints/latest"), "step-40\n");
+  const std::string c = r.run_dir + "/checkpoints/step-40/";
+  for (const char* f : {"model.pt", "optimizer.pt", "tokenizer.model", "config.json", "state.json", "DONE"})
+    EXPECT_TRUE(stdfs::exists(c + f)) << f;
+  auto state = nlohmann::json::parse(read_text(c + "state.json"));
+  EXPECT_EQ(state["step"], 40);
+  EXPECT_TRUE(state["loader"].contains("epoch"));
+  EXPECT_EQ(state["shape"]["hidden"], 32);
+  EXPECT_EQ(state["tokenizer_checksum"].get<std::string>().size(), 64u);
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/model.pt"));
+  // Every train.jsonl line has the contract's fields.
+  auto line = nlohmann::json::parse(read_text(r.run_dir + "/logs/train.jsonl").substr(0, read_text(r.run_dir + "/logs/train.jsonl").find('\n')));
+  for (const char* k : {"step", "epoch", "loss", "mlm_loss", "nsp_loss", "mlm_accuracy", "lr", "grad_norm", "tokens_per_sec", "elapsed_sec"})
+    EXPECT_TRUE(line.contains(k)) << k;
+}
+
+TEST(TrainE2E, KillNineThenResumeIsBitIdentical) {
+  TinyRun a(300, 0, 60), b(300, 0, 60);
+  prepare(a);
+  prepare(b);
+  ASSERT_EQ(a.run("train").exit_code, 0);
+  // Run b in the background and kill -9 it once a checkpoint past step 20 exists.
+  std::string cmd = bertforge_bin() + " train --config " + b.config + " > " + b.dir.file("log") + " 2>&1 & echo $!";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  int pid = 0;
+  ASSERT_EQ(std::fscanf(p, "%d", &pid), 1);
+  ::pclose(p);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!stdfs::exists(b.run_dir + "/checkpoints/step-30/DONE") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ::kill(pid, SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(stdfs::exists(b.run_dir + "/final/DONE")) << "the run finished before it was killed";
+  auto res = b.run("train", "--resume auto");
+  ASSERT_EQ(res.exit_code, 0) << res.output;
+  EXPECT_NE(res.output.find("resumed from"), std::string::npos) << res.output;
+  // Identical logged losses and bit-identical final weights.
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "loss"), jsonl_field(b.run_dir + "/logs/train.jsonl", "loss"));
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "step"), jsonl_field(b.run_dir + "/logs/train.jsonl", "step"));
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/eval.jsonl", "mlm_loss"), jsonl_field(b.run_dir + "/logs/eval.jsonl", "mlm_loss"));
+  ASSERT_EQ(run_bertforge("export --checkpoint " + a.run_dir + "/final --out " + a.dir.file("hf")).exit_code, 0);
+  ASSERT_EQ(run_bertforge("export --checkpoint " + b.run_dir + "/final --out " + b.dir.file("hf")).exit_code, 0);
+  EXPECT_TRUE(read_text(a.dir.file("hf/model.safetensors")) == read_text(b.dir.file("hf/model.safetensors")));
+}
+
+TEST(TrainE2E, CorruptCheckpointIsRefusedAndAutoFallsBack) {
+  TinyRun r(300, 0, 30);
+  prepare(r);
+  ASSERT_EQ(r.run("train").exit_code, 0);
+  // Corrupt the newest checkpoint's weights.
+  std::string newest = r.run_dir + "/checkpoints/step-30";
+  std::string bytes = read_text(newest + "/model.pt");
+  bytes[bytes.size() / 2] ^= 0x55;
+  write_text(newest + "/model.pt", bytes);
+  auto explicit_path = r.run("train", "--resume " + newest + " --set train.steps=40");
+  EXPECT_EQ(explicit_path.exit_code, 1);
+  EXPECT_NE(explicit_path.output.find("corrupt"), std::string::npos) << explicit_path.output;
+  auto fallback = r.run("train", "--resume auto --set train.steps=40");
+  ASSERT_EQ(fallback.exit_code, 0) << fallback.output;
+  EXPECT_NE(fallback.output.find("resumed from " + r.run_dir + "/checkpoints/step-20"), std::string::npos) << fallback.output;
+  // A checkpoint without DONE (interrupted save) is not a checkpoint.
+  stdfs::remove(r.run_dir + "/checkpoints/step-40/DONE");
+  auto no_done = r.run("train", "--resume " + r.run_dir + "/checkpoints/step-40");
+  EXPECT_EQ(no_done.exit_code, 1);
+  EXPECT_NE(no_done.output.find("DONE"), std::string::npos) << no_done.output;
+}
+
+TEST(TrainE2E, ResumeWithAnotherShapeIsRefused) {
+  TinyRun r(300, 0, 10);
+  prepare(r);
+  ASSERT_EQ(r.run("train").exit_code, 0);
+  auto res = r.run("train", "--resume auto --set model.hidden=64 --set train.steps=20");
+  EXPECT_EQ(res.exit_code, 2);
+  EXPECT_NE(res.output.find("hidden 32 vs 64"), std::string::npos) << res.output;
+}
+
+TEST(TrainE2E, EvaluateAndFillMask) {
+  TinyRun r(300, 0, 40);
+  prepare(r);
+  ASSERT_EQ(r.run("train").exit_code, 0);
+  auto ev = run_bertforge("evaluate --checkpoint " + r.run_dir + " --json");
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  auto j = nlohmann::json::parse(ev.output.substr(ev.output.rfind('{')));
+  for (const char* k : {"mlm_loss", "mlm_accuracy", "perplexity", "nsp_accuracy"}) EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_NEAR(j["perplexity"].get<double>(), std::exp(j["mlm_loss"].get<double>()), 1e-6 * j["perplexity"].get<double>());
+  EXPECT_GT(j["mlm_accuracy"].get<double>(), 0.0);
+  // A text file is encoded with the checkpoint's tokenizer.
+  write_corpus(r.dir.file("held_out.txt"), 60, 999, 0);
+  auto ev2 = run_bertforge("evaluate --checkpoint " + r.run_dir + "/final --data " + r.dir.file("held_out.txt") + " --json");
+  ASSERT_EQ(ev2.exit_code, 0) << ev2.output;
+  auto fm = run_bertforge("fill-mask --checkpoint " + r.run_dir + "/final --top-k 3 --json \"The old cat [MASK] the dog by the [MASK].\"");
+  ASSERT_EQ(fm.exit_code, 0) << fm.output;
+  auto preds = nlohmann::json::parse(fm.output.substr(fm.output.find('[')));
+  ASSERT_EQ(preds.size(), 2u);
+  for (const auto& list : preds) {
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_GE(list[0]["probability"].get<double>(), list[1]["probability"].get<double>());
+    EXPECT_TRUE(list[0].contains("token") && list[0].contains("id"));
+  }
+  auto none = run_bertforge("fill-mask --checkpoint " + r.run_dir + " \"no mask here\"");
+  EXPECT_EQ(none.exit_code, 2);
+}
+
+TEST(TrainE2E, PipelineSkipsFinishedStages) {
+  TinyRun r(300, 0, 20);
+  auto first = r.run("pipeline");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("mlm_accuracy"), std::string::npos);
+  auto second = r.run("pipeline");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("already holds this config's model, skipping"), std::string::npos) << second.output;
+  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").size(), 4u);  // not trained again
+}
+
+}  // namespace
+}  // namespace bertforge::testing
