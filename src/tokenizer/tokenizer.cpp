@@ -88,7 +88,7 @@ class CorpusSentenceIterator : public sentencepiece::SentenceIterator {
   std::smatch m;
   static const std::regex too_high(R"(Vocabulary size too high \((\d+)\).*<= (\d+))");
   static const std::regex too_small(
-      R"(Vocabulary size is smaller than required_chars\. (\d+) vs\. (\d+))");
+      R"(Vocabulary size is smaller than required_chars\. (\d+) vs (\d+))");
   if (std::regex_search(message, m, too_high)) {
     throw ConfigError("tokenizer.vocab_size",
                       "too large for this corpus (got " + std::to_string(c.tokenizer.vocab_size) +
@@ -98,7 +98,7 @@ class CorpusSentenceIterator : public sentencepiece::SentenceIterator {
   if (std::regex_search(message, m, too_small)) {
     throw ConfigError("tokenizer.vocab_size",
                       "too small for this corpus's characters (got " +
-                          std::to_string(c.tokenizer.vocab_size) + ", needs more than " +
+                          std::to_string(c.tokenizer.vocab_size) + ", needs at least " +
                           m[2].str() + ")",
                       "raise tokenizer.vocab_size or lower tokenizer.character_coverage");
   }

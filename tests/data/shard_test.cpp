@@ -38,7 +38,7 @@ TEST(ShardTest, RoundTripUint16) {
   TempDir tmp;
   ShardWriter w(8000, kSum);
   w.add_document({{5, 6, 7}, {}, {7999}});
-  w.add_document({});       // skipped: no sentences
+  w.add_document({});        // skipped: no sentences
   w.add_document({{}, {}});  // skipped: only empty sentences
   w.add_document({{10, 11}});
   EXPECT_EQ(w.num_docs(), 2u);
