@@ -138,6 +138,8 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     cmd->add_option("--init-from", opts->init_from,
                     "Start a new run from this model's weights and tokenizer (checkpoint, final/, "
                     "run directory or export)");
+    cmd->add_flag("--overwrite", opts->overwrite,
+                  "Start afresh even if run_dir has checkpoints (deletes them)");
     cmd->callback([&action, args, opts, pipeline] {
       action = [args, opts, pipeline] {
         if (!opts->resume.empty() && !opts->init_from.empty())

@@ -30,7 +30,7 @@ void adopt_init_tokenizer(Config& config, const std::string& init_from) {
 namespace {
 // True when final/ holds a finished model of exactly this config (same data, masking, training).
 bool finished(const Config& c, const TrainOptions& options) {
-  if (!options.resume.empty() && options.resume != "auto") return false;
+  if (options.overwrite || (!options.resume.empty() && options.resume != "auto")) return false;
   const std::string dir = final_dir(c.run_dir);
   if (!fs::exists(fs::join(dir, "DONE"))) return false;
   try {

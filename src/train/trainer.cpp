@@ -122,6 +122,19 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   } else if (!options.resume.empty()) {
     resume = read_checkpoint(resolve_checkpoint(options.resume));
   }
+  if (!resume && main_rank) {
+    if (auto existing = newest_checkpoint(run_dir)) {
+      if (!options.overwrite)
+        throw UsageError(run_dir + " already holds checkpoints (newest: " + *existing +
+                         "); pass --resume auto to continue that run, or --overwrite to start "
+                         "afresh and delete them");
+      log::warn("--overwrite: removing the checkpoints, final model and logs of " + run_dir);
+    }
+    if (options.overwrite) {
+      fs::remove_all(checkpoints_dir(run_dir));
+      fs::remove_all(final_dir(run_dir));
+    }
+  }
   std::optional<Pretrained> init;
   json init_record;
   if (resume) {

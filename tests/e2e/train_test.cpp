@@ -50,7 +50,7 @@ TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
 }
 
 TEST(TrainE2E, KillNineThenResumeIsBitIdentical) {
-  TinyRun a(300, 0, 60), b(300, 0, 60);
+  TinyRun a(300, 0, 200), b(300, 0, 200);
   prepare(a);
   prepare(b);
   ASSERT_EQ(a.run("train").exit_code, 0);
