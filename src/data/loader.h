@@ -25,9 +25,9 @@ struct LoaderOptions {
   int rank = 0;
   int world_size = 1;
   int batch_size = 32;
-  bool shuffle = true;       // false for evaluation: plan order, epoch pinned to 0
-  int prefetch_threads = 1;  // background workers; results do not depend on this
-  int vocab_size = 0;        // random replacement tokens are drawn from [5, vocab_size)
+  bool shuffle = true;              // false for evaluation: plan order, epoch pinned to 0
+  int prefetch_threads = 1;         // background workers; results do not depend on this
+  int vocab_size = 0;               // random replacement tokens are drawn from [5, vocab_size)
   std::vector<uint8_t> word_start;  // per id, for masking.strategy = whole_word
 };
 
@@ -41,8 +41,9 @@ class Loader {
   LoaderPosition position() const;
   // Continues from `pos` exactly, without replaying earlier batches.
   void set_position(const LoaderPosition& pos);
-  // Batches per epoch for this rank (the same on every rank; the last partial global batch of an
-  // epoch is dropped, and a different set is dropped each epoch).
+  // Batches per epoch for this rank in the current epoch (the same on every rank; the last partial
+  // global batch of an epoch is dropped, and a different set is dropped each epoch). In NSP mode
+  // the plan, and so this number, can differ slightly from epoch to epoch.
   int64_t batches_per_epoch() const;
   // Examples in the plan of `epoch` (before splitting across ranks).
   int64_t examples_in_epoch(int64_t epoch) const;

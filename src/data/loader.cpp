@@ -1,0 +1,279 @@
+#include "data/loader.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/random.h"
+#include "data/dataset.h"
+#include "data/example_builder.h"
+#include "data/masking.h"
+#include "tokenizer/tokenizer.h"
+
+namespace bertforge {
+namespace {
+
+constexpr uint64_t kShufflePurpose = 0x53485546;  // "SHUF"
+constexpr uint64_t kMaskPurpose = 0x4d41534b;     // "MASK"
+constexpr size_t kPlansKept = 3;
+
+// One epoch's examples and the order in which they are served.
+struct EpochPlan {
+  std::vector<ExampleSpec> examples;
+  std::vector<uint32_t> order;  // plan indices in serving order
+  int64_t batches = 0;          // batches per rank
+};
+
+// Per-worker buffers reused from batch to batch.
+struct BuildScratch {
+  std::vector<int32_t> ids, types;
+  std::vector<int> lengths;
+  MaskScratch mask;
+};
+
+struct Slot {
+  Batch batch;
+  LoaderPosition pos;
+  int64_t batches_in_epoch = 0;
+  std::exception_ptr error;
+};
+
+}  // namespace
+
+struct Loader::Impl {
+  const Dataset& data;
+  DataConfig dcfg;
+  LoaderOptions opts;
+  ExampleBuilder builder;
+  Masker masker;
+
+  // Plans, built on demand and shared by the workers.
+  std::mutex plan_mu;
+  std::map<int64_t, std::shared_ptr<const EpochPlan>> plans;
+
+  // Prefetch state, guarded by mu.
+  std::mutex mu;
+  std::condition_variable cv_work, cv_ready;
+  std::vector<std::thread> workers;
+  bool stop = false;
+  uint64_t generation = 0;   // bumped by set_position: results of older generations are dropped
+  LoaderPosition position;   // of the next batch next() returns
+  LoaderPosition scheduled;  // of the next batch a worker builds
+  uint64_t next_seq = 0;     // sequence number of the batch next() returns
+  uint64_t sched_seq = 0;    // sequence number of `scheduled`
+  std::map<uint64_t, Slot> ready;
+  BuildScratch sync_scratch;  // for the synchronous mode (no prefetch)
+
+  Impl(const Dataset& d, const DataConfig& dc, const MaskingConfig& mc, LoaderOptions o)
+      : data(d),
+        dcfg(dc),
+        opts(std::move(o)),
+        builder(d, dc, opts.seed),
+        masker(mc, opts.vocab_size, opts.word_start) {}
+
+  int64_t data_epoch(int64_t epoch) const { return opts.shuffle ? epoch : 0; }
+  int depth() const { return std::max(dcfg.prefetch, 1); }
+  bool async() const { return opts.prefetch_threads > 0 && dcfg.prefetch > 0; }
+
+  std::shared_ptr<const EpochPlan> plan(int64_t epoch) {
+    const int64_t e = data_epoch(epoch);
+    std::lock_guard<std::mutex> lock(plan_mu);
+    auto it = plans.find(e);
+    if (it != plans.end()) return it->second;
+    auto p = std::make_shared<EpochPlan>();
+    p->examples = builder.plan(e);
+    if (p->examples.size() > UINT32_MAX) throw RuntimeError("too many examples in one epoch");
+    p->order.resize(p->examples.size());
+    for (size_t i = 0; i < p->order.size(); ++i) p->order[i] = static_cast<uint32_t>(i);
+    if (opts.shuffle) {
+      Rng rng = Rng::derive(opts.seed, {kShufflePurpose, static_cast<uint64_t>(e)});
+      shuffle(p->order, rng);
+    }
+    const int64_t global = int64_t{opts.world_size} * opts.batch_size;
+    p->batches = static_cast<int64_t>(p->examples.size()) / global;
+    if (p->batches == 0)
+      throw InputError("", 0,
+                       "the data makes " + std::to_string(p->examples.size()) +
+                           " examples, fewer than one global batch of " + std::to_string(global),
+                       "use more data or a smaller train.batch_size");
+    while (plans.size() >= kPlansKept) plans.erase(plans.begin());
+    plans.emplace(e, p);
+    return p;
+  }
+
+  // The batch `pos.step` of this rank in epoch `pos.epoch`: a pure function of the plan and pos.
+  Batch build(const EpochPlan& p, const LoaderPosition& pos, BuildScratch& s) const {
+    const int B = opts.batch_size, W = opts.world_size, L = builder.max_seq_len();
+    s.ids.resize(static_cast<size_t>(B) * L);
+    s.types.resize(static_cast<size_t>(B) * L);
+    s.lengths.resize(B);
+    Batch b;
+    b.batch_size = B;
+    b.example_ids.resize(B);
+    b.nsp_labels.resize(B);
+    int longest = 0;
+    for (int i = 0; i < B; ++i) {
+      const int64_t k = (pos.step * B + i) * W + opts.rank;  // rank r serves perm[r], perm[r+W]...
+      const uint32_t ex = p.order[static_cast<size_t>(k)];
+      const ExampleSpec& spec = p.examples[ex];
+      b.example_ids[i] = ex;
+      b.nsp_labels[i] = spec.nsp_label;
+      s.lengths[i] = builder.materialize(spec, &s.ids[size_t(i) * L], &s.types[size_t(i) * L]);
+      longest = std::max(longest, s.lengths[i]);
+    }
+    const int T = dcfg.pad_to_max ? L : longest;
+    b.seq_len = T;
+    const size_t total = static_cast<size_t>(B) * T;
+    b.input_ids.assign(total, kPadId);
+    b.token_type_ids.assign(total, 0);
+    b.attention_mask.assign(total, 0);
+    b.mlm_labels.assign(total, kIgnoreLabel);
+    const uint64_t epoch_key = static_cast<uint64_t>(data_epoch(pos.epoch));
+    for (int i = 0; i < B; ++i) {
+      const int n = s.lengths[i];
+      int32_t* ids = &b.input_ids[size_t(i) * T];
+      std::copy_n(&s.ids[size_t(i) * L], n, ids);
+      std::copy_n(&s.types[size_t(i) * L], n, &b.token_type_ids[size_t(i) * T]);
+      std::fill_n(&b.attention_mask[size_t(i) * T], n, uint8_t{1});
+      Rng rng = Rng::derive(opts.seed, {kMaskPurpose, epoch_key, uint64_t(b.example_ids[i])});
+      b.num_masked += masker.mask(ids, &b.mlm_labels[size_t(i) * T], n, rng, s.mask);
+      b.num_real_tokens += n;
+    }
+    return b;
+  }
+
+  void worker_loop() {
+    BuildScratch scratch;
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      cv_work.wait(lock, [&] { return stop || sched_seq < next_seq + depth(); });
+      if (stop) return;
+      const uint64_t gen = generation, seq = sched_seq;
+      const LoaderPosition pos = scheduled;
+      lock.unlock();
+      Slot slot;
+      std::shared_ptr<const EpochPlan> p;
+      try {
+        p = plan(pos.epoch);
+      } catch (...) {
+        slot.error = std::current_exception();
+      }
+      lock.lock();
+      if (gen != generation || seq != sched_seq) continue;  // someone else moved on meanwhile
+      if (p && pos.step >= p->batches) {
+        scheduled = {pos.epoch + 1, 0};
+        continue;
+      }
+      ++sched_seq;
+      ++scheduled.step;
+      lock.unlock();
+      if (p) {
+        try {
+          slot.batch = build(*p, pos, scratch);
+          slot.pos = pos;
+          slot.batches_in_epoch = p->batches;
+        } catch (...) {
+          slot.error = std::current_exception();
+        }
+      }
+      lock.lock();
+      if (gen != generation) continue;
+      ready.emplace(seq, std::move(slot));
+      cv_ready.notify_all();
+    }
+  }
+
+  void start_workers() {
+    stop = false;
+    for (int t = 0; t < opts.prefetch_threads; ++t) workers.emplace_back([this] { worker_loop(); });
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    cv_work.notify_all();
+    for (auto& w : workers) w.join();
+    workers.clear();
+  }
+};
+
+Loader::Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig& mcfg,
+               LoaderOptions options) {
+  if (options.world_size < 1) throw RuntimeError("world size must be >= 1");
+  if (options.rank < 0 || options.rank >= options.world_size)
+    throw RuntimeError("rank " + std::to_string(options.rank) + " is outside world size " +
+                       std::to_string(options.world_size));
+  if (options.batch_size < 1) throw ConfigError("train.batch_size", "must be >= 1");
+  if (options.prefetch_threads < 0) throw RuntimeError("prefetch threads must be >= 0");
+  if (options.vocab_size <= 0) options.vocab_size = static_cast<int>(data.vocab_size());
+  impl_ = std::make_unique<Impl>(data, dcfg, mcfg, std::move(options));
+  impl_->plan(0);  // fail early when the data cannot fill one batch
+  if (impl_->async()) impl_->start_workers();
+}
+
+Loader::~Loader() {
+  if (impl_) impl_->stop_workers();
+}
+
+Batch Loader::next() {
+  Impl& m = *impl_;
+  if (!m.async()) {
+    LoaderPosition pos = m.position;
+    auto p = m.plan(pos.epoch);
+    if (pos.step >= p->batches) {
+      pos = {pos.epoch + 1, 0};
+      p = m.plan(pos.epoch);
+    }
+    Batch b = m.build(*p, pos, m.sync_scratch);
+    m.position = pos.step + 1 >= p->batches ? LoaderPosition{pos.epoch + 1, 0}
+                                            : LoaderPosition{pos.epoch, pos.step + 1};
+    return b;
+  }
+  std::unique_lock<std::mutex> lock(m.mu);
+  const uint64_t seq = m.next_seq;
+  m.cv_ready.wait(lock, [&] { return m.ready.count(seq) > 0; });
+  Slot slot = std::move(m.ready.at(seq));
+  m.ready.erase(seq);
+  if (slot.error) std::rethrow_exception(slot.error);
+  ++m.next_seq;
+  m.position = slot.pos.step + 1 >= slot.batches_in_epoch
+                   ? LoaderPosition{slot.pos.epoch + 1, 0}
+                   : LoaderPosition{slot.pos.epoch, slot.pos.step + 1};
+  lock.unlock();
+  m.cv_work.notify_all();
+  return std::move(slot.batch);
+}
+
+LoaderPosition Loader::position() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->position;
+}
+
+void Loader::set_position(const LoaderPosition& pos) {
+  if (pos.epoch < 0 || pos.step < 0)
+    throw RuntimeError("invalid loader position (epoch " + std::to_string(pos.epoch) + ", step " +
+                       std::to_string(pos.step) + ")");
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mu);
+  ++m.generation;
+  m.ready.clear();
+  m.position = pos;
+  m.scheduled = pos;
+  m.sched_seq = m.next_seq;
+  m.cv_work.notify_all();
+}
+
+int64_t Loader::batches_per_epoch() const { return impl_->plan(position().epoch)->batches; }
+
+int64_t Loader::examples_in_epoch(int64_t epoch) const {
+  return static_cast<int64_t>(impl_->plan(epoch)->examples.size());
+}
+
+}  // namespace bertforge
