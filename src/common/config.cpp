@@ -164,15 +164,23 @@ std::string key_path(const char* section, const char* key) {
 
 std::string type_name(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "a list";
-    case json::value_t::object: return "an object";
-    default: return "a value";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a value";
   }
 }
 
@@ -180,8 +188,8 @@ std::string type_name(const json& v) {
 template <class S>
 void assign(S& s, const Field<S>& f, const json& v, const std::string& key) {
   auto bad = [&](const char* expected) {
-    return ConfigError(key, std::string("expected ") + expected + " (got " + type_name(v) + " " +
-                                v.dump() + ")");
+    return ConfigError(
+        key, std::string("expected ") + expected + " (got " + type_name(v) + " " + v.dump() + ")");
   };
   std::visit(
       [&](auto member) {
@@ -251,11 +259,19 @@ std::vector<std::string> all_keys() {
 [[noreturn]] void unknown_key(const std::string& key) {
   std::string best;
   size_t best_d = 4;
+  const auto key_dot = key.rfind('.');
+  const std::string key_section = key_dot == std::string::npos ? "" : key.substr(0, key_dot);
+  const std::string key_last = key.substr(key_dot == std::string::npos ? 0 : key_dot + 1);
   for (const auto& k : all_keys()) {
     // Compare both the full path and the last component.
     size_t d = edit_distance(key, k);
     auto dot = k.rfind('.');
     if (dot != std::string::npos) d = std::min(d, edit_distance(key, k.substr(dot + 1)) + 1);
+    // A truncated or extended name in the right section ("tokenizer.vocab"): a near miss too.
+    if (dot != std::string::npos && key_section == k.substr(0, dot) && key_last.size() >= 3) {
+      const std::string last = k.substr(dot + 1);
+      if (last.rfind(key_last, 0) == 0 || key_last.rfind(last, 0) == 0) d = std::min<size_t>(d, 2);
+    }
     if (d < best_d) best_d = d, best = k;
   }
   throw ConfigError(key, "unknown key",
@@ -283,8 +299,10 @@ void set_path(json& j, const std::string& path, const json& value) {
 const std::vector<std::pair<std::string, std::vector<int>>>& presets() {
   // name -> layers, hidden, heads, intermediate
   static const std::vector<std::pair<std::string, std::vector<int>>> p = {
-      {"tiny", {2, 128, 2, 512}},    {"mini", {4, 256, 4, 1024}},
-      {"small", {4, 512, 8, 2048}},  {"medium", {8, 512, 8, 2048}},
+      {"tiny", {2, 128, 2, 512}},
+      {"mini", {4, 256, 4, 1024}},
+      {"small", {4, 512, 8, 2048}},
+      {"medium", {8, 512, 8, 2048}},
       {"base", {12, 768, 12, 3072}}};
   return p;
 }
@@ -372,8 +390,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
       long line = 1 + std::count(text.begin(), text.begin() + upto, '\n');
       std::string msg = e.what();
       auto pos = msg.find("syntax error");
-      throw Error(path + ":" + std::to_string(line) + ": malformed JSON: " +
-                      (pos != std::string::npos ? msg.substr(pos) : msg),
+      throw Error(path + ":" + std::to_string(line) +
+                      ": malformed JSON: " + (pos != std::string::npos ? msg.substr(pos) : msg),
                   kExitUsage);
     }
     if (!j.is_object()) throw Error(path + ": expected a JSON object at the top level", kExitUsage);
@@ -488,11 +506,11 @@ std::vector<KeyDoc> config_keys() {
   for_each_section(c, [&](const auto& sec, auto& s) {
     for (const auto& f : sec.fields) {
       json v = member_to_json(s, f);
-      std::string type = v.is_boolean()           ? "bool"
-                         : v.is_number_integer()  ? "int"
-                         : v.is_number()          ? "float"
-                         : v.is_string()          ? "string"
-                                                  : "list";
+      std::string type = v.is_boolean()          ? "bool"
+                         : v.is_number_integer() ? "int"
+                         : v.is_number()         ? "float"
+                         : v.is_string()         ? "string"
+                                                 : "list";
       out.push_back({key_path(sec.name, f.key), type, v.dump(), f.doc});
     }
   });
