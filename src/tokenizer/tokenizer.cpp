@@ -1,8 +1,5 @@
 #include "tokenizer/tokenizer.h"
 
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
-
 #include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -15,11 +12,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "data/corpus_reader.h"
-
-// Exported by libsentencepiece 0.1.97 but declared in its public header only from 0.1.99 on.
-namespace sentencepiece {
-void SetRandomGeneratorSeed(unsigned int seed);
-}  // namespace sentencepiece
+#include "tokenizer/spm_library.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -27,7 +20,7 @@ using json = nlohmann::json;
 const char* const kSpecialPieces[kNumSpecials] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
 
 struct Tokenizer::Impl {
-  sentencepiece::SentencePieceProcessor sp;
+  std::unique_ptr<spm::Model> sp;
   std::string path, checksum;
   std::vector<uint8_t> word_start;
 };
@@ -42,43 +35,30 @@ json file_stamp(const std::string& path) {
 
 // Feeds the corpus reader's sentences to the SentencePiece trainer. Errors of the reader are kept
 // and rethrown after training (exceptions must not cross the library).
-class CorpusSentenceIterator : public sentencepiece::SentenceIterator {
+class CorpusSentenceSource : public spm::SentenceSource {
  public:
-  CorpusSentenceIterator(std::vector<std::string> files, CorpusOptions options)
-      : reader_(std::move(files), std::move(options)) {
-    Next();
-  }
-  bool done() const override { return done_; }
-  void Next() override {
-    if (done_) return;
+  CorpusSentenceSource(std::vector<std::string> files, CorpusOptions options)
+      : reader_(std::move(files), std::move(options)) {}
+  bool next(std::string* out) override {
+    if (error_) return false;
     try {
       std::string_view s;
       uint64_t doc;
-      if (reader_.next(&s, &doc)) {
-        value_.assign(s.data(), s.size());
-        ++count_;
-      } else {
-        done_ = true;
-      }
+      if (!reader_.next(&s, &doc)) return false;
+      out->assign(s.data(), s.size());
+      ++count_;
+      return true;
     } catch (...) {
       error_ = std::current_exception();
-      done_ = true;
+      return false;
     }
   }
-  const std::string& value() const override { return value_; }
-  sentencepiece::util::Status status() const override {
-    if (error_)
-      return sentencepiece::util::Status(sentencepiece::util::StatusCode::kDataLoss,
-                                         "corpus read error");
-    return sentencepiece::util::Status();
-  }
-  std::exception_ptr error() const { return error_; }
+  std::string error() const override { return error_ ? "corpus read error" : ""; }
+  std::exception_ptr exception() const { return error_; }
   int64_t count() const { return count_; }
 
  private:
   CorpusReader reader_;
-  std::string value_;
-  bool done_ = false;
   int64_t count_ = 0;
   std::exception_ptr error_;
 };
@@ -125,14 +105,14 @@ Tokenizer::~Tokenizer() = default;
 Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& path) {
   Tokenizer t;
   Impl& impl = *t.impl_;
-  auto status = impl.sp.LoadFromSerializedProto(bytes);
-  if (!status.ok())
-    throw InputError(path, 0, std::string("not a SentencePiece model: ") + status.message());
-  const int n = impl.sp.GetPieceSize();
+  impl.sp = spm::library().new_model();
+  const std::string error = impl.sp->load(bytes);
+  if (!error.empty()) throw InputError(path, 0, "not a SentencePiece model: " + error);
+  const int n = impl.sp->piece_size();
   for (int id = 0; id < kNumSpecials; ++id) {
     const std::string want = kSpecialPieces[id];
-    if (id >= n || impl.sp.IdToPiece(id) != want) {
-      std::string found = id < n ? "'" + impl.sp.IdToPiece(id) + "'" : "nothing";
+    if (id >= n || impl.sp->id_to_piece(id) != want) {
+      std::string found = id < n ? "'" + impl.sp->id_to_piece(id) + "'" : "nothing";
       throw InputError(path, 0,
                        "missing special piece " + want + " at id " + std::to_string(id) +
                            " (found " + found + ")",
@@ -140,17 +120,17 @@ Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& pat
                        "one with `bertforge tokenizer`");
     }
   }
-  if (impl.sp.unk_id() != kUnkId)
+  if (impl.sp->unk_id() != kUnkId)
     throw InputError(
         path, 0,
-        "the unknown piece is id " + std::to_string(impl.sp.unk_id()) + ", expected [UNK] at id 1");
+        "the unknown piece is id " + std::to_string(impl.sp->unk_id()) + ", expected [UNK] at id 1");
   impl.path = path;
   impl.checksum = sha256_hex(bytes);
   impl.word_start.assign(static_cast<size_t>(n), 0);
   for (int id = 0; id < n; ++id) {
-    const std::string& piece = impl.sp.IdToPiece(id);
-    bool start = id < kNumSpecials || impl.sp.IsControl(id) || impl.sp.IsUnknown(id) ||
-                 impl.sp.IsByte(id) || piece.compare(0, 3, kWordMarker) == 0;
+    const std::string& piece = impl.sp->id_to_piece(id);
+    bool start = id < kNumSpecials || impl.sp->is_control(id) || impl.sp->is_unknown(id) ||
+                 impl.sp->is_byte(id) || piece.compare(0, 3, kWordMarker) == 0;
     impl.word_start[static_cast<size_t>(id)] = start ? 1 : 0;
   }
   return t;
@@ -161,7 +141,7 @@ Tokenizer Tokenizer::load(const std::string& model_path) {
 }
 
 void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids) const {
-  impl_->sp.Encode(text, ids).IgnoreError();
+  impl_->sp->encode(text, ids);
 }
 
 std::vector<int> Tokenizer::encode(std::string_view text) const {
@@ -176,8 +156,7 @@ std::string Tokenizer::decode(const std::vector<int>& ids) const {
   std::vector<int> run;
   auto flush = [&] {
     if (run.empty()) return;
-    std::string text;
-    impl_->sp.Decode(run, &text).IgnoreError();
+    std::string text = impl_->sp->decode(run);
     if (!out.empty() && !text.empty()) out += ' ';
     out += text;
     run.clear();
@@ -197,12 +176,12 @@ std::string Tokenizer::decode(const std::vector<int>& ids) const {
 
 std::string Tokenizer::id_to_piece(int id) const {
   if (id < 0 || id >= vocab_size()) return kSpecialPieces[kUnkId];
-  return impl_->sp.IdToPiece(id);
+  return impl_->sp->id_to_piece(id);
 }
 
-int Tokenizer::piece_to_id(const std::string& piece) const { return impl_->sp.PieceToId(piece); }
-int Tokenizer::vocab_size() const { return impl_->sp.GetPieceSize(); }
-float Tokenizer::score(int id) const { return impl_->sp.GetScore(id); }
+int Tokenizer::piece_to_id(const std::string& piece) const { return impl_->sp->piece_to_id(piece); }
+int Tokenizer::vocab_size() const { return impl_->sp->piece_size(); }
+float Tokenizer::score(int id) const { return impl_->sp->score(id); }
 bool Tokenizer::is_word_start(int id) const {
   return id >= 0 && id < vocab_size() && impl_->word_start[static_cast<size_t>(id)] != 0;
 }
@@ -280,14 +259,14 @@ std::string train_tokenizer_model(const Config& c, const std::vector<std::string
       {"control_symbols", "[CLS],[SEP],[MASK]"},
       {"minloglevel", "1"},
   };
-  sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned int>(c.seed));
-  CorpusSentenceIterator it(files, CorpusOptions::from(c.data));
+  CorpusSentenceSource source(files, CorpusOptions::from(c.data));
   std::string model;
-  auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
-  if (it.error()) std::rethrow_exception(it.error());
-  if (it.count() == 0)
+  const std::string error =
+      spm::library().train(args, &source, static_cast<unsigned>(c.seed), &model);
+  if (source.exception()) std::rethrow_exception(source.exception());
+  if (source.count() == 0)
     throw InputError(files.front(), 0, "the corpus is empty (no sentences in data.train_files)");
-  if (!status.ok()) training_failed(status.message(), c);
+  if (!error.empty()) training_failed(error, c);
   return model;
 }
 
