@@ -15,10 +15,10 @@ namespace {
 namespace stdfs = std::filesystem;
 
 // A run directory with a small corpus and a config that points at both.
-struct Run {
+struct PrepRun {
   TempDir dir;
   std::string config, run_dir, corpus;
-  explicit Run(int docs = 150, const std::string& extra_data = "", int vocab = 300) {
+  explicit PrepRun(int docs = 150, const std::string& extra_data = "", int vocab = 300) {
     run_dir = dir.file("run");
     corpus = dir.file("corpus.txt");
     write_corpus(corpus, docs, 3);
@@ -47,7 +47,7 @@ std::string error_line(const RunResult& r) {
 }
 
 TEST(PrepareE2E, TokenizerThenPrepareThenNoOp) {
-  Run r;
+  PrepRun r;
   auto t = r.run("tokenizer");
   ASSERT_EQ(t.exit_code, 0) << t.output;
   EXPECT_TRUE(stdfs::exists(r.run_dir + "/tokenizer/spm.model"));
@@ -73,7 +73,7 @@ TEST(PrepareE2E, TokenizerThenPrepareThenNoOp) {
 }
 
 TEST(PrepareE2E, ByteIdenticalAcrossThreadCounts) {
-  Run r(400);
+  PrepRun r(400);
   ASSERT_EQ(r.run("tokenizer").exit_code, 0);
   auto p1 = r.run("prepare", "--set data.threads=1");
   ASSERT_EQ(p1.exit_code, 0) << p1.output;
@@ -87,7 +87,7 @@ TEST(PrepareE2E, ByteIdenticalAcrossThreadCounts) {
 }
 
 TEST(PrepareE2E, JsonlAndOneHugeDocument) {
-  Run r;
+  PrepRun r;
   ASSERT_EQ(r.run("tokenizer").exit_code, 0);
   write_corpus_jsonl(r.dir.file("c.jsonl"), 50, 3);
   auto j =
@@ -105,7 +105,7 @@ TEST(PrepareE2E, JsonlAndOneHugeDocument) {
 }
 
 TEST(PrepareE2E, BadCorpusInputs) {
-  Run r;
+  PrepRun r;
   ASSERT_EQ(r.run("tokenizer").exit_code, 0);
   const std::string data = r.run_dir + "/data";
 
@@ -139,7 +139,7 @@ TEST(PrepareE2E, BadCorpusInputs) {
 }
 
 TEST(PrepareE2E, BadTokenizerInputs) {
-  Run r(150, "", 5000);
+  PrepRun r(150, "", 5000);
   auto big = r.run("tokenizer");
   EXPECT_EQ(big.exit_code, 2) << big.output;
   EXPECT_NE(error_line(big).find("tokenizer.vocab_size: too large for this corpus"),
@@ -159,7 +159,7 @@ TEST(PrepareE2E, BadTokenizerInputs) {
 }
 
 TEST(PrepareE2E, BadConfigs) {
-  Run r;
+  PrepRun r;
   write_text(r.dir.file("malformed.json"), "{\n  \"seed\": 1,\n  \"data\": {,}\n}\n");
   auto bad = run_bertforge("prepare --config " + r.dir.file("malformed.json"));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
