@@ -31,9 +31,9 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxChunkBytes = 1 << 20;  // text per encoding job: at most 1 MiB, at least
-constexpr size_t kMinChunkBytes = 4 << 10;  // 4 KiB, aiming at 8 jobs per thread for small inputs
-constexpr size_t kChunkSentences = 1 << 16;      // sentences per encoding job
+constexpr size_t kMaxChunkBytes = 1 << 20;   // text per encoding job: at most 1 MiB, at least
+constexpr size_t kMinChunkBytes = 4 << 10;   // 4 KiB, aiming at 8 jobs per thread for small inputs
+constexpr size_t kChunkSentences = 1 << 16;  // sentences per encoding job
 constexpr uint64_t kSplitKey = 0x73706c6974ULL;  // "split": the key of the train/valid decision
 enum Split { kTrain = 0, kValid = 1 };
 const char* const kSplitNames[2] = {"train", "valid"};
@@ -364,8 +364,8 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   const int threads = resolve_threads(d.threads);
   log::info("prepare: encoding " + Progress::format_count(static_cast<double>(total_bytes), "B") +
             " with " + std::to_string(threads) + " thread(s) into " + dir);
-  const size_t chunk_bytes = std::clamp(static_cast<size_t>(total_bytes) / (8 * threads),
-                                        kMinChunkBytes, kMaxChunkBytes);
+  const size_t chunk_bytes =
+      std::clamp(static_cast<size_t>(total_bytes) / (8 * threads), kMinChunkBytes, kMaxChunkBytes);
   SplitWriter out(dir, vocab, tok.checksum(), d.shard_tokens);
   uint64_t unknown = 0, documents = 0;
   try {
@@ -475,8 +475,10 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   if (d.valid_files.empty() && d.valid_fraction > 0 && summary.valid_documents == 0)
     log::warn("prepare: the validation split is empty (the corpus has a single document)");
   if (out.split_documents() > 0)
-    log::info("prepare: " + std::to_string(out.split_documents()) +
-              " document(s) longer than data.shard_tokens continue in the next shard");
+    log::info(
+        "prepare: documents longer than data.shard_tokens were continued in the next "
+        "shard " +
+        std::to_string(out.split_documents()) + " time(s)");
   return summary;
 }
 
