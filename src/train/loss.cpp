@@ -26,9 +26,9 @@ LossParts pretraining_loss(const torch::Tensor& mlm_logits, const torch::Tensor&
     out.nsp_count = nsp_labels.size(0);
     double nden = nsp_denominator > 0 ? nsp_denominator : std::max<int64_t>(1, out.nsp_count);
     out.nsp_loss = nsp_sum / nden;
+    out.loss = out.mlm_loss + nsp_weight * out.nsp_loss;
     torch::NoGradGuard ng;
     out.nsp_correct = nl.argmax(-1).eq(nsp_labels).sum().item<int64_t>();
-    out.loss = out.mlm_loss + nsp_weight * out.nsp_loss;
   } else {
     out.nsp_loss = torch::zeros({}, logits.options());
     out.loss = out.mlm_loss;

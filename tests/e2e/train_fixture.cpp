@@ -12,7 +12,7 @@ TinyRun::TinyRun(int docs, int style, int steps, const std::string& extra) {
   config = dir.file("config.json");
   std::ostringstream c;
   c << R"({"run_dir": ")" << run_dir << R"(", "seed": 7,
-  "tokenizer": {"vocab_size": 160, "type": "unigram", "byte_fallback": false},
+  "tokenizer": {"vocab_size": 90, "type": "unigram", "byte_fallback": false},
   "data": {"train_files": [")" << dir.file("corpus.txt") << R"("], "valid_fraction": 0.1,
            "max_seq_len": 48, "threads": 2},
   "model": {"preset": "tiny", "layers": 2, "hidden": 32, "heads": 2, "intermediate": 64,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "e2e/e2e_util.h"
 #include "testutil.h"

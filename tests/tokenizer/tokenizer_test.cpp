@@ -1,8 +1,8 @@
 #include "tokenizer/tokenizer.h"
 
 #include <gtest/gtest.h>
-#include <sentencepiece_trainer.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -161,10 +161,10 @@ TEST(TokenizerTest, RejectsAModelWithoutTheSpecials) {
   testing::write_corpus(tmp.file("corpus.txt"), 100, 3);
   // A plain SentencePiece model: <unk> <s> </s> at ids 0-2.
   const std::string prefix = tmp.file("plain");
-  auto status = sentencepiece::SentencePieceTrainer::Train("--input=" + tmp.file("corpus.txt") +
-                                                           " --model_prefix=" + prefix +
-                                                           " --vocab_size=60 --minloglevel=2");
-  ASSERT_TRUE(status.ok()) << status.message();
+  // Made by Debian's spm_train, the upstream tool (package sentencepiece).
+  const std::string cmd = "spm_train --input=" + tmp.file("corpus.txt") + " --model_prefix=" +
+                          prefix + " --vocab_size=60 --minloglevel=2 > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   Config c;
   c.run_dir = tmp.file("run");
   c.tokenizer.model = prefix + ".model";
