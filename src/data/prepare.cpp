@@ -301,6 +301,10 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   if (!fs::exists(model_path))
     throw InputError(model_path, 0, "no tokenizer model", "run `bertforge tokenizer` first");
   const Tokenizer tok = Tokenizer::load(model_path);
+  if (tokenizer_model.empty() && read_tokenizer_checksum(c.run_dir) != tok.checksum())
+    throw InputError(model_path, 0,
+                     "does not match the checksum in tokenizer.json (interrupted tokenizer stage?)",
+                     "re-run `bertforge tokenizer`");
   const uint32_t vocab = static_cast<uint32_t>(tok.vocab_size());
 
   json config = {{"format", d.format},

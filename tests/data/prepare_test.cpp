@@ -309,5 +309,25 @@ TEST_F(PrepareTest, NeedsATokenizerWithTheSpecials) {
   EXPECT_FALSE(fs::exists(data_dir(c.run_dir)));
 }
 
+TEST_F(PrepareTest, UsesTheRunsCompleteTokenizer) {
+  testing::write_corpus(tmp_.file("c.txt"), 30, 1);
+  Config c = config({tmp_.file("c.txt")});
+  c.tokenizer.vocab_size = 300;
+  run_tokenizer_stage(c);
+  PrepareSummary s = run_prepare(c);
+  EXPECT_EQ(s.documents, 30u);
+  EXPECT_EQ(manifest(c)["tokenizer_checksum"], read_tokenizer_checksum(c.run_dir));
+  // A model that is not the one the tokenizer stage recorded (e.g. an interrupted stage).
+  testing::write_text(tokenizer_model_path(c.run_dir), testing::read_text(model_));
+  try {
+    run_prepare(c);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match the checksum in tokenizer.json"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bertforge
