@@ -42,7 +42,7 @@ const char* const kSplitNames[2] = {"train", "valid"};
 class WorkerPool {
  public:
   explicit WorkerPool(int n) {
-    for (int i = 0; i < n; ++i) workers_.emplace_back([this] { loop(); });
+    for (int i = 0; i < n; ++i) workers_.emplace_back([this, i] { loop(i); });
   }
   ~WorkerPool() {
     {
@@ -52,22 +52,23 @@ class WorkerPool {
     cv_.notify_all();
     for (auto& w : workers_) w.join();
   }
+  // `f(worker)` runs on one of the workers, `worker` in [0, n).
   template <class F>
   std::future<void> submit(F f) {
-    auto task = std::make_shared<std::packaged_task<void()>>(std::move(f));
+    auto task = std::make_shared<std::packaged_task<void(int)>>(std::move(f));
     std::future<void> fut = task->get_future();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      jobs_.emplace_back([task] { (*task)(); });
+      jobs_.emplace_back([task](int worker) { (*task)(worker); });
     }
     cv_.notify_one();
     return fut;
   }
 
  private:
-  void loop() {
+  void loop(int worker) {
     for (;;) {
-      std::function<void()> job;
+      std::function<void(int)> job;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
@@ -75,11 +76,11 @@ class WorkerPool {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      job();
+      job(worker);
     }
   }
   std::vector<std::thread> workers_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<std::function<void(int)>> jobs_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -97,13 +98,13 @@ struct Chunk {
   uint64_t unknown = 0;
 };
 
-void encode_chunk(const Tokenizer& tok, Chunk& c) {
+void encode_chunk(const Tokenizer& tok, Chunk& c, WordCache* cache) {
   std::vector<int> ids;
   c.tokens.reserve(c.text.size() / 3);
   c.token_ends.reserve(c.ends.size());
   uint32_t begin = 0;
   for (uint32_t end : c.ends) {
-    tok.encode_into(std::string_view(c.text.data() + begin, end - begin), &ids);
+    tok.encode_into(std::string_view(c.text.data() + begin, end - begin), &ids, cache);
     for (int id : ids) c.unknown += id == kUnkId;
     c.tokens.insert(c.tokens.end(), ids.begin(), ids.end());
     c.token_ends.push_back(c.tokens.size());
@@ -373,9 +374,11 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   SplitWriter out(dir, vocab, tok.checksum(), d.shard_tokens);
   uint64_t unknown = 0, documents = 0;
   try {
+    // Declared before the pool: its destructor finishes every queued job first.
+    std::vector<WordCache> caches(static_cast<size_t>(threads));  // one per worker
+    std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> inflight;
     WorkerPool pool(threads);
     Progress progress("prepare", total_bytes, "B");
-    std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> inflight;
     const size_t max_inflight = static_cast<size_t>(threads) * 2 + 1;
     int cur_source = -1;
     uint64_t cur_doc = UINT64_MAX;
@@ -422,7 +425,8 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
         chunk->bytes_done = bytes_before + reader.bytes_read();
         if (chunk->ends.empty()) break;
         Chunk* raw = chunk.get();
-        auto fut = pool.submit([&tok, raw] { encode_chunk(tok, *raw); });
+        auto fut = pool.submit(
+            [&tok, &caches, raw](int worker) { encode_chunk(tok, *raw, &caches[worker]); });
         inflight.emplace_back(std::move(chunk), std::move(fut));
         if (inflight.size() >= max_inflight) consume();
       }

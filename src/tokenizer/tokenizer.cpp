@@ -23,11 +23,30 @@ struct Tokenizer::Impl {
   std::unique_ptr<spm::Model> sp;
   std::string path, checksum;
   std::vector<uint8_t> word_start;
+  bool per_word = false;  // see Tokenizer::encode
 };
 
 namespace {
 
 const char kWordMarker[] = "\xE2\x96\x81";  // U+2581, SentencePiece's word-start marker
+
+constexpr size_t kMaxCachedWord = 64;  // longer words are encoded without the cache
+
+bool starts_with_marker(const std::string& piece) { return piece.compare(0, 3, kWordMarker) == 0; }
+
+// Can text be encoded word by word with the same pieces (see Tokenizer::encode)?
+bool allows_per_word(const spm::Model& sp) {
+  for (int id = 0; id < sp.piece_size(); ++id) {
+    if (sp.is_byte(id) || sp.is_control(id) || sp.is_unknown(id)) continue;
+    if (sp.id_to_piece(id).find(kWordMarker, 1) != std::string::npos) return false;
+  }
+  std::vector<int> a, b;
+  sp.encode("a", &a);  // a dummy prefix: a lone word starts with the marker
+  if (a.empty() || !starts_with_marker(sp.id_to_piece(a[0]))) return false;
+  sp.encode("a b", &a);  // whitespace is collapsed and trimmed
+  sp.encode("  a   b ", &b);
+  return a == b;
+}
 
 json file_stamp(const std::string& path) {
   return json{{"path", path}, {"size", fs::file_size(path)}, {"mtime_ns", fs::mtime_ns(path)}};
@@ -121,18 +140,19 @@ Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& pat
     }
   }
   if (impl.sp->unk_id() != kUnkId)
-    throw InputError(
-        path, 0,
-        "the unknown piece is id " + std::to_string(impl.sp->unk_id()) + ", expected [UNK] at id 1");
+    throw InputError(path, 0,
+                     "the unknown piece is id " + std::to_string(impl.sp->unk_id()) +
+                         ", expected [UNK] at id 1");
   impl.path = path;
   impl.checksum = sha256_hex(bytes);
   impl.word_start.assign(static_cast<size_t>(n), 0);
   for (int id = 0; id < n; ++id) {
     const std::string& piece = impl.sp->id_to_piece(id);
     bool start = id < kNumSpecials || impl.sp->is_control(id) || impl.sp->is_unknown(id) ||
-                 impl.sp->is_byte(id) || piece.compare(0, 3, kWordMarker) == 0;
+                 impl.sp->is_byte(id) || starts_with_marker(piece);
     impl.word_start[static_cast<size_t>(id)] = start ? 1 : 0;
   }
+  impl.per_word = allows_per_word(*impl.sp);
   return t;
 }
 
@@ -140,9 +160,49 @@ Tokenizer Tokenizer::load(const std::string& model_path) {
   return from_bytes(fs::read_file(model_path), model_path);
 }
 
-void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids) const {
-  impl_->sp->encode(text, ids);
+void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids, WordCache* cache) const {
+  if (!impl_->per_word) {
+    ids->clear();
+    impl_->sp->encode(text, ids);
+    return;
+  }
+  ids->clear();
+  std::vector<int> local;
+  std::vector<int>& scratch = cache ? cache->scratch_ : local;
+  const size_t n = text.size();
+  size_t p = 0;
+  while (p < n) {
+    while (p < n && text[p] == ' ') ++p;
+    if (p == n) break;
+    size_t e = p;
+    while (e < n && text[e] != ' ') ++e;
+    const std::string_view word = text.substr(p, e - p);
+    p = e;
+    if (cache && word.size() <= kMaxCachedWord) {
+      cache->key_.assign(word.data(), word.size());
+      auto it = cache->index_.find(cache->key_);
+      if (it != cache->index_.end()) {
+        const int* first = cache->pool_.data() + it->second.first;
+        ids->insert(ids->end(), first, first + it->second.second);
+        continue;
+      }
+    }
+    scratch.clear();
+    impl_->sp->encode(word, &scratch);
+    ids->insert(ids->end(), scratch.begin(), scratch.end());
+    if (cache && word.size() <= kMaxCachedWord) {
+      if (cache->index_.size() >= cache->max_words_) {
+        cache->index_.clear();
+        cache->pool_.clear();
+      }
+      cache->index_.emplace(cache->key_, std::make_pair(static_cast<uint32_t>(cache->pool_.size()),
+                                                        static_cast<uint32_t>(scratch.size())));
+      cache->pool_.insert(cache->pool_.end(), scratch.begin(), scratch.end());
+    }
+  }
 }
+
+bool Tokenizer::encodes_per_word() const { return impl_->per_word; }
 
 std::vector<int> Tokenizer::encode(std::string_view text) const {
   std::vector<int> ids;

@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "testutil.h"
+#include "tokenizer/spm_library.h"
 
 namespace bertforge {
 namespace {
@@ -85,6 +86,35 @@ TEST(TokenizerTest, EncodesAndDecodes) {
   EXPECT_EQ(t.decode(with), "[CLS] " + text + " [SEP]");
   // Characters never seen fall back to bytes: no [UNK].
   for (int id : t.encode("\xE2\x98\x83")) EXPECT_NE(id, kUnkId);
+}
+
+TEST(TokenizerTest, WordByWordEncodingMatchesWholeSentences) {
+  TempDir tmp;
+  Config c = small_config(tmp);
+  run_tokenizer_stage(c);
+  const std::string model = tokenizer_model_path(c.run_dir);
+  Tokenizer t = Tokenizer::load(model);
+  EXPECT_TRUE(t.encodes_per_word());
+  // SentencePiece itself, encoding whole sentences.
+  auto whole = spm::library().new_model();
+  ASSERT_EQ(whole->load(testing::read_text(model)), "");
+  WordCache cache(50);  // small, so that it starts over during the test
+  std::vector<int> ref, cached;
+  testing::write_corpus(tmp.file("other.txt"), 100, 77);
+  std::string text = testing::read_text(tmp.file("other.txt"));
+  text += "  Leading and   inner  spaces. \t Tabs\tinside.\nUnseen \xE2\x98\x83 snowman.\n";
+  size_t start = 0, lines = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    whole->encode(line, &ref);
+    EXPECT_EQ(t.encode(line), ref) << line;
+    t.encode_into(line, &cached, &cache);
+    EXPECT_EQ(cached, ref) << line;
+    ++lines;
+  }
+  EXPECT_GT(lines, 500u);
 }
 
 TEST(TokenizerTest, WordStartTable) {
@@ -162,8 +192,9 @@ TEST(TokenizerTest, RejectsAModelWithoutTheSpecials) {
   // A plain SentencePiece model: <unk> <s> </s> at ids 0-2.
   const std::string prefix = tmp.file("plain");
   // Made by Debian's spm_train, the upstream tool (package sentencepiece).
-  const std::string cmd = "spm_train --input=" + tmp.file("corpus.txt") + " --model_prefix=" +
-                          prefix + " --vocab_size=60 --minloglevel=2 > /dev/null 2>&1";
+  const std::string cmd = "spm_train --input=" + tmp.file("corpus.txt") +
+                          " --model_prefix=" + prefix +
+                          " --vocab_size=60 --minloglevel=2 > /dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   Config c;
   c.run_dir = tmp.file("run");
