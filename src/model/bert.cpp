@@ -37,6 +37,12 @@ namespace {
 nn::LayerNorm layer_norm(const BertShape& s) {
   return nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layer_norm_eps));
 }
+
+// LayerNorm in the parameters' dtype: under bf16 autocast its input may be bf16, which LibTorch
+// 1.13's CPU kernel does not mix with fp32 weights.
+torch::Tensor norm(nn::LayerNorm& ln, const torch::Tensor& x) {
+  return ln(x.scalar_type() == ln->weight.scalar_type() ? x : x.to(ln->weight.scalar_type()));
+}
 }  // namespace
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
@@ -56,7 +62,7 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch:
   auto pos = torch::arange(T, ids.options());                    // (T)
   auto x = word_embeddings(ids) + token_type_embeddings(types);  // (B, T, H)
   x = x + position_embeddings(pos).unsqueeze(0);                 // (B, T, H)
-  return dropout(LayerNorm(x));
+  return dropout(norm(LayerNorm, x));
 }
 
 BertSelfAttentionImpl::BertSelfAttentionImpl(const BertShape& s)
@@ -91,7 +97,7 @@ BertResidualImpl::BertResidualImpl(int64_t in, const BertShape& s) {
 }
 
 torch::Tensor BertResidualImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(dropout(dense(x)) + residual);  // (B, T, H)
+  return norm(LayerNorm, dropout(dense(x)) + residual);  // (B, T, H)
 }
 
 BertAttentionImpl::BertAttentionImpl(const BertShape& s) {
@@ -161,7 +167,7 @@ PredictionTransformImpl::PredictionTransformImpl(const BertShape& s) {
 }
 
 torch::Tensor PredictionTransformImpl::forward(const torch::Tensor& x) {
-  return LayerNorm(torch::gelu(dense(x)));
+  return norm(LayerNorm, torch::gelu(dense(x)));
 }
 
 LMPredictionHeadImpl::LMPredictionHeadImpl(const BertShape& s) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -107,6 +108,32 @@ TEST(TrainE2E, ResumeWithAnotherShapeIsRefused) {
   auto res = r.run("train", "--resume auto --set model.hidden=64 --set train.steps=20");
   EXPECT_EQ(res.exit_code, 2);
   EXPECT_NE(res.output.find("hidden 32 vs 64"), std::string::npos) << res.output;
+}
+
+TEST(TrainE2E, Bf16AutocastTrains) {
+  TinyRun r(300, 0, 20);
+  prepare(r);
+  auto t = r.run("train", "--set train.precision=bf16 --set train.lr=0.01");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  auto loss = jsonl_field(r.run_dir + "/logs/train.jsonl", "loss");
+  ASSERT_EQ(loss.size(), 4u);
+  for (double l : loss) EXPECT_TRUE(std::isfinite(l));
+  EXPECT_LT(loss.back(), loss.front());
+}
+
+TEST(TrainE2E, NonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint) {
+  TinyRun r(300, 0, 10);
+  prepare(r);
+  ASSERT_EQ(r.run("train").exit_code, 0);
+  // Continue at an absurd learning rate: the weights blow up and the loss stops being finite.
+  auto t = r.run("train", "--resume auto --set train.steps=30 --set train.lr=1e30 --set train.warmup_steps=0");
+  EXPECT_EQ(t.exit_code, 1) << t.output;
+  EXPECT_NE(t.output.find("non-finite loss at step 1"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("the last good checkpoint is " + r.run_dir + "/checkpoints/step-10"), std::string::npos) << t.output;
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-10/DONE"));
+  // With skipping allowed, the bad batches are skipped and counted.
+  auto skip = r.run("train", "--resume auto --set train.steps=12 --set train.lr=1e30 --set train.warmup_steps=0 --set train.max_skipped_steps=5");
+  EXPECT_NE(skip.output.find("batch skipped"), std::string::npos) << skip.output;
 }
 
 TEST(TrainE2E, EvaluateAndFillMask) {
