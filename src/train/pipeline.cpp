@@ -55,6 +55,21 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     throw UsageError("pipeline runs in one process; for a distributed run, run `bertforge "
                      "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");
   if (!options.init_from.empty()) adopt_init_tokenizer(cfg, options.init_from);
+  if (options.init_from.empty() && !options.resume.empty() && cfg.tokenizer.model.empty()) {
+    // Resuming a continuation run (one started with --init-from): its tokenizer is the starting
+    // model's, which the config does not name. Keep it instead of training a new one over it.
+    std::optional<std::string> from;
+    if (options.resume == "auto") from = newest_checkpoint(cfg.run_dir);
+    else from = resolve_checkpoint(options.resume);
+    if (from) {
+      CheckpointInfo info = read_checkpoint(*from);
+      if (!info.state.init_from.is_null()) {
+        cfg.tokenizer.model = fs::join(info.dir, "tokenizer.model");
+        log::info("resuming a continuation of " + info.state.init_from.value("path", "?") +
+                  ": keeping its tokenizer");
+      }
+    }
+  }
   log::info("pipeline 1/4: tokenizer");
   run_tokenizer_stage(cfg);
   log::info("pipeline 2/4: prepare");
