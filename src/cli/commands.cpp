@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/config.h"
 #include "common/errors.h"
@@ -57,11 +58,29 @@ void print_eval(const EvalMetrics& m, bool as_json) {
     return;
   }
   std::cout << "mlm_loss      " << fixed(m.mlm_loss, 4) << "\n"
-            << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4) << "  (most frequent token: "
-            << fixed(m.majority_accuracy, 4) << ")\n"
+            << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4)
+            << "  (most frequent token: " << fixed(m.majority_accuracy, 4) << ")\n"
             << "perplexity    " << fixed(m.perplexity, 2) << "\n"
             << "nsp_accuracy  " << fixed(m.nsp_accuracy, 4) << "\n"
             << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
+}
+
+// "Config keys (default):" and the keys of the given sections, for a command's --help.
+std::string keys_footer(std::initializer_list<const char*> sections) {
+  std::ostringstream ss;
+  ss << "Config keys it reads (default) - set them in --config or with --set:\n";
+  for (const auto& k : config_keys()) {
+    for (const char* sec : sections) {
+      if (k.key.rfind(std::string(sec) + ".", 0) == 0 ||
+          (std::string(sec).empty() && k.key.find('.') == std::string::npos)) {
+        std::string head = "  " + k.key + " (" + k.fallback + ")";
+        if (head.size() < 40) head += std::string(40 - head.size(), ' ');
+        ss << head << " " << k.doc << "\n";
+      }
+    }
+  }
+  ss << "All keys: bertforge config --docs";
+  return ss.str();
 }
 
 void add_config_docs(CLI::App& app, std::function<int()>& action) {
@@ -75,8 +94,8 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
       if (*docs) {
         std::cout << "| key | type | default | meaning |\n|---|---|---|---|\n";
         for (const auto& k : config_keys())
-          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | "
-                    << k.doc << " |\n";
+          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << k.doc
+                    << " |\n";
       } else {
         std::cout << config_to_string(args->load(false));
       }
@@ -92,6 +111,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
 
   {
     auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");
+    cmd->footer(keys_footer({"", "tokenizer"}));
     auto args = std::make_shared<ConfigArgs>();
     args->add(cmd);
     cmd->callback([&action, args] {
@@ -103,6 +123,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   }
   {
     auto* cmd = app.add_subcommand("prepare", "Encode the corpus into train/valid token shards");
+    cmd->footer(keys_footer({"", "data"}));
     auto args = std::make_shared<ConfigArgs>();
     args->add(cmd);
     cmd->callback([&action, args] {
@@ -114,6 +135,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   }
   {
     auto* cmd = app.add_subcommand("inspect", "Print decoded, masked training batches");
+    cmd->footer(keys_footer({"masking"}));
     auto args = std::make_shared<ConfigArgs>();
     args->add(cmd);
     auto batches = std::make_shared<int>(1);
@@ -130,6 +152,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     auto* cmd = app.add_subcommand(
         name, pipeline ? "Run tokenizer, prepare, train and evaluate (skipping finished stages)"
                        : "Pre-train with MLM (+ NSP): checkpoints, logs, evaluation");
+    cmd->footer(keys_footer({"model", "train"}));
     auto args = std::make_shared<ConfigArgs>();
     args->add(cmd);
     auto opts = std::make_shared<TrainOptions>();
@@ -143,8 +166,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     cmd->callback([&action, args, opts, pipeline] {
       action = [args, opts, pipeline] {
         if (!opts->resume.empty() && !opts->init_from.empty())
-          throw UsageError("--resume and --init-from exclude each other: --resume continues a "
-                           "run, --init-from starts a new one from a model");
+          throw UsageError(
+              "--resume and --init-from exclude each other: --resume continues a "
+              "run, --init-from starts a new one from a model");
         Config cfg = args->load();
         if (pipeline) {
           PipelineResult r = run_pipeline(cfg, *opts);
