@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -42,7 +43,10 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                  {"torch_dtype", "float32"},
                  {"bertforge", {{"step", p.step}, {"weights_checksum", p.weights_checksum},
                                 {"tokenizer_checksum", p.tokenizer_checksum},
-                                {"nsp", p.has_nsp_head}}}};
+                                {"nsp", p.has_nsp_head},
+                                // The training config: evaluating the export masks and batches
+                                // exactly like evaluating the checkpoint.
+                                {"config", config_to_json(p.config)}}}};
   json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
                            {"do_lower_case", false},
                            {"keep_accents", true},

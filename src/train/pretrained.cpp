@@ -1,6 +1,7 @@
 #include "train/pretrained.h"
 
 #include "common/checksum.h"
+#include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "tokenizer/tokenizer.h"
@@ -23,6 +24,15 @@ Pretrained load_export(const std::string& dir) {
   json hf;
   try {
     hf = json::parse(fs::read_file(cfg_path));
+    // bertforge's own exports carry the training config (data, masking, seed, batch size), so
+    // that evaluation reproduces the checkpoint's; the model shape below comes from the HF keys.
+    if (hf.contains("bertforge") && hf["bertforge"].contains("config")) {
+      try {
+        p.config = config_from_json(hf["bertforge"]["config"]);
+      } catch (const Error& e) {
+        throw InputError(cfg_path, 0, std::string("bertforge.config: ") + e.what());
+      }
+    }
     ModelConfig& m = p.config.model;
     m.preset = "tiny";
     m.hidden = hf.at("hidden_size"), m.layers = hf.at("num_hidden_layers");
