@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/errors.h"
+#include "common/logging.h"
 #include "common/random.h"
 #include "data/batch.h"
 #include "data/dataset.h"
@@ -51,10 +52,10 @@ ExampleBuilder::ExampleBuilder(const Dataset& data, const DataConfig& config, ui
       seed_(seed) {
   if (max_seq_len_ < 8)
     throw ConfigError("data.max_seq_len", "must be >= 8, got " + std::to_string(max_seq_len_));
-  if (nsp_ && data_.num_docs() < 2)
-    throw RuntimeError("next-sentence prediction needs at least 2 documents, the data has " +
-                           std::to_string(data_.num_docs()),
-                       "add documents (blank line between them) or set data.nsp=false");
+  if (nsp_ && data_.num_docs() == 1)
+    log::warn(
+        "the data has a single document: every NSP pair is IsNext (NotNext needs a second "
+        "document)");
 }
 
 std::vector<ExampleSpec> ExampleBuilder::plan(int64_t epoch) const {
@@ -90,7 +91,8 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<
       if (chunk_len >= target) break;
     }
     uint32_t end = i;
-    const bool is_next = rng.uniform() < 0.5;
+    const bool can_pair = data_.num_docs() >= 2;  // NotNext needs another document
+    const bool is_next = rng.uniform() < 0.5 || !can_pair;
     // An IsNext pair needs two sentences: take the next one too when the chunk has only one.
     if (is_next && end - begin == 1 && end < n) i = ++end;
 
@@ -107,6 +109,8 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<
       ex.a.len = k;
       ex.b = {d32, begin, begin + 1, k, sizes[begin] - k};
       ex.nsp_label = kIsNext;
+    } else if (!can_pair) {
+      continue;  // a one-token last sentence of the only document: no pair can be made
     } else {
       const uint32_t target_b = target > ex.a.len ? target - ex.a.len : 1;
       uint64_t other = rng.below(data_.num_docs() - 1);

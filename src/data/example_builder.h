@@ -46,7 +46,7 @@ struct ExampleSpec {
 
 class ExampleBuilder {
  public:
-  // Throws RuntimeError when NSP is on and the data has fewer than two documents.
+  // With NSP and a single document (a tiny validation split), every pair is IsNext.
   ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed);
 
   // The examples of `epoch`, in document order.

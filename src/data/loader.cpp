@@ -96,13 +96,19 @@ struct Loader::Impl {
     }
     const int64_t global = int64_t{opts.world_size} * opts.batch_size;
     p->batches = static_cast<int64_t>(p->examples.size()) / global;
-    if (p->batches == 0)
-      throw InputError("", 0,
-                       "the data makes " + std::to_string(p->examples.size()) +
-                           " examples, fewer than one global batch of " + std::to_string(global),
-                       "use more data or a smaller train.batch_size");
     while (plans.size() >= kPlansKept) plans.erase(plans.begin());
     plans.emplace(e, p);
+    return p;
+  }
+
+  // The plan of `epoch`; throws when it cannot fill one global batch.
+  std::shared_ptr<const EpochPlan> plan_with_batches(int64_t epoch) {
+    auto p = plan(epoch);
+    if (p->batches == 0)
+      throw RuntimeError("the data makes " + std::to_string(p->examples.size()) +
+                             " examples, fewer than one global batch of " +
+                             std::to_string(int64_t{opts.world_size} * opts.batch_size),
+                         "use more data or a smaller train.batch_size");
     return p;
   }
 
@@ -159,7 +165,7 @@ struct Loader::Impl {
       Slot slot;
       std::shared_ptr<const EpochPlan> p;
       try {
-        p = plan(pos.epoch);
+        p = plan_with_batches(pos.epoch);
       } catch (...) {
         slot.error = std::current_exception();
       }
@@ -214,7 +220,6 @@ Loader::Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig&
   if (options.prefetch_threads < 0) throw RuntimeError("prefetch threads must be >= 0");
   if (options.vocab_size <= 0) options.vocab_size = static_cast<int>(data.vocab_size());
   impl_ = std::make_unique<Impl>(data, dcfg, mcfg, std::move(options));
-  impl_->plan(0);  // fail early when the data cannot fill one batch
   if (impl_->async()) impl_->start_workers();
 }
 
@@ -226,10 +231,10 @@ Batch Loader::next() {
   Impl& m = *impl_;
   if (!m.async()) {
     LoaderPosition pos = m.position;
-    auto p = m.plan(pos.epoch);
+    auto p = m.plan_with_batches(pos.epoch);
     if (pos.step >= p->batches) {
       pos = {pos.epoch + 1, 0};
-      p = m.plan(pos.epoch);
+      p = m.plan_with_batches(pos.epoch);
     }
     Batch b = m.build(*p, pos, m.sync_scratch);
     m.position = pos.step + 1 >= p->batches ? LoaderPosition{pos.epoch + 1, 0}
@@ -239,9 +244,9 @@ Batch Loader::next() {
   std::unique_lock<std::mutex> lock(m.mu);
   const uint64_t seq = m.next_seq;
   m.cv_ready.wait(lock, [&] { return m.ready.count(seq) > 0; });
+  if (m.ready.at(seq).error) std::rethrow_exception(m.ready.at(seq).error);  // and every time
   Slot slot = std::move(m.ready.at(seq));
   m.ready.erase(seq);
-  if (slot.error) std::rethrow_exception(slot.error);
   ++m.next_seq;
   m.position = slot.pos.step + 1 >= slot.batches_in_epoch
                    ? LoaderPosition{slot.pos.epoch + 1, 0}

@@ -36,7 +36,8 @@ class Loader {
   Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig& mcfg,
          LoaderOptions options);
   ~Loader();
-  // The next batch for this rank (moves to the next epoch at the end of one).
+  // The next batch for this rank (moves to the next epoch at the end of one). Throws RuntimeError
+  // when the data cannot fill one global batch (batches_per_epoch() == 0).
   Batch next();
   LoaderPosition position() const;
   // Continues from `pos` exactly, without replaying earlier batches.

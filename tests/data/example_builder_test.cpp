@@ -153,13 +153,16 @@ TEST(ExampleBuilder, PlanIsAPureFunctionOfSeedAndEpoch) {
   EXPECT_NE(key(b1.plan(1)), key(b3.plan(1)));
 }
 
-TEST(ExampleBuilder, NspNeedsTwoDocuments) {
+TEST(ExampleBuilder, ASingleDocumentMakesOnlyIsNextPairs) {
   testing::TempDir dir;
-  const Dataset data = testing::write_dataset(dir.path(), testing::synth_docs(1, 16), 1);
-  EXPECT_THROW(ExampleBuilder(data, nsp_config(), 1), RuntimeError);
-  DataConfig packed = nsp_config();
-  packed.nsp = false;
-  EXPECT_NO_THROW(ExampleBuilder(data, packed, 1));
+  const Docs docs = testing::synth_docs(1, 16, 40, 40);
+  const Dataset data = testing::write_dataset(dir.path(), docs, 1);
+  const auto plan = ExampleBuilder(data, nsp_config(), 1).plan(0);
+  ASSERT_GE(plan.size(), 4u);
+  for (const auto& ex : plan) {
+    EXPECT_EQ(ex.nsp_label, kIsNext);
+    EXPECT_GE(ex.b.len, 1u);
+  }
 }
 
 TEST(ExampleBuilder, PackedModeCrossesDocumentsWithSep) {

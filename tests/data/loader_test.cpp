@@ -306,7 +306,14 @@ TEST_F(LoaderTest, EvaluationOrderIsFixed) {
 }
 
 TEST_F(LoaderTest, TooLittleDataForOneBatchIsAnError) {
-  EXPECT_THROW({ Loader big(*data_, dcfg_, mcfg_, options(100000)); }, Error);
+  Loader big(*data_, dcfg_, mcfg_, options(100000));
+  EXPECT_EQ(big.batches_per_epoch(), 0);
+  EXPECT_THROW(big.next(), RuntimeError);
+  EXPECT_THROW(big.next(), RuntimeError);
+  LoaderOptions sync = options(100000);
+  sync.prefetch_threads = 0;
+  Loader big_sync(*data_, dcfg_, mcfg_, sync);
+  EXPECT_THROW(big_sync.next(), RuntimeError);
 }
 
 }  // namespace
