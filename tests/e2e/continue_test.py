@@ -10,6 +10,7 @@ Two synthetic corpora of different vocabularies: A (farm life) and B (sea trade)
      - B's validation MLM loss of RUN_B is lower than RUN_A's on the same text
      - the tokenizer is RUN_A's (same bytes, same checksums, and B encoded by it gives the
        same token shards as a run that adopts RUN_A's tokenizer explicitly)
+     - the NSP head is kept untouched (exported weights equal RUN_A's)
      - RUN_B/final/state.json records init_from (path, checksum, step); step and schedule start
        fresh (the first logged step is not RUN_A's step + something)
   3. a config naming another tokenizer (tokenizer.model) is refused: exit 2, clear message
@@ -24,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -72,6 +74,15 @@ def evaluate(checkpoint, data=None):
         args += ["--data", data]
     out, _ = bertforge(*args)
     return json.loads(out)
+
+
+def safetensors_tensor(path, name):
+    """One tensor of a safetensors file, as raw bytes (enough to compare two files' tensors)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    begin, end = json.loads(blob[8:8 + n])[name]["data_offsets"]
+    return blob[8 + n + begin:8 + n + end]
 
 
 def write_corpus(path, docs, seed, vocab):
@@ -244,6 +255,18 @@ def run(passed):
           "RUN_B did not start a fresh warmup: lr %s at step 5 (RUN_A: %s)" %
           (log[0]["lr"], log_a[0]["lr"]))
     check(all(r["nsp_loss"] == 0 for r in log), "RUN_B (MLM only) logged an NSP loss")
+    # the NSP head is kept, unused and untouched (no weight decay without a gradient)
+    for run in ("run_a", "run_b"):
+        bertforge("export", "--checkpoint", j(run, "final"), "--out", j("export_" + run))
+    for name in ("cls.seq_relationship.weight", "cls.seq_relationship.bias"):
+        check(safetensors_tensor(j("export_run_a", "model.safetensors"), name) ==
+              safetensors_tensor(j("export_run_b", "model.safetensors"), name),
+              "MLM-only continuation changed the NSP head (%s)" % name)
+    check(safetensors_tensor(j("export_run_a", "model.safetensors"),
+                             "cls.predictions.transform.dense.weight") !=
+          safetensors_tensor(j("export_run_b", "model.safetensors"),
+                             "cls.predictions.transform.dense.weight"),
+          "the MLM head did not change in the continuation")
     ok("init_from recorded; step and schedule fresh")
 
     # 3. a config naming another tokenizer is refused
