@@ -12,7 +12,8 @@ The export is read by code in this file only (no code shared with the C++ writer
     zipfile + a restricted pickle.Unpickler + numpy, so every exported tensor is compared bit for
     bit with the weights the trainer saved. With python3-torch present, torch.jit.load reads
     model.pt as well and must agree.
-Then: the export evaluates to the same numbers as the checkpoint (`bertforge evaluate`), and
+Then: the export evaluates to the same numbers as the checkpoint (`bertforge evaluate`), a run can
+start from it (`train --init-from EXPORT`), and
 `export` refuses a non-empty output directory without --force (exit 2) and overwrites it with it.
 """
 import argparse
@@ -362,6 +363,16 @@ def run(passed):
         check(a == b, "evaluate %s: the export gives %s, the checkpoint %s" % (args, b, a))
         check(a["masked_tokens"] > 0, "evaluate %s: no masked tokens evaluated" % args)
     ok("export evaluates like the checkpoint")
+
+    # an export is a valid --init-from starting point
+    bertforge("train", "--config", j("config.json"), "--set", "run_dir=" + j("cont"),
+              "--set", "train.steps=5", "--init-from", out)
+    init = read_json(j("cont", "final", "state.json"))["init_from"]
+    weights = os.path.join(out, "model.safetensors")
+    check(os.path.realpath(init["path"]) == os.path.realpath(out) and
+          init["checksum"] == hashlib.sha256(open(weights, "rb").read()).hexdigest(),
+          "init_from of a run started from the export: %s" % init)
+    ok("--init-from an export")
 
     # no overwriting without --force
     digest = hashlib.sha256(open(os.path.join(out, "model.safetensors"), "rb").read()).hexdigest()
