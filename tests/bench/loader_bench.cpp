@@ -83,6 +83,7 @@ void time_loader(const char* name, const Dataset& data, const Config& c, const T
   o.word_start = tok.word_start_table();
   auto t0 = std::chrono::steady_clock::now();
   Loader loader(data, c.data, c.masking, o);
+  const int64_t examples = loader.examples_in_epoch(0);  // builds epoch 0's plan
   const double setup = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
   int64_t real = 0, positions = 0;
@@ -93,9 +94,10 @@ void time_loader(const char* name, const Dataset& data, const Config& c, const T
   }
   const double s = seconds_since(t0);
   std::printf(
-      "%-28s %8.0f batches/s %11.0f tokens/s %11.0f positions/s  (plan %.3f s, %d batches "
+      "%-28s %8.0f batches/s %11.0f tokens/s %11.0f positions/s  (plan: %lld examples, %.3f s; %d "
+      "batches "
       "in %.2f s)\n",
-      name, batches / s, real / s, positions / s, setup, batches, s);
+      name, batches / s, real / s, positions / s, (long long)examples, setup, batches, s);
 }
 
 }  // namespace
