@@ -4,7 +4,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "common/errors.h"
 #include "common/logging.h"
@@ -69,13 +71,29 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
     opts.port = static_cast<uint16_t>(e.master_port);
     opts.isServer = !e.agent_store && e.rank == 0;
     opts.numWorkers = e.agent_store ? c10::nullopt : c10::optional<size_t>(e.world_size);
-    opts.waitWorkers = !e.agent_store;
+    // TCPStore's own wait for workers gives up silently at the timeout (LibTorch 1.13), after
+    // which Gloo would wait a second timeout: count the ranks that joined ourselves instead.
+    opts.waitWorkers = false;
     opts.timeout = timeout;
     c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(e.master_addr, opts);
     if (e.agent_store)
       store = c10::make_intrusive<c10d::PrefixStore>(
           "/worker/attempt_" + std::to_string(e.restart_count), store);
     impl_->store = store;
+    const std::string joined_key = "bertforge/joined";
+    int64_t joined = store->add(joined_key, 1);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (joined < e.world_size) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw RuntimeError(
+            "rank " + std::to_string(e.rank) + ": only " + std::to_string(joined) + " of " +
+                std::to_string(e.world_size) + " ranks joined at " + e.master_addr + ":" +
+                std::to_string(e.master_port) + " within train.dist_timeout_sec (" +
+                std::to_string(timeout_sec) + " s)",
+            "start every rank with the same MASTER_ADDR/MASTER_PORT and WORLD_SIZE");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      joined = store->add(joined_key, 0);
+    }
     if (device.is_cuda())
       throw RuntimeError("distributed training on CUDA needs a LibTorch with NCCL",
                          "this build supports Gloo (train.device=cpu) for world size > 1");
@@ -85,13 +103,17 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
   } catch (const Error&) {
     throw;
   } catch (const std::exception& ex) {
+    std::string msg = ex.what();
+    auto nl = msg.find('\n');  // c10 errors append a stack trace
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
     throw RuntimeError("rank " + std::to_string(e.rank) + ": cannot join the process group at " +
-                           e.master_addr + ":" + std::to_string(e.master_port) + ": " + ex.what(),
+                           e.master_addr + ":" + std::to_string(e.master_port) + " within " +
+                           std::to_string(timeout_sec) + " s: " + msg,
                        "check MASTER_ADDR/MASTER_PORT and that every rank started");
   }
   log::info("distributed: rank " + std::to_string(e.rank) + " of " +
             std::to_string(e.world_size) + " joined via " + e.master_addr + ":" +
-            std::to_string(e.master_port));
+            std::to_string(e.master_port) + (e.agent_store ? " (torchrun agent store)" : ""));
 }
 
 Distributed::~Distributed() = default;
@@ -114,27 +136,26 @@ void guarded(int rank, const char* what, F&& f) {
 
 void Distributed::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   if (env_.world_size == 1 || tensors.empty()) return;
-  guarded(env_.rank, "all-reduce", [&] {
-    size_t i = 0;
-    while (i < tensors.size()) {
-      // One bucket: consecutive tensors up to kBucketElements, flattened into one buffer.
-      size_t j = i;
-      int64_t n = 0;
-      while (j < tensors.size() && (j == i || n + tensors[j].numel() <= kBucketElements))
-        n += tensors[j++].numel();
-      std::vector<torch::Tensor> flat_parts;
-      for (size_t k = i; k < j; ++k) flat_parts.push_back(tensors[k].reshape({-1}));
-      std::vector<torch::Tensor> buf{torch::cat(flat_parts)};
-      impl_->pg->allreduce(buf)->wait();
-      int64_t off = 0;
-      for (size_t k = i; k < j; ++k) {
-        int64_t m = tensors[k].numel();
-        tensors[k].copy_(buf[0].narrow(0, off, m).view_as(tensors[k]));
-        off += m;
-      }
-      i = j;
+  torch::NoGradGuard no_grad;
+  size_t i = 0;
+  while (i < tensors.size()) {
+    // One bucket: consecutive tensors up to kBucketElements, flattened into one buffer.
+    size_t j = i;
+    int64_t n = 0;
+    while (j < tensors.size() && (j == i || n + tensors[j].numel() <= kBucketElements))
+      n += tensors[j++].numel();
+    std::vector<torch::Tensor> flat_parts;
+    for (size_t k = i; k < j; ++k) flat_parts.push_back(tensors[k].reshape({-1}));
+    std::vector<torch::Tensor> buf{torch::cat(flat_parts)};
+    guarded(env_.rank, "all-reduce", [&] { impl_->pg->allreduce(buf)->wait(); });
+    int64_t off = 0;
+    for (size_t k = i; k < j; ++k) {
+      int64_t m = tensors[k].numel();
+      tensors[k].copy_(buf[0].narrow(0, off, m).view_as(tensors[k]));
+      off += m;
     }
-  });
+    i = j;
+  }
 }
 
 std::vector<double> Distributed::all_reduce_sum(const std::vector<double>& values) {
@@ -147,17 +168,16 @@ std::vector<double> Distributed::all_reduce_sum(const std::vector<double>& value
 
 void Distributed::broadcast(std::vector<torch::Tensor>& tensors) {
   if (env_.world_size == 1 || tensors.empty()) return;
-  guarded(env_.rank, "broadcast", [&] {
-    std::vector<torch::Tensor> parts;
-    for (auto& t : tensors) parts.push_back(t.reshape({-1}));
-    std::vector<torch::Tensor> buf{torch::cat(parts)};
-    impl_->pg->broadcast(buf)->wait();
-    int64_t off = 0;
-    for (auto& t : tensors) {
-      t.copy_(buf[0].narrow(0, off, t.numel()).view_as(t));
-      off += t.numel();
-    }
-  });
+  torch::NoGradGuard no_grad;  // the tensors are parameters: leaves that require grad
+  std::vector<torch::Tensor> parts;
+  for (auto& t : tensors) parts.push_back(t.reshape({-1}));
+  std::vector<torch::Tensor> buf{torch::cat(parts)};
+  guarded(env_.rank, "broadcast", [&] { impl_->pg->broadcast(buf)->wait(); });
+  int64_t off = 0;
+  for (auto& t : tensors) {
+    t.copy_(buf[0].narrow(0, off, t.numel()).view_as(t));
+    off += t.numel();
+  }
 }
 
 void Distributed::barrier() {
