@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
   CLI::App app{"bertforge " BERTFORGE_VERSION " - pretrain BERT-style encoders end to end"};
   app.set_version_flag("--version", "bertforge " BERTFORGE_VERSION);
   app.require_subcommand(1);
-  app.footer("Config precedence: built-in defaults < model.preset < --config file < --set.\n"
-             "Every config key with its default: bertforge config --docs");
+  app.footer(
+      "Config precedence: built-in defaults < model.preset < --config file < --set.\n"
+      "Every config key with its default: bertforge config --docs");
   std::function<int()> action;
   bertforge::cli::add_commands(app, action);
   try {

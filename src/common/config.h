@@ -4,21 +4,20 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace bertforge {
 
 struct TokenizerConfig {
-  std::string type = "unigram";       // SentencePiece algorithm: unigram | bpe.
-  int vocab_size = 8000;              // Vocabulary size including the 5 specials.
-  std::string model = "";             // Adopt this existing .model instead of training one.
-  int64_t max_sentences = 1000000;    // Train on at most this many (shuffled) sentences.
-  double character_coverage = 0.9995; // Share of characters the vocabulary must cover.
-  bool byte_fallback = true;          // Encode unknown characters as byte pieces instead of [UNK].
-  int threads = 0;                    // Training threads; 0 = all cores.
+  std::string type = "unigram";        // SentencePiece algorithm: unigram | bpe.
+  int vocab_size = 8000;               // Vocabulary size including the 5 specials.
+  std::string model = "";              // Adopt this existing .model instead of training one.
+  int64_t max_sentences = 1000000;     // Train on at most this many (shuffled) sentences.
+  double character_coverage = 0.9995;  // Share of characters the vocabulary must cover.
+  bool byte_fallback = true;           // Encode unknown characters as byte pieces instead of [UNK].
+  int threads = 0;                     // Training threads; 0 = all cores.
 };
 
 struct DataConfig {
@@ -30,11 +29,11 @@ struct DataConfig {
   std::string invalid_utf8 = "error";    // Invalid UTF-8: error | replace (with U+FFFD).
   int max_seq_len = 128;                 // Tokens per example including [CLS]/[SEP].
   double short_seq_prob = 0.1;           // Share of examples that target a shorter random length.
-  bool nsp = true;                       // NSP pairs (BERT); false = packed full sentences (RoBERTa).
-  bool pad_to_max = false;               // Pad every batch to max_seq_len instead of its longest.
-  int threads = 0;                       // Prepare's encoding threads; 0 = all cores.
-  int64_t shard_tokens = 50000000;       // Tokens per shard file (approximately).
-  int prefetch = 8;                      // Batches the loader prepares ahead in the background.
+  bool nsp = true;                  // NSP pairs (BERT); false = packed full sentences (RoBERTa).
+  bool pad_to_max = false;          // Pad every batch to max_seq_len instead of its longest.
+  int threads = 0;                  // Prepare's encoding threads; 0 = all cores.
+  int64_t shard_tokens = 50000000;  // Tokens per shard file (approximately).
+  int prefetch = 8;                 // Batches the loader prepares ahead in the background.
 };
 
 struct MaskingConfig {
@@ -48,43 +47,43 @@ struct MaskingConfig {
 };
 
 struct ModelConfig {
-  std::string preset = "tiny";    // tiny | mini | small | medium | base (sets the four sizes).
-  int layers = 2;                 // Transformer layers (default from preset).
-  int hidden = 128;               // Hidden size (default from preset).
-  int heads = 2;                  // Attention heads (default from preset).
-  int intermediate = 512;         // Feed-forward size (default from preset: 4 x hidden).
-  int max_position = 512;         // Position embeddings (>= data.max_seq_len).
-  double dropout = 0.1;           // Hidden dropout.
-  double attention_dropout = 0.1; // Dropout on attention probabilities.
-  int type_vocab_size = 2;        // Segment (token type) embeddings.
-  double layer_norm_eps = 1e-12;  // LayerNorm epsilon.
+  std::string preset = "tiny";      // tiny | mini | small | medium | base (sets the four sizes).
+  int layers = 2;                   // Transformer layers (default from preset).
+  int hidden = 128;                 // Hidden size (default from preset).
+  int heads = 2;                    // Attention heads (default from preset).
+  int intermediate = 512;           // Feed-forward size (default from preset: 4 x hidden).
+  int max_position = 512;           // Position embeddings (>= data.max_seq_len).
+  double dropout = 0.1;             // Hidden dropout.
+  double attention_dropout = 0.1;   // Dropout on attention probabilities.
+  int type_vocab_size = 2;          // Segment (token type) embeddings.
+  double layer_norm_eps = 1e-12;    // LayerNorm epsilon.
   double initializer_range = 0.02;  // Std of the normal weight init.
 };
 
 struct TrainConfig {
-  int64_t steps = 1000;            // Optimizer steps; ignored when epochs > 0.
-  double epochs = 0;               // Train for this many passes over the data instead of steps.
-  int batch_size = 32;             // Examples per micro-batch per process.
-  int grad_accum = 1;              // Micro-batches per optimizer step.
-  double lr = 1e-4;                // Peak learning rate.
-  int64_t warmup_steps = -1;       // Linear warmup steps; -1 = 1% of the steps (at least 1).
-  std::string schedule = "linear"; // After warmup: linear (to 0) | cosine (to 0) | constant.
-  double weight_decay = 0.01;      // AdamW decoupled weight decay (not on biases and LayerNorm).
-  double beta1 = 0.9;              // AdamW beta1.
-  double beta2 = 0.999;            // AdamW beta2.
-  double eps = 1e-6;               // AdamW epsilon.
-  double clip_norm = 1.0;          // Clip the global gradient norm; 0 = off.
-  double nsp_weight = 1.0;         // Weight of the NSP loss in the total loss.
-  int64_t log_every = 10;          // Steps between train.jsonl lines.
-  int64_t eval_every = 500;        // Steps between evaluations; 0 = only at the end.
-  int64_t eval_batches = 50;       // Validation batches per evaluation; 0 = all.
-  int64_t save_every = 500;        // Steps between checkpoints; 0 = only at the end.
-  int keep_last = 3;               // Complete checkpoints kept (the newest is never pruned).
-  int threads = 0;                 // Intra-op threads; 0 = all cores.
-  std::string device = "cpu";      // cpu | cuda | auto.
-  std::string precision = "fp32";  // fp32 | bf16 (autocast).
-  int max_skipped_steps = 0;       // Non-finite losses skipped before the run fails.
-  int dist_timeout_sec = 300;      // Distributed: seconds before a missing rank is an error.
+  int64_t steps = 1000;             // Optimizer steps; ignored when epochs > 0.
+  double epochs = 0;                // Train for this many passes over the data instead of steps.
+  int batch_size = 32;              // Examples per micro-batch per process.
+  int grad_accum = 1;               // Micro-batches per optimizer step.
+  double lr = 1e-4;                 // Peak learning rate.
+  int64_t warmup_steps = -1;        // Linear warmup steps; -1 = 1% of the steps (at least 1).
+  std::string schedule = "linear";  // After warmup: linear (to 0) | cosine (to 0) | constant.
+  double weight_decay = 0.01;       // AdamW decoupled weight decay (not on biases and LayerNorm).
+  double beta1 = 0.9;               // AdamW beta1.
+  double beta2 = 0.999;             // AdamW beta2.
+  double eps = 1e-6;                // AdamW epsilon.
+  double clip_norm = 1.0;           // Clip the global gradient norm; 0 = off.
+  double nsp_weight = 1.0;          // Weight of the NSP loss in the total loss.
+  int64_t log_every = 10;           // Steps between train.jsonl lines.
+  int64_t eval_every = 500;         // Steps between evaluations; 0 = only at the end.
+  int64_t eval_batches = 50;        // Validation batches per evaluation; 0 = all.
+  int64_t save_every = 500;         // Steps between checkpoints; 0 = only at the end.
+  int keep_last = 3;                // Complete checkpoints kept (the newest is never pruned).
+  int threads = 0;                  // Intra-op threads; 0 = all cores.
+  std::string device = "cpu";       // cpu | cuda | auto.
+  std::string precision = "fp32";   // fp32 | bf16 (autocast).
+  int max_skipped_steps = 0;        // Non-finite losses skipped before the run fails.
+  int dist_timeout_sec = 300;       // Distributed: seconds before a missing rank is an error.
 };
 
 struct Config {

@@ -17,7 +17,7 @@ spdlog::logger& logger() {
 
 void set_level(Level level) {
   static const spdlog::level::level_enum map[] = {spdlog::level::debug, spdlog::level::info,
-                                                   spdlog::level::warn, spdlog::level::err};
+                                                  spdlog::level::warn, spdlog::level::err};
   logger().set_level(map[static_cast<int>(level)]);
 }
 

@@ -81,7 +81,8 @@ void Progress::draw(bool final, const std::string& extra) {
   if (tty_ && !quiet_) {
     std::string bar;
     if (total_ > 0) {
-      int width = 24, fill = static_cast<int>(width * std::min<double>(1.0, double(done_) / total_));
+      int width = 24,
+          fill = static_cast<int>(width * std::min<double>(1.0, double(done_) / total_));
       bar = "[" + std::string(fill, '#') + std::string(width - fill, '.') + "] ";
     }
     std::fprintf(stderr, "\r\033[K%s%s%s", bar.c_str(), line.c_str(), final ? "\n" : "");

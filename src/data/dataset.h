@@ -17,8 +17,8 @@ std::string manifest_path(const std::string& run_dir);
 class Dataset {
  public:
   // Opens split "train" or "valid" of the manifest in `data_dir`. Verifies that every shard exists
-  // with the recorded size and, when `expect_tokenizer_checksum` is non-empty, that the data was made
-  // with that tokenizer. Throws InputError (naming the file) otherwise.
+  // with the recorded size and, when `expect_tokenizer_checksum` is non-empty, that the data was
+  // made with that tokenizer. Throws InputError (naming the file) otherwise.
   static Dataset open(const std::string& data_dir, const std::string& split,
                       const std::string& expect_tokenizer_checksum = "");
   // Opens a list of shard files directly (tests, `evaluate --data`).

@@ -122,8 +122,8 @@ BertLayerImpl::BertLayerImpl(const BertShape& s) {
 }
 
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
-  auto a = attention(x, bias);            // (B, T, H)
-  return output(intermediate(a), a);      // (B, T, H)
+  auto a = attention(x, bias);        // (B, T, H)
+  return output(intermediate(a), a);  // (B, T, H)
 }
 
 BertEncoderImpl::BertEncoderImpl(const BertShape& s) {
@@ -150,14 +150,13 @@ BertModelImpl::BertModelImpl(const BertShape& s) {
   pooler = register_module("pooler", BertPooler(s));
 }
 
-std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tensor& ids,
-                                                               const torch::Tensor& types,
-                                                               const torch::Tensor& attention_mask) {
+std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(
+    const torch::Tensor& ids, const torch::Tensor& types, const torch::Tensor& attention_mask) {
   auto x = embeddings(ids, types);  // (B, T, H)
   // Additive mask: 0 on real tokens, -10000 on padding, broadcast over heads and queries.
-  auto bias = ((1.0 - attention_mask.to(x.dtype())) * -10000.0).view(
-      {ids.size(0), 1, 1, ids.size(1)});  // (B, 1, 1, T)
-  auto seq = encoder(x, bias);            // (B, T, H)
+  auto bias = ((1.0 - attention_mask.to(x.dtype())) * -10000.0)
+                  .view({ids.size(0), 1, 1, ids.size(1)});  // (B, 1, 1, T)
+  auto seq = encoder(x, bias);                              // (B, T, H)
   return {seq, pooler(seq)};
 }
 
@@ -194,11 +193,11 @@ PreTrainingOutput BertForPreTrainingImpl::forward(const torch::Tensor& ids,
                                                   const torch::Tensor& types,
                                                   const torch::Tensor& attention_mask,
                                                   const torch::Tensor& positions) {
-  auto [seq, pooled] = bert(ids, types, attention_mask);         // (B, T, H), (B, H)
+  auto [seq, pooled] = bert(ids, types, attention_mask);                      // (B, T, H), (B, H)
   auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
   PreTrainingOutput out;
   out.mlm_logits = cls->predictions(at_masks, bert->embeddings->word_embeddings->weight);  // (M,V)
-  out.nsp_logits = cls->seq_relationship(pooled);                                  // (B, 2)
+  out.nsp_logits = cls->seq_relationship(pooled);                                          // (B, 2)
   return out;
 }
 

@@ -18,11 +18,16 @@ namespace {
 const char* const kFiles[] = {"model.pt", "optimizer.pt", "tokenizer.model", "config.json"};
 
 json shape_to_json(const BertShape& s) {
-  return {{"vocab_size", s.vocab_size},     {"hidden", s.hidden},
-          {"layers", s.layers},             {"heads", s.heads},
-          {"intermediate", s.intermediate}, {"max_position", s.max_position},
-          {"type_vocab_size", s.type_vocab_size}, {"dropout", s.dropout},
-          {"attention_dropout", s.attention_dropout}, {"layer_norm_eps", s.layer_norm_eps},
+  return {{"vocab_size", s.vocab_size},
+          {"hidden", s.hidden},
+          {"layers", s.layers},
+          {"heads", s.heads},
+          {"intermediate", s.intermediate},
+          {"max_position", s.max_position},
+          {"type_vocab_size", s.type_vocab_size},
+          {"dropout", s.dropout},
+          {"attention_dropout", s.attention_dropout},
+          {"layer_norm_eps", s.layer_norm_eps},
           {"initializer_range", s.initializer_range}};
 }
 
@@ -160,7 +165,8 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
   if (!fs::exists(done)) throw bad("DONE marker missing (interrupted while saving?)");
   if (!fs::exists(state_path)) throw bad("state.json missing");
   std::string expect = fs::read_file(done);
-  while (!expect.empty() && std::isspace(static_cast<unsigned char>(expect.back()))) expect.pop_back();
+  while (!expect.empty() && std::isspace(static_cast<unsigned char>(expect.back())))
+    expect.pop_back();
   if (sha256_file(state_path) != expect) throw bad("state.json does not match its DONE checksum");
   json j;
   try {
@@ -236,12 +242,14 @@ void load_weights(const std::string& dir, BertForPreTraining& model) {
 
 void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer) {
   const std::string p = fs::join(dir, "optimizer.pt");
-  if (!fs::exists(p)) throw InputError(p, 0, "optimizer state missing (a final/ model cannot be resumed)",
-                                       "resume from checkpoints/step-N, or use --init-from");
+  if (!fs::exists(p))
+    throw InputError(p, 0, "optimizer state missing (a final/ model cannot be resumed)",
+                     "resume from checkpoints/step-N, or use --init-from");
   try {
     torch::load(optimizer, p);
   } catch (const c10::Error& e) {
-    throw InputError(p, 0, std::string("cannot load optimizer state: ") + e.what_without_backtrace());
+    throw InputError(p, 0,
+                     std::string("cannot load optimizer state: ") + e.what_without_backtrace());
   }
 }
 

@@ -22,10 +22,13 @@
 namespace bertforge {
 
 nlohmann::json EvalMetrics::to_json() const {
-  return {{"mlm_loss", mlm_loss},         {"mlm_accuracy", mlm_accuracy},
-          {"perplexity", perplexity},     {"nsp_accuracy", nsp_accuracy},
+  return {{"mlm_loss", mlm_loss},
+          {"mlm_accuracy", mlm_accuracy},
+          {"perplexity", perplexity},
+          {"nsp_accuracy", nsp_accuracy},
           {"majority_accuracy", majority_accuracy},
-          {"examples", examples},         {"masked_tokens", masked_tokens}};
+          {"examples", examples},
+          {"masked_tokens", masked_tokens}};
 }
 
 EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace c10 {
 struct Device;
@@ -34,8 +33,8 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
                            const std::vector<uint8_t>& word_start, const c10::Device& device,
                            int64_t max_batches, Distributed* dist = nullptr);
 
-// `bertforge evaluate`: loads a checkpoint (any path resolve_checkpoint accepts) and evaluates it on
-// `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
+// `bertforge evaluate`: loads a checkpoint (any path resolve_checkpoint accepts) and evaluates it
+// on `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
 // prepared data directory or shard files; empty = the validation split of the checkpoint's run.
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
                                 int64_t max_batches);

@@ -22,7 +22,8 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   // Parameters in BertForPreTraining's naming. The decoder weight is tied to the word embeddings
   // and the decoder bias to cls.predictions.bias: like HuggingFace, store each tensor once.
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const auto& item : p.model->named_parameters()) tensors.emplace_back(item.key(), item.value());
+  for (const auto& item : p.model->named_parameters())
+    tensors.emplace_back(item.key(), item.value());
   json config = {{"architectures", {"BertForPreTraining"}},
                  {"model_type", "bert"},
                  {"vocab_size", s.vocab_size},
@@ -41,12 +42,14 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                  {"position_embedding_type", "absolute"},
                  {"tie_word_embeddings", true},
                  {"torch_dtype", "float32"},
-                 {"bertforge", {{"step", p.step}, {"weights_checksum", p.weights_checksum},
-                                {"tokenizer_checksum", p.tokenizer_checksum},
-                                {"nsp", p.has_nsp_head},
-                                // The training config: evaluating the export masks and batches
-                                // exactly like evaluating the checkpoint.
-                                {"config", config_to_json(p.config)}}}};
+                 {"bertforge",
+                  {{"step", p.step},
+                   {"weights_checksum", p.weights_checksum},
+                   {"tokenizer_checksum", p.tokenizer_checksum},
+                   {"nsp", p.has_nsp_head},
+                   // The training config: evaluating the export masks and batches
+                   // exactly like evaluating the checkpoint.
+                   {"config", config_to_json(p.config)}}}};
   json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
                            {"do_lower_case", false},
                            {"keep_accents", true},
@@ -59,8 +62,11 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                            {"mask_token", "[MASK]"},
                            {"bos_token", "[CLS]"},
                            {"eos_token", "[SEP]"}};
-  json special = {{"pad_token", "[PAD]"}, {"unk_token", "[UNK]"}, {"cls_token", "[CLS]"},
-                  {"sep_token", "[SEP]"}, {"mask_token", "[MASK]"}};
+  json special = {{"pad_token", "[PAD]"},
+                  {"unk_token", "[UNK]"},
+                  {"cls_token", "[CLS]"},
+                  {"sep_token", "[SEP]"},
+                  {"mask_token", "[MASK]"}};
   // Written into a temp directory, then renamed over `out`.
   const std::string tmp = fs::temp_sibling(out);
   fs::make_dirs(tmp);

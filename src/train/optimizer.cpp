@@ -24,13 +24,14 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& mod
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, options(t.weight_decay));
   groups.emplace_back(no_decay, options(0.0));
-  return std::make_unique<torch::optim::AdamW>(groups,
-                                               torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2}).eps(t.eps).weight_decay(t.weight_decay));
+  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(t.lr)
+                                                           .betas({t.beta1, t.beta2})
+                                                           .eps(t.eps)
+                                                           .weight_decay(t.weight_decay));
 }
 
 void set_lr(torch::optim::Optimizer& opt, double lr) {
-  for (auto& g : opt.param_groups())
-    static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 }
 
 }  // namespace bertforge

@@ -19,7 +19,8 @@ using json = nlohmann::json;
 
 void adopt_init_tokenizer(Config& config, const std::string& init_from) {
   Pretrained p = load_pretrained(init_from);
-  if (!config.tokenizer.model.empty() && sha256_file(config.tokenizer.model) != p.tokenizer_checksum)
+  if (!config.tokenizer.model.empty() &&
+      sha256_file(config.tokenizer.model) != p.tokenizer_checksum)
     throw ConfigError("tokenizer.model",
                       "names " + config.tokenizer.model + ", but --init-from " + init_from +
                           " has another tokenizer",
@@ -52,15 +53,18 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
   Config cfg = config_in;
   const char* world = std::getenv("WORLD_SIZE");
   if (world && std::string(world) != "1")
-    throw UsageError("pipeline runs in one process; for a distributed run, run `bertforge "
-                     "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");
+    throw UsageError(
+        "pipeline runs in one process; for a distributed run, run `bertforge "
+        "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");
   if (!options.init_from.empty()) adopt_init_tokenizer(cfg, options.init_from);
   if (options.init_from.empty() && !options.resume.empty() && cfg.tokenizer.model.empty()) {
     // Resuming a continuation run (one started with --init-from): its tokenizer is the starting
     // model's, which the config does not name. Keep it instead of training a new one over it.
     std::optional<std::string> from;
-    if (options.resume == "auto") from = newest_checkpoint(cfg.run_dir);
-    else from = resolve_checkpoint(options.resume);
+    if (options.resume == "auto")
+      from = newest_checkpoint(cfg.run_dir);
+    else
+      from = resolve_checkpoint(options.resume);
     if (from) {
       CheckpointInfo info = read_checkpoint(*from);
       if (!info.state.init_from.is_null()) {

@@ -1,5 +1,5 @@
-// `bertforge pipeline`: tokenizer -> prepare -> train -> evaluate, skipping every stage whose output
-// is complete and matches its inputs.
+// `bertforge pipeline`: tokenizer -> prepare -> train -> evaluate, skipping every stage whose
+// output is complete and matches its inputs.
 #pragma once
 
 #include "train/trainer.h"

@@ -43,7 +43,8 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
                               torch::tensor(mask_positions, torch::kInt64));
   auto probs = torch::softmax(out.mlm_logits, -1);  // (M, V)
   // Specials other than [UNK] are never a sensible fill.
-  probs.index_put_({torch::indexing::Slice(), torch::tensor({kPadId, kClsId, kSepId, kMaskId})}, 0.0);
+  probs.index_put_({torch::indexing::Slice(), torch::tensor({kPadId, kClsId, kSepId, kMaskId})},
+                   0.0);
   auto [top_p, top_i] = probs.topk(std::min<int64_t>(top_k, probs.size(1)), -1);
   std::vector<std::vector<MaskPrediction>> result(mask_positions.size());
   for (size_t m = 0; m < mask_positions.size(); ++m) {

@@ -12,8 +12,8 @@ namespace bertforge {
 using json = nlohmann::json;
 
 bool is_hf_export(const std::string& dir) {
-  return fs::exists(fs::join(dir, "model.safetensors")) && fs::exists(fs::join(dir, "config.json")) &&
-         fs::exists(fs::join(dir, "spiece.model"));
+  return fs::exists(fs::join(dir, "model.safetensors")) &&
+         fs::exists(fs::join(dir, "config.json")) && fs::exists(fs::join(dir, "spiece.model"));
 }
 
 namespace {
@@ -57,8 +57,9 @@ Pretrained load_export(const std::string& dir) {
   p.tokenizer_checksum = tok.checksum();
   const int64_t vocab = hf.at("vocab_size");
   if (vocab != tok.vocab_size())
-    throw InputError(cfg_path, 0, "vocab_size " + std::to_string(vocab) + " but spiece.model has " +
-                                      std::to_string(tok.vocab_size()) + " pieces");
+    throw InputError(cfg_path, 0,
+                     "vocab_size " + std::to_string(vocab) + " but spiece.model has " +
+                         std::to_string(tok.vocab_size()) + " pieces");
   p.model = BertForPreTraining(BertShape::from_config(p.config.model, vocab));
   const std::string weights = fs::join(dir, "model.safetensors");
   auto tensors = read_safetensors(weights);

@@ -3,9 +3,8 @@
 // written by `bertforge export` (HuggingFace config.json + model.safetensors + spiece.model).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/config.h"
 #include "model/bert.h"
@@ -14,13 +13,13 @@ namespace bertforge {
 
 struct Pretrained {
   BertForPreTraining model{nullptr};  // on CPU, eval mode
-  Config config;                     // the config it was trained with (model section = its shape)
-  std::string dir;                   // the resolved directory
-  std::string tokenizer_model;       // path of its SentencePiece model
+  Config config;                      // the config it was trained with (model section = its shape)
+  std::string dir;                    // the resolved directory
+  std::string tokenizer_model;        // path of its SentencePiece model
   std::string tokenizer_checksum;
   int64_t step = 0;
-  std::string weights_checksum;      // sha256 of the weights file
-  bool has_nsp_head = true;          // false when the source had no NSP head
+  std::string weights_checksum;  // sha256 of the weights file
+  bool has_nsp_head = true;      // false when the source had no NSP head
 };
 
 Pretrained load_pretrained(const std::string& path);

@@ -19,7 +19,8 @@ void write_safetensors(const std::string& path,
   for (const auto& [name, t] : tensors) {
     auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     uint64_t n = static_cast<uint64_t>(c.numel()) * 4;
-    header[name] = {{"dtype", "F32"}, {"shape", c.sizes().vec()}, {"data_offsets", {offset, offset + n}}};
+    header[name] = {
+        {"dtype", "F32"}, {"shape", c.sizes().vec()}, {"data_offsets", {offset, offset + n}}};
     offset += n;
     data.push_back(c);
   }
@@ -36,7 +37,9 @@ void write_safetensors(const std::string& path,
 
 std::map<std::string, torch::Tensor> read_safetensors(const std::string& path) {
   std::string bytes = fs::read_file(path);
-  auto bad = [&](const std::string& what) { return InputError(path, 0, "not a valid safetensors file: " + what); };
+  auto bad = [&](const std::string& what) {
+    return InputError(path, 0, "not a valid safetensors file: " + what);
+  };
   if (bytes.size() < 8) throw bad("shorter than its 8-byte header size");
   uint64_t hs = 0;
   for (int i = 0; i < 8; ++i) hs |= uint64_t(static_cast<uint8_t>(bytes[i])) << (8 * i);

@@ -11,9 +11,9 @@ namespace bertforge {
 struct Config;
 
 struct TrainOptions {
-  std::string resume;     // "" | "auto" | a checkpoint path: continue the same run exactly
-  std::string init_from;  // "" | a checkpoint/final/export path: new run from its weights
-  bool overwrite = false; // start afresh even though run_dir has checkpoints (they are removed)
+  std::string resume;      // "" | "auto" | a checkpoint path: continue the same run exactly
+  std::string init_from;   // "" | a checkpoint/final/export path: new run from its weights
+  bool overwrite = false;  // start afresh even though run_dir has checkpoints (they are removed)
 };
 
 struct TrainResult {

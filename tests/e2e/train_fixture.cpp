@@ -13,11 +13,13 @@ TinyRun::TinyRun(int docs, int style, int steps, const std::string& extra) {
   std::ostringstream c;
   c << R"({"run_dir": ")" << run_dir << R"(", "seed": 7,
   "tokenizer": {"vocab_size": 90, "type": "unigram", "byte_fallback": false},
-  "data": {"train_files": [")" << dir.file("corpus.txt") << R"("], "valid_fraction": 0.1,
+  "data": {"train_files": [")"
+    << dir.file("corpus.txt") << R"("], "valid_fraction": 0.1,
            "max_seq_len": 48, "threads": 2},
   "model": {"preset": "tiny", "layers": 2, "hidden": 32, "heads": 2, "intermediate": 64,
             "max_position": 64},
-  "train": {"steps": )" << steps << R"(, "batch_size": 8, "lr": 0.002, "warmup_steps": 5,
+  "train": {"steps": )"
+    << steps << R"(, "batch_size": 8, "lr": 0.002, "warmup_steps": 5,
             "log_every": 5, "eval_every": 20, "eval_batches": 4, "save_every": 10,
             "keep_last": 3, "threads": 1})"
     << extra << "}\n";

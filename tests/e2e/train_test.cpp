@@ -28,15 +28,18 @@ TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
   ASSERT_EQ(t.exit_code, 0) << t.output;
   auto loss = jsonl_field(r.run_dir + "/logs/train.jsonl", "loss");
   ASSERT_EQ(loss.size(), 8u);  // every 5 of 40 steps
-  EXPECT_LT(loss.back(), loss.front() - 0.25) << "first " << loss.front() << " last " << loss.back();
+  EXPECT_LT(loss.back(), loss.front() - 0.25)
+      << "first " << loss.front() << " last " << loss.back();
   auto eval_steps = jsonl_field(r.run_dir + "/logs/eval.jsonl", "step");
   EXPECT_EQ(eval_steps, (std::vector<double>{20, 40}));
   // keep_last 3 of 10, 20, 30, 40; `latest` names the newest.
-  for (int s : {20, 30, 40}) EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-" + std::to_string(s)));
+  for (int s : {20, 30, 40})
+    EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-" + std::to_string(s)));
   EXPECT_FALSE(stdfs::exists(r.run_dir + "/checkpoints/step-10"));
   EXPECT_EQ(read_text(r.run_dir + "/checkpoints/latest"), "step-40\n");
   const std::string c = r.run_dir + "/checkpoints/step-40/";
-  for (const char* f : {"model.pt", "optimizer.pt", "tokenizer.model", "config.json", "state.json", "DONE"})
+  for (const char* f :
+       {"model.pt", "optimizer.pt", "tokenizer.model", "config.json", "state.json", "DONE"})
     EXPECT_TRUE(stdfs::exists(c + f)) << f;
   auto state = nlohmann::json::parse(read_text(c + "state.json"));
   EXPECT_EQ(state["step"], 40);
@@ -45,8 +48,11 @@ TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
   EXPECT_EQ(state["tokenizer_checksum"].get<std::string>().size(), 64u);
   EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/model.pt"));
   // Every train.jsonl line has the contract's fields.
-  auto line = nlohmann::json::parse(read_text(r.run_dir + "/logs/train.jsonl").substr(0, read_text(r.run_dir + "/logs/train.jsonl").find('\n')));
-  for (const char* k : {"step", "epoch", "loss", "mlm_loss", "nsp_loss", "mlm_accuracy", "lr", "grad_norm", "tokens_per_sec", "elapsed_sec"})
+  auto line =
+      nlohmann::json::parse(read_text(r.run_dir + "/logs/train.jsonl")
+                                .substr(0, read_text(r.run_dir + "/logs/train.jsonl").find('\n')));
+  for (const char* k : {"step", "epoch", "loss", "mlm_loss", "nsp_loss", "mlm_accuracy", "lr",
+                        "grad_norm", "tokens_per_sec", "elapsed_sec"})
     EXPECT_TRUE(line.contains(k)) << k;
 }
 
@@ -56,13 +62,15 @@ TEST(TrainE2E, KillNineThenResumeIsBitIdentical) {
   prepare(b);
   ASSERT_EQ(a.run("train").exit_code, 0);
   // Run b in the background and kill -9 it once a checkpoint past step 20 exists.
-  std::string cmd = bertforge_bin() + " train --config " + b.config + " > " + b.dir.file("log") + " 2>&1 & echo $!";
+  std::string cmd = bertforge_bin() + " train --config " + b.config + " > " + b.dir.file("log") +
+                    " 2>&1 & echo $!";
   FILE* p = ::popen(cmd.c_str(), "r");
   int pid = 0;
   ASSERT_EQ(std::fscanf(p, "%d", &pid), 1);
   ::pclose(p);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!stdfs::exists(b.run_dir + "/checkpoints/step-30/DONE") && std::chrono::steady_clock::now() < deadline)
+  while (!stdfs::exists(b.run_dir + "/checkpoints/step-30/DONE") &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ::kill(pid, SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -71,12 +79,20 @@ TEST(TrainE2E, KillNineThenResumeIsBitIdentical) {
   ASSERT_EQ(res.exit_code, 0) << res.output;
   EXPECT_NE(res.output.find("resumed from"), std::string::npos) << res.output;
   // Identical logged losses and bit-identical final weights.
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "loss"), jsonl_field(b.run_dir + "/logs/train.jsonl", "loss"));
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "step"), jsonl_field(b.run_dir + "/logs/train.jsonl", "step"));
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/eval.jsonl", "mlm_loss"), jsonl_field(b.run_dir + "/logs/eval.jsonl", "mlm_loss"));
-  ASSERT_EQ(run_bertforge("export --checkpoint " + a.run_dir + "/final --out " + a.dir.file("hf")).exit_code, 0);
-  ASSERT_EQ(run_bertforge("export --checkpoint " + b.run_dir + "/final --out " + b.dir.file("hf")).exit_code, 0);
-  EXPECT_TRUE(read_text(a.dir.file("hf/model.safetensors")) == read_text(b.dir.file("hf/model.safetensors")));
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "loss"),
+            jsonl_field(b.run_dir + "/logs/train.jsonl", "loss"));
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "step"),
+            jsonl_field(b.run_dir + "/logs/train.jsonl", "step"));
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/eval.jsonl", "mlm_loss"),
+            jsonl_field(b.run_dir + "/logs/eval.jsonl", "mlm_loss"));
+  ASSERT_EQ(run_bertforge("export --checkpoint " + a.run_dir + "/final --out " + a.dir.file("hf"))
+                .exit_code,
+            0);
+  ASSERT_EQ(run_bertforge("export --checkpoint " + b.run_dir + "/final --out " + b.dir.file("hf"))
+                .exit_code,
+            0);
+  EXPECT_TRUE(read_text(a.dir.file("hf/model.safetensors")) ==
+              read_text(b.dir.file("hf/model.safetensors")));
 }
 
 TEST(TrainE2E, CorruptCheckpointIsRefusedAndAutoFallsBack) {
@@ -93,7 +109,9 @@ TEST(TrainE2E, CorruptCheckpointIsRefusedAndAutoFallsBack) {
   EXPECT_NE(explicit_path.output.find("corrupt"), std::string::npos) << explicit_path.output;
   auto fallback = r.run("train", "--resume auto --set train.steps=40");
   ASSERT_EQ(fallback.exit_code, 0) << fallback.output;
-  EXPECT_NE(fallback.output.find("resumed from " + r.run_dir + "/checkpoints/step-20"), std::string::npos) << fallback.output;
+  EXPECT_NE(fallback.output.find("resumed from " + r.run_dir + "/checkpoints/step-20"),
+            std::string::npos)
+      << fallback.output;
   // A checkpoint without DONE (interrupted save) is not a checkpoint.
   stdfs::remove(r.run_dir + "/checkpoints/step-40/DONE");
   auto no_done = r.run("train", "--resume " + r.run_dir + "/checkpoints/step-40");
@@ -126,13 +144,18 @@ TEST(TrainE2E, NonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint) {
   prepare(r);
   ASSERT_EQ(r.run("train").exit_code, 0);
   // Continue at an absurd learning rate: the weights blow up and the loss stops being finite.
-  auto t = r.run("train", "--resume auto --set train.steps=30 --set train.lr=1e30 --set train.warmup_steps=0");
+  auto t = r.run(
+      "train", "--resume auto --set train.steps=30 --set train.lr=1e30 --set train.warmup_steps=0");
   EXPECT_EQ(t.exit_code, 1) << t.output;
   EXPECT_NE(t.output.find("non-finite loss at step 1"), std::string::npos) << t.output;
-  EXPECT_NE(t.output.find("the last good checkpoint is " + r.run_dir + "/checkpoints/step-10"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("the last good checkpoint is " + r.run_dir + "/checkpoints/step-10"),
+            std::string::npos)
+      << t.output;
   EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-10/DONE"));
   // With skipping allowed, the bad batches are skipped and counted.
-  auto skip = r.run("train", "--resume auto --set train.steps=12 --set train.lr=1e30 --set train.warmup_steps=0 --set train.max_skipped_steps=5");
+  auto skip = r.run("train",
+                    "--resume auto --set train.steps=12 --set train.lr=1e30 --set "
+                    "train.warmup_steps=0 --set train.max_skipped_steps=5");
   EXPECT_NE(skip.output.find("batch skipped"), std::string::npos) << skip.output;
 }
 
@@ -143,14 +166,18 @@ TEST(TrainE2E, EvaluateAndFillMask) {
   auto ev = run_bertforge("evaluate --checkpoint " + r.run_dir + " --json");
   ASSERT_EQ(ev.exit_code, 0) << ev.output;
   auto j = nlohmann::json::parse(ev.output.substr(ev.output.rfind('{')));
-  for (const char* k : {"mlm_loss", "mlm_accuracy", "perplexity", "nsp_accuracy"}) EXPECT_TRUE(j.contains(k)) << k;
-  EXPECT_NEAR(j["perplexity"].get<double>(), std::exp(j["mlm_loss"].get<double>()), 1e-6 * j["perplexity"].get<double>());
+  for (const char* k : {"mlm_loss", "mlm_accuracy", "perplexity", "nsp_accuracy"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_NEAR(j["perplexity"].get<double>(), std::exp(j["mlm_loss"].get<double>()),
+              1e-6 * j["perplexity"].get<double>());
   EXPECT_GT(j["mlm_accuracy"].get<double>(), 0.0);
   // A text file is encoded with the checkpoint's tokenizer.
   write_corpus(r.dir.file("held_out.txt"), 60, 999, 0);
-  auto ev2 = run_bertforge("evaluate --checkpoint " + r.run_dir + "/final --data " + r.dir.file("held_out.txt") + " --json");
+  auto ev2 = run_bertforge("evaluate --checkpoint " + r.run_dir + "/final --data " +
+                           r.dir.file("held_out.txt") + " --json");
   ASSERT_EQ(ev2.exit_code, 0) << ev2.output;
-  auto fm = run_bertforge("fill-mask --checkpoint " + r.run_dir + "/final --top-k 3 --json \"The old cat [MASK] the dog by the [MASK].\"");
+  auto fm = run_bertforge("fill-mask --checkpoint " + r.run_dir +
+                          "/final --top-k 3 --json \"The old cat [MASK] the dog by the [MASK].\"");
   ASSERT_EQ(fm.exit_code, 0) << fm.output;
   auto preds = nlohmann::json::parse(fm.output.substr(fm.output.find('[')));
   ASSERT_EQ(preds.size(), 2u);
@@ -170,7 +197,8 @@ TEST(TrainE2E, PipelineSkipsFinishedStages) {
   EXPECT_NE(first.output.find("mlm_accuracy"), std::string::npos);
   auto second = r.run("pipeline");
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("already holds this config's model, skipping"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("already holds this config's model, skipping"), std::string::npos)
+      << second.output;
   EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").size(), 4u);  // not trained again
 }
 

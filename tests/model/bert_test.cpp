@@ -57,7 +57,8 @@ TEST(Bert, PaddingDoesNotChangeRealTokens) {
   auto a = m->forward(ids, types, torch::ones_like(ids), positions);
   // Same example padded with 5 [PAD] tokens (garbage ids, to be sure they are ignored).
   auto padded = torch::cat({ids, torch::full({1, 5}, 17, torch::kInt64)}, 1);
-  auto mask = torch::cat({torch::ones({1, 7}, torch::kInt64), torch::zeros({1, 5}, torch::kInt64)}, 1);
+  auto mask =
+      torch::cat({torch::ones({1, 7}, torch::kInt64), torch::zeros({1, 5}, torch::kInt64)}, 1);
   auto b = m->forward(padded, torch::zeros_like(padded), mask, positions);
   EXPECT_TRUE(torch::allclose(a.mlm_logits, b.mlm_logits, 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(a.nsp_logits, b.nsp_logits, 1e-5, 1e-5));
@@ -66,7 +67,8 @@ TEST(Bert, PaddingDoesNotChangeRealTokens) {
 TEST(Bert, DecoderIsTiedToWordEmbeddings) {
   auto m = make_model();
   auto ids = torch::randint(5, 50, {1, 4}, torch::kInt64);
-  auto out = m->forward(ids, torch::zeros_like(ids), torch::ones_like(ids), torch::tensor({1}, torch::kInt64));
+  auto out = m->forward(ids, torch::zeros_like(ids), torch::ones_like(ids),
+                        torch::tensor({1}, torch::kInt64));
   out.mlm_logits.sum().backward();
   // The decoder is the word embedding matrix: every row gets a gradient from the decoder,
   // rows of tokens not in the input included.

@@ -45,7 +45,8 @@ TEST(Optimizer, SetLr) {
   auto w = torch::zeros({1}, torch::requires_grad());
   torch::optim::AdamW opt({w}, torch::optim::AdamWOptions(0.1));
   set_lr(opt, 0.25);
-  EXPECT_DOUBLE_EQ(static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).lr(), 0.25);
+  EXPECT_DOUBLE_EQ(static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).lr(),
+                   0.25);
 }
 
 }  // namespace

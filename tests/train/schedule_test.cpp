@@ -10,7 +10,7 @@ TEST(Schedule, LinearWarmupThenDecay) {
   EXPECT_DOUBLE_EQ(s.lr_at(0), 0.0);
   EXPECT_DOUBLE_EQ(s.lr_at(5), 5e-4);
   EXPECT_DOUBLE_EQ(s.lr_at(10), 1e-3);
-  EXPECT_DOUBLE_EQ(s.lr_at(60), 5e-4);   // half way through the 100 decay steps
+  EXPECT_DOUBLE_EQ(s.lr_at(60), 5e-4);  // half way through the 100 decay steps
   EXPECT_DOUBLE_EQ(s.lr_at(110), 0.0);
   EXPECT_DOUBLE_EQ(s.lr_at(200), 0.0);
 }
@@ -18,7 +18,7 @@ TEST(Schedule, LinearWarmupThenDecay) {
 TEST(Schedule, Cosine) {
   Schedule s{"cosine", 2.0, 0, 100};
   EXPECT_DOUBLE_EQ(s.lr_at(0), 2.0);
-  EXPECT_NEAR(s.lr_at(50), 1.0, 1e-12);          // cos(pi/2) = 0 -> half
+  EXPECT_NEAR(s.lr_at(50), 1.0, 1e-12);                   // cos(pi/2) = 0 -> half
   EXPECT_NEAR(s.lr_at(25), 1.0 + std::sqrt(0.5), 1e-12);  // 0.5 * (1 + cos(pi/4)) * 2
   EXPECT_NEAR(s.lr_at(100), 0.0, 1e-12);
 }

@@ -50,7 +50,8 @@ class SourceIterator : public sentencepiece::SentenceIterator {
   const std::string& value() const override { return value_; }
   sentencepiece::util::Status status() const override {
     std::string e = source_->error();
-    if (!e.empty()) return sentencepiece::util::Status(sentencepiece::util::StatusCode::kDataLoss, e);
+    if (!e.empty())
+      return sentencepiece::util::Status(sentencepiece::util::StatusCode::kDataLoss, e);
     return sentencepiece::util::Status();
   }
 
