@@ -103,6 +103,7 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
               {"window", state.window},
               {"metrics", state.last_metrics},
               {"init_from", state.init_from},
+              {"nsp_head_trained", state.nsp_head_trained},
               {"shape", shape_to_json(model->shape())},
               {"tokenizer_checksum", files["tokenizer.model"]},
               {"files", files},
@@ -176,6 +177,7 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
   }
   CheckpointInfo info;
   info.dir = dir;
+  info.config = config_from_json(json::parse(fs::read_file(fs::join(dir, "config.json"))));
   try {
     if (j.at("format_version").get<int>() != kCheckpointFormat)
       throw bad("format version " + j.at("format_version").dump() + ", expected " +
@@ -196,13 +198,13 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
     s.window = j.at("window");
     s.last_metrics = j.value("metrics", json::object());
     s.init_from = j.value("init_from", json());
+    s.nsp_head_trained = j.value("nsp_head_trained", info.config.data.nsp);
     info.shape = shape_from_json(j.at("shape"));
     info.tokenizer_checksum = j.at("tokenizer_checksum");
     info.model_checksum = j.at("files").at("model.pt");
   } catch (const json::exception& e) {
     throw bad(std::string("state.json: ") + e.what());
   }
-  info.config = config_from_json(json::parse(fs::read_file(fs::join(dir, "config.json"))));
   return info;
 }
 

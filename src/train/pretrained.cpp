@@ -90,7 +90,7 @@ Pretrained load_pretrained(const std::string& path) {
     p.tokenizer_model = fs::join(info.dir, "tokenizer.model");
     p.tokenizer_checksum = info.tokenizer_checksum;
     p.weights_checksum = info.model_checksum;
-    p.has_nsp_head = info.config.data.nsp;
+    p.has_nsp_head = info.state.nsp_head_trained;
     p.model = BertForPreTraining(info.shape);
     load_weights(info.dir, p.model);
   }

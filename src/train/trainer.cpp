@@ -3,6 +3,7 @@
 #include <ATen/core/Generator.h>
 
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -137,11 +138,14 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   }
   std::optional<Pretrained> init;
   json init_record;
+  bool nsp_head_trained = config_in.data.nsp;
   if (resume) {
     init_record = resume->state.init_from;
   } else if (!options.init_from.empty()) {
     init = load_pretrained(options.init_from);
-    init_record = {{"path", init->dir}, {"checksum", init->weights_checksum}, {"step", init->step}};
+    init_record = {{"path", std::filesystem::absolute(init->dir).lexically_normal().string()},
+                   {"checksum", init->weights_checksum},
+                   {"step", init->step}};
   }
 
   const std::string tok_path = tokenizer_model_path(run_dir);
@@ -188,6 +192,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   model->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(cfg.seed, {kInitStream})));
   if (init) {
     bool fresh_nsp = cfg.data.nsp && !init->has_nsp_head;
+    nsp_head_trained = cfg.data.nsp || init->has_nsp_head;
     copy_weights(*init->model, *model, fresh_nsp);
     log::info("init-from " + init->dir + " (step " + std::to_string(init->step) + ")" +
               (fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : ""));
@@ -226,8 +231,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
 
   TrainState state;
   state.init_from = init_record;
+  state.nsp_head_trained = nsp_head_trained;
   if (resume) {
     state = resume->state;
+    state.nsp_head_trained = state.nsp_head_trained || cfg.data.nsp;
     loader.set_position(state.loader);
     log::info("resumed from " + resume->dir + " at step " + std::to_string(state.step));
   }
