@@ -288,14 +288,23 @@ def run(passed):
     # naming RUN_A's own tokenizer is accepted (nothing to refuse), checked by run_c above
     ok("mismatched tokenizer refused (exit 2)")
 
-    # 4. NSP continuation from an MLM-only model: a fresh NSP head
+    # 4. NSP continuation from a model that never trained NSP: a fresh NSP head. From run_b
+    #    (MLM-only, but continued from the NSP-trained run_a) the head is trained: kept.
+    run_m = j("run_m")
+    cfg_m = config("m", run_m, j("a.txt"), j("a_valid.txt"), 10, False)
+    bertforge("pipeline", "--config", cfg_m)
     run_e = j("run_e")
     _, log_e = bertforge("train", "--config", cfg_a, "--set", "run_dir=" + run_e,
-                         "--set", "train.steps=10", "--init-from", j("run_b", "final"))
+                         "--set", "train.steps=10", "--init-from", j("run_m", "final"))
     check("fresh NSP head" in log_e, "NSP continuation from an MLM-only model did not log "
           "'fresh NSP head':\n" + log_e[-2000:])
     log = read_jsonl(j("run_e", "logs", "train.jsonl"))
     check(all(r["nsp_loss"] > 0 for r in log), "NSP continuation logged no NSP loss")
+    run_e2 = j("run_e2")
+    _, log_e2 = bertforge("train", "--config", cfg_a, "--set", "run_dir=" + run_e2,
+                          "--set", "train.steps=10", "--init-from", j("run_b", "final"))
+    check("fresh NSP head" not in log_e2,
+          "run_b's NSP head was trained by run_a, yet a fresh one was initialised")
     ok("nsp continuation from an MLM-only model")
 
     # 5. --resume auto inside the continuation resumes the continuation
