@@ -21,6 +21,10 @@ while (($#)); do
   esac
 done
 BIN=./build/bertforge
+# train.threads bounds LibTorch's intra-op threads but not OpenBLAS's own pthread pool (Debian's
+# libopenblas0-pthread starts one busy thread per core), so "1 thread" would really use every core:
+# pin OpenBLAS to 1 thread on both sides so that each rank uses one core, as the figure claims.
+export OPENBLAS_NUM_THREADS=1
 [ -x "$BIN" ] || scripts/setup.sh >/dev/null
 scripts/get_corpus.sh >/dev/null
 RUN=runs/bench-ddp
@@ -101,7 +105,7 @@ run_two() {
 }
 
 echo "bench_ddp: mini preset, seq 128, batch 32 per rank, $STEPS steps, 1 thread per rank," \
-  "throughput after the first $LOG_EVERY steps; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "OPENBLAS_NUM_THREADS=1, throughput after the first $LOG_EVERY steps; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((i = 1; i <= REPEAT; i++)); do
   read -r one one_cpu < <(run_one)
   read -r two two_cpu < <(run_two)
