@@ -1,6 +1,9 @@
 #include "train/runtime.h"
 
 #include <ATen/autocast_mode.h>
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <torch/version.h>
 
 #include "common/config.h"
@@ -22,6 +25,13 @@ torch::Device select_device(const std::string& device, int local_rank) {
 int configure_threads(int threads) {
   int n = resolve_threads(threads);
   torch::set_num_threads(n);
+  // LibTorch hands matrix products to the system BLAS, whose own thread pool ignores the line
+  // above: OpenBLAS would use every core in each rank. Cap it the same way, unless the user set it.
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) {
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      set(n);
+  }
   return n;
 }
 
