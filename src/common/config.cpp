@@ -381,6 +381,8 @@ std::string config_to_string(const Config& c) { return config_to_json(c).dump(2)
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   json j = json::object();
   if (!path.empty()) {
+    if (!fs::exists(path) || fs::is_dir(path))
+      throw Error(path + ": no such config file", kExitUsage);
     std::string text = fs::read_file(path);
     try {
       j = json::parse(text);

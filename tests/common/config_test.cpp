@@ -180,3 +180,21 @@ TEST(ConfigTest, ResolveThreads) {
 
 }  // namespace
 }  // namespace bertforge
+
+namespace bertforge {
+namespace {
+
+TEST(ConfigTest, MissingConfigFileIsAUsageError) {
+  try {
+    load_config("/nonexistent/bertforge.json", {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/bertforge.json: no such config file"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace bertforge
