@@ -179,15 +179,15 @@ path-exclude /usr/share/groff/*
 path-exclude /usr/share/lintian/*
 EOF
   [ -d "$ROOTFS/usr/share/doc" ] || die "no rootfs at '$ROOTFS'"
-  find "$ROOTFS/usr/share/doc" ! -type d ! -name copyright -delete
+  find "${ROOTFS:?}/usr/share/doc" ! -type d ! -name copyright -delete
   rm -rf "${ROOTFS:?}"/usr/share/man/* "${ROOTFS:?}"/usr/share/info/* "${ROOTFS:?}"/usr/share/locale/* \
     "${ROOTFS:?}"/usr/share/groff/* "${ROOTFS:?}"/usr/share/lintian/*
-  rm -rf "${ROOTFS:?}"/var/cache/apt/* "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/log/*.log \
-    "$ROOTFS"/var/log/apt/* "$ROOTFS"/var/cache/debconf/*-old "$ROOTFS"/tmp/* "$ROOTFS"/root/.cache
+  rm -rf "${ROOTFS:?}"/var/cache/apt/* "${ROOTFS:?}"/var/lib/apt/lists/* "${ROOTFS:?}"/var/log/*.log \
+    "${ROOTFS:?}"/var/log/apt/* "${ROOTFS:?}"/var/cache/debconf/*-old "${ROOTFS:?}"/tmp/* "${ROOTFS:?}"/root/.cache
   mkdir -p "$ROOTFS/var/lib/apt/lists/partial" "$ROOTFS/var/cache/apt/archives/partial"
   : >"$ROOTFS/etc/resolv.conf"  # docker provides its own
   tar --numeric-owner -C "$ROOTFS" -cf "$BASE_TAR.tmp" .
-  rm -rf "$ROOTFS"
+  rm -rf "${ROOTFS:?}"
   find "$CACHE" -maxdepth 1 -name 'debian-bookworm-minbase-*.tar' ! -name "${BASE_TAR##*/}" -delete
   mv "$BASE_TAR.tmp" "$BASE_TAR"
   say "base image tarball: $(du -m "$BASE_TAR" | cut -f1) MB in $((SECONDS - t)) s"
