@@ -31,7 +31,7 @@ struct TrainState {
   int skipped_steps = 0;                             // non-finite steps skipped so far
   nlohmann::json window = nlohmann::json::object();  // metric sums since the last log line
   nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
-  nlohmann::json init_from;  // {path, checksum, step} of a continuation's starting model
+  nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
 };
 

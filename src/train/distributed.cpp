@@ -1,12 +1,11 @@
 #include "train/distributed.h"
 
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "common/errors.h"
 #include "common/logging.h"
@@ -24,7 +23,8 @@ int env_int(const char* name, int fallback) {
   try {
     return std::stoi(v);
   } catch (...) {
-    throw ConfigError(std::string("$") + name, std::string("expected an integer (got '") + v + "')");
+    throw ConfigError(std::string("$") + name,
+                      std::string("expected an integer (got '") + v + "')");
   }
 }
 
@@ -52,8 +52,9 @@ DistEnv DistEnv::from_environment() {
     throw ConfigError("$RANK", "must be in [0, WORLD_SIZE) (got " + std::to_string(e.rank) +
                                    " with WORLD_SIZE " + std::to_string(e.world_size) + ")");
   if (e.world_size > 1 && !env("MASTER_ADDR") && env("SLURM_NTASKS") && !env("WORLD_SIZE"))
-    throw ConfigError("$MASTER_ADDR", "must be set for a SLURM launch",
-                      "export MASTER_ADDR=$(scontrol show hostnames $SLURM_JOB_NODELIST | head -n1)");
+    throw ConfigError(
+        "$MASTER_ADDR", "must be set for a SLURM launch",
+        "export MASTER_ADDR=$(scontrol show hostnames $SLURM_JOB_NODELIST | head -n1)");
   return e;
 }
 
@@ -75,7 +76,8 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
     // which Gloo would wait a second timeout: count the ranks that joined ourselves instead.
     opts.waitWorkers = false;
     opts.timeout = timeout;
-    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(e.master_addr, opts);
+    c10::intrusive_ptr<c10d::Store> store =
+        c10::make_intrusive<c10d::TCPStore>(e.master_addr, opts);
     if (e.agent_store)
       store = c10::make_intrusive<c10d::PrefixStore>(
           "/worker/attempt_" + std::to_string(e.restart_count), store);
@@ -85,12 +87,12 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (joined < e.world_size) {
       if (std::chrono::steady_clock::now() > deadline)
-        throw RuntimeError(
-            "rank " + std::to_string(e.rank) + ": only " + std::to_string(joined) + " of " +
-                std::to_string(e.world_size) + " ranks joined at " + e.master_addr + ":" +
-                std::to_string(e.master_port) + " within train.dist_timeout_sec (" +
-                std::to_string(timeout_sec) + " s)",
-            "start every rank with the same MASTER_ADDR/MASTER_PORT and WORLD_SIZE");
+        throw RuntimeError("rank " + std::to_string(e.rank) + ": only " + std::to_string(joined) +
+                               " of " + std::to_string(e.world_size) + " ranks joined at " +
+                               e.master_addr + ":" + std::to_string(e.master_port) +
+                               " within train.dist_timeout_sec (" + std::to_string(timeout_sec) +
+                               " s)",
+                           "start every rank with the same MASTER_ADDR/MASTER_PORT and WORLD_SIZE");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       joined = store->add(joined_key, 0);
     }
@@ -111,9 +113,9 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
                            std::to_string(timeout_sec) + " s: " + msg,
                        "check MASTER_ADDR/MASTER_PORT and that every rank started");
   }
-  log::info("distributed: rank " + std::to_string(e.rank) + " of " +
-            std::to_string(e.world_size) + " joined via " + e.master_addr + ":" +
-            std::to_string(e.master_port) + (e.agent_store ? " (torchrun agent store)" : ""));
+  log::info("distributed: rank " + std::to_string(e.rank) + " of " + std::to_string(e.world_size) +
+            " joined via " + e.master_addr + ":" + std::to_string(e.master_port) +
+            (e.agent_store ? " (torchrun agent store)" : ""));
 }
 
 Distributed::~Distributed() = default;

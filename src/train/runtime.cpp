@@ -2,9 +2,9 @@
 
 #include <ATen/autocast_mode.h>
 #include <dlfcn.h>
+#include <torch/version.h>
 
 #include <cstdlib>
-#include <torch/version.h>
 
 #include "common/config.h"
 #include "common/errors.h"

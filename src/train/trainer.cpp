@@ -3,10 +3,10 @@
 #include <ATen/core/Generator.h>
 
 #include <atomic>
-#include <filesystem>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <optional>
 
 #include "common/config.h"
@@ -81,10 +81,11 @@ struct Window {
   double loss = 0, mlm_loss = 0, nsp_loss = 0, mlm_correct = 0, mlm_count = 0, nsp_correct = 0,
          nsp_count = 0, steps = 0, tokens = 0, positions = 0;
   json to_json() const {
-    return {{"loss", loss},         {"mlm_loss", mlm_loss},   {"nsp_loss", nsp_loss},
-            {"mlm_correct", mlm_correct}, {"mlm_count", mlm_count}, {"nsp_correct", nsp_correct},
-            {"nsp_count", nsp_count}, {"steps", steps},        {"tokens", tokens},
-            {"positions", positions}};
+    return {{"loss", loss},           {"mlm_loss", mlm_loss},
+            {"nsp_loss", nsp_loss},   {"mlm_correct", mlm_correct},
+            {"mlm_count", mlm_count}, {"nsp_correct", nsp_correct},
+            {"nsp_count", nsp_count}, {"steps", steps},
+            {"tokens", tokens},       {"positions", positions}};
   }
   static Window from_json(const json& j) {
     Window w;
@@ -117,9 +118,11 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   // --- where the run starts: fresh, resumed, or continued from a pretrained model ---------------
   std::optional<CheckpointInfo> resume;
   if (options.resume == "auto") {
-    if (auto newest = newest_checkpoint(run_dir)) resume = read_checkpoint(*newest);
-    else log::info("resume auto: no complete checkpoint in " + checkpoints_dir(run_dir) +
-                   ", starting fresh");
+    if (auto newest = newest_checkpoint(run_dir))
+      resume = read_checkpoint(*newest);
+    else
+      log::info("resume auto: no complete checkpoint in " + checkpoints_dir(run_dir) +
+                ", starting fresh");
   } else if (!options.resume.empty()) {
     resume = read_checkpoint(resolve_checkpoint(options.resume));
   }
@@ -150,14 +153,17 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
 
   const std::string tok_path = tokenizer_model_path(run_dir);
   if (!fs::exists(tok_path))
-    throw InputError(tok_path, 0, "no tokenizer in the run directory",
-                     "run `bertforge tokenizer` and `bertforge prepare` first, or `bertforge pipeline`");
+    throw InputError(
+        tok_path, 0, "no tokenizer in the run directory",
+        "run `bertforge tokenizer` and `bertforge prepare` first, or `bertforge pipeline`");
   Tokenizer tok = Tokenizer::load(tok_path);
   if (init && init->tokenizer_checksum != tok.checksum())
-    throw ConfigError("tokenizer", "the run's tokenizer (" + tok_path +
-                                       ") is not the tokenizer of --init-from " + init->dir,
-                      "prepare the domain corpus with the model's tokenizer: `bertforge pipeline "
-                      "--init-from " + options.init_from + "` does that");
+    throw ConfigError(
+        "tokenizer",
+        "the run's tokenizer (" + tok_path + ") is not the tokenizer of --init-from " + init->dir,
+        "prepare the domain corpus with the model's tokenizer: `bertforge pipeline "
+        "--init-from " +
+            options.init_from + "` does that");
   if (!fs::exists(manifest_path(run_dir)))
     throw InputError(manifest_path(run_dir), 0, "no prepared data",
                      "run `bertforge prepare --config ...` first");
@@ -185,8 +191,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       throw ConfigError("model", "does not match the checkpoint " + resume->dir + " (" + diff + ")",
                         "resume with the config the run was started with");
     if (resume->tokenizer_checksum != tok.checksum())
-      throw ConfigError("tokenizer", "the run's tokenizer differs from the one of checkpoint " +
-                                         resume->dir);
+      throw ConfigError("tokenizer",
+                        "the run's tokenizer differs from the one of checkpoint " + resume->dir);
   }
   BertForPreTraining model(shape);
   model->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(cfg.seed, {kInitStream})));
@@ -194,8 +200,9 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     bool fresh_nsp = cfg.data.nsp && !init->has_nsp_head;
     nsp_head_trained = cfg.data.nsp || init->has_nsp_head;
     copy_weights(*init->model, *model, fresh_nsp);
-    log::info("init-from " + init->dir + " (step " + std::to_string(init->step) + ")" +
-              (fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : ""));
+    log::info(
+        "init-from " + init->dir + " (step " + std::to_string(init->step) + ")" +
+        (fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : ""));
     init.reset();
   }
   if (resume) load_weights(resume->dir, model);
@@ -248,14 +255,13 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     fs::write_file_atomic(fs::join(run_dir, "config.json"), config_to_string(cfg));
     int64_t params_n = 0;
     for (auto& p : params) params_n += p.numel();
-    log::info("train: " + std::to_string(params_n) + " parameters, " + std::to_string(total_steps) +
-              " steps, global batch " + std::to_string(cfg.train.batch_size) + " x " +
-              std::to_string(accum) + " accum x " + std::to_string(dist.world_size()) +
-              " ranks = " +
-              std::to_string(int64_t(cfg.train.batch_size) * accum * dist.world_size()) +
-              " examples, " + std::to_string(loader.batches_per_epoch()) +
-              " batches/epoch/rank, " + std::to_string(threads) + " threads, " +
-              device.str() + ", " + cfg.train.precision);
+    log::info(
+        "train: " + std::to_string(params_n) + " parameters, " + std::to_string(total_steps) +
+        " steps, global batch " + std::to_string(cfg.train.batch_size) + " x " +
+        std::to_string(accum) + " accum x " + std::to_string(dist.world_size()) +
+        " ranks = " + std::to_string(int64_t(cfg.train.batch_size) * accum * dist.world_size()) +
+        " examples, " + std::to_string(loader.batches_per_epoch()) + " batches/epoch/rank, " +
+        std::to_string(threads) + " threads, " + device.str() + ", " + cfg.train.precision);
   }
 
   auto evaluate_now = [&](int64_t step) {
@@ -312,15 +318,16 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       }
       dist.barrier();
       throw RuntimeError("interrupted at step " + std::to_string(state.step) +
-                         (last_checkpoint.empty() ? "" : "; resume from " + last_checkpoint +
-                                                            " with --resume auto"));
+                         (last_checkpoint.empty()
+                              ? ""
+                              : "; resume from " + last_checkpoint + " with --resume auto"));
     }
 
     // 2. Forward and backward over the micro-batches.
     const double lr = sched.lr_at(state.step);
     set_lr(*optimizer, lr);
-    double loss_sum = 0, mlm_sum = 0, nsp_sum = 0, mlm_correct = 0, mlm_count = 0,
-           nsp_correct = 0, nsp_count = 0;
+    double loss_sum = 0, mlm_sum = 0, nsp_sum = 0, mlm_correct = 0, mlm_count = 0, nsp_correct = 0,
+           nsp_count = 0;
     for (int i = 0; i < accum; ++i) {
       reseed_dropout(device, cfg.seed, state.step, i, dist.rank());
       BatchTensors t = to_tensors(micro[i], device);
@@ -351,11 +358,11 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     if (!std::isfinite(sums[0]) || !std::isfinite(grad_norm)) {
       optimizer->zero_grad();
       if (state.skipped_steps >= cfg.train.max_skipped_steps)
-        throw RuntimeError("non-finite loss at step " + std::to_string(state.step + 1) +
-                               (last_checkpoint.empty() ? std::string(" (no checkpoint yet)")
-                                                        : "; the last good checkpoint is " +
-                                                              last_checkpoint),
-                           "lower train.lr, or allow train.max_skipped_steps");
+        throw RuntimeError(
+            "non-finite loss at step " + std::to_string(state.step + 1) +
+                (last_checkpoint.empty() ? std::string(" (no checkpoint yet)")
+                                         : "; the last good checkpoint is " + last_checkpoint),
+            "lower train.lr, or allow train.max_skipped_steps");
       ++state.skipped_steps;
       log::warn("non-finite loss at step " + std::to_string(state.step + 1) + ": batch skipped (" +
                 std::to_string(state.skipped_steps) + " of " +
@@ -400,9 +407,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       window_start = now;
     }
     if (main_rank && !last_line.is_null())
-      progress.update(state.step, "loss " + fmt(last_line["loss"].get<double>()) + " | " +
-                                      Progress::format_count(last_line["tokens_per_sec"].get<double>(), "") +
-                                      " tok/s");
+      progress.update(state.step,
+                      "loss " + fmt(last_line["loss"].get<double>()) + " | " +
+                          Progress::format_count(last_line["tokens_per_sec"].get<double>(), "") +
+                          " tok/s");
     if ((cfg.train.eval_every > 0 && state.step % cfg.train.eval_every == 0) || last)
       last_eval = evaluate_now(state.step);
     if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last) {
