@@ -1,6 +1,29 @@
 #include "train/loss.h"
 
 namespace bertforge {
+namespace {
+
+// Cross-entropy of `logits` (N, C) against `labels` (N): -sum log softmax(logits)[label] divided
+// by `denominator` (the local count when <= 0), and how many argmax predictions are right.
+struct MeanCrossEntropy {
+  torch::Tensor mean;
+  int64_t correct = 0, count = 0;
+};
+
+MeanCrossEntropy mean_cross_entropy(const torch::Tensor& logits_in, const torch::Tensor& labels,
+                                    double denominator) {
+  namespace F = torch::nn::functional;
+  auto logits = logits_in.to(torch::kFloat32);
+  MeanCrossEntropy out;
+  out.count = labels.size(0);
+  auto sum = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum));
+  out.mean = sum / (denominator > 0 ? denominator : std::max<int64_t>(1, out.count));
+  torch::NoGradGuard ng;
+  out.correct = logits.argmax(-1).eq(labels).sum().item<int64_t>();
+  return out;
+}
+
+}  // namespace
 
 LossParts pretraining_loss(const torch::Tensor& mlm_logits, const torch::Tensor& mlm_labels,
                            const torch::Tensor& nsp_logits, const torch::Tensor& nsp_labels,
@@ -8,31 +31,16 @@ LossParts pretraining_loss(const torch::Tensor& mlm_logits, const torch::Tensor&
   TORCH_CHECK(
       mlm_logits.dim() == 2 && mlm_labels.dim() == 1 && mlm_logits.size(0) == mlm_labels.size(0),
       "mlm logits (M, V) and labels (M) disagree");
-  namespace F = torch::nn::functional;
   LossParts out;
-  auto logits = mlm_logits.to(torch::kFloat32);
-  // -sum log softmax(logits)[label]: the seed formula's numerator.
-  auto mlm_sum =
-      F::cross_entropy(logits, mlm_labels, F::CrossEntropyFuncOptions().reduction(torch::kSum));
-  out.mlm_count = mlm_labels.size(0);
-  double mden = mlm_denominator > 0 ? mlm_denominator : std::max<int64_t>(1, out.mlm_count);
-  out.mlm_loss = mlm_sum / mden;
-  {
-    torch::NoGradGuard ng;
-    out.mlm_correct = logits.argmax(-1).eq(mlm_labels).sum().item<int64_t>();
-  }
+  // The seed formula: mean over the masked positions of -log P(x_i | x_masked).
+  auto mlm = mean_cross_entropy(mlm_logits, mlm_labels, mlm_denominator);
+  out.mlm_loss = mlm.mean, out.mlm_correct = mlm.correct, out.mlm_count = mlm.count;
   if (nsp_labels.defined() && nsp_labels.numel() > 0) {
-    auto nl = nsp_logits.to(torch::kFloat32);
-    auto nsp_sum =
-        F::cross_entropy(nl, nsp_labels, F::CrossEntropyFuncOptions().reduction(torch::kSum));
-    out.nsp_count = nsp_labels.size(0);
-    double nden = nsp_denominator > 0 ? nsp_denominator : std::max<int64_t>(1, out.nsp_count);
-    out.nsp_loss = nsp_sum / nden;
+    auto nsp = mean_cross_entropy(nsp_logits, nsp_labels, nsp_denominator);
+    out.nsp_loss = nsp.mean, out.nsp_correct = nsp.correct, out.nsp_count = nsp.count;
     out.loss = out.mlm_loss + nsp_weight * out.nsp_loss;
-    torch::NoGradGuard ng;
-    out.nsp_correct = nl.argmax(-1).eq(nsp_labels).sum().item<int64_t>();
   } else {
-    out.nsp_loss = torch::zeros({}, logits.options());
+    out.nsp_loss = torch::zeros({}, out.mlm_loss.options());
     out.loss = out.mlm_loss;
   }
   return out;

@@ -18,18 +18,17 @@ Two synthetic corpora of different vocabularies: A (farm life) and B (sea trade)
   5. `train --resume auto` in RUN_B with more steps resumes RUN_B's continuation; init_from kept
   6. `pipeline --resume auto` in RUN_B does the same, and leaves the run's tokenizer and data alone
 """
-import argparse
 import glob
 import hashlib
 import json
 import os
 import random
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_common  # noqa: E402
 
 ARGS = None
 WORK = None
@@ -147,29 +146,7 @@ def check(cond, message):
 # the scenario (one chain: each step builds on the previous ones)
 
 def main():
-    global ARGS, WORK
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ARGS = ap.parse_args()
-    ARGS.bin = os.path.abspath(ARGS.bin)
-    WORK = tempfile.mkdtemp(prefix="bertforge-continue-")
-    t0 = time.time()
-    passed = []
-    try:
-        run(passed)
-    except Exception:
-        import traceback
-        traceback.print_exc()
-        print("continue_test: FAILED after %d checks (%.0f s); work dir %s" %
-              (len(passed), time.time() - t0, WORK))
-        return 1
-    if not ARGS.keep:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print("continue_test: %d checks passed in %.0f s: %s" %
-          (len(passed), time.time() - t0, ", ".join(passed)))
-    return 0
+    return e2e_common.run_main("continue", __doc__, globals(), run)
 
 
 def run(passed):

@@ -16,22 +16,21 @@ Then: the export evaluates to the same numbers as the checkpoint (`bertforge eva
 start from it (`train --init-from EXPORT`), and
 `export` refuses a non-empty output directory without --force (exit 2) and overwrites it with it.
 """
-import argparse
 import collections
 import hashlib
 import json
 import os
 import pickle
 import random
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
-import time
 import zipfile
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_common  # noqa: E402
 
 ARGS = None
 WORK = None
@@ -242,29 +241,7 @@ def expected_shapes(vocab):
 # the test
 
 def main():
-    global ARGS, WORK
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ARGS = ap.parse_args()
-    ARGS.bin = os.path.abspath(ARGS.bin)
-    WORK = tempfile.mkdtemp(prefix="bertforge-export-")
-    t0 = time.time()
-    passed = []
-    try:
-        run(passed)
-    except Exception:
-        import traceback
-        traceback.print_exc()
-        print("export_test: FAILED after %d checks (%.0f s); work dir %s" %
-              (len(passed), time.time() - t0, WORK))
-        return 1
-    if not ARGS.keep:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print("export_test: %d checks passed in %.0f s: %s" %
-          (len(passed), time.time() - t0, ", ".join(passed)))
-    return 0
+    return e2e_common.run_main("export", __doc__, globals(), run)
 
 
 def run(passed):
