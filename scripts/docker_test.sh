@@ -323,7 +323,8 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
   mkdir -p "$WORK/druns"
   chown 1000:1000 "$WORK/druns"
   DRUN=(-v "$WORK/druns:/workspace/runs" -v "$WORK/data:/workspace/data:ro" bertforge)
-  DIST=("${TINY[@]}" --set run_dir=runs/d --set train.steps=10 --set train.threads=1)
+  DIST=("${TINY[@]}" --set run_dir=runs/d --set train.steps=10 --set train.threads=1
+    --set train.dist_timeout_sec=120)
   for stage in tokenizer prepare; do
     dk run --rm --network=host "${DRUN[@]}" "$stage" --config configs/quickstart.json "${DIST[@]}" \
       >>"$TMP/dist.log" 2>&1 || { tail -n 20 "$TMP/dist.log" >&2; die "$stage failed in the container (log above)"; }
@@ -337,9 +338,27 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
       "${DRUN[@]}" train --config configs/quickstart.json "${DIST[@]}" >"$TMP/rank$r.log" 2>&1 &
     pids+=($!)
   done
-  for r in 0 1; do
-    wait "${pids[$r]}" || { tail -n 20 "$TMP/rank$r.log" >&2; die "rank $r failed (log above)"; }
+  # When one rank fails, stop the other at once (it would wait out dist_timeout_sec) and show both.
+  failed=""
+  while [ -z "$failed" ]; do
+    for r in 0 1; do
+      if [ -n "${pids[$r]}" ] && ! kill -0 "${pids[$r]}" 2>/dev/null; then
+        wait "${pids[$r]}" || failed=$r
+        pids[$r]=""
+      fi
+    done
+    [ -z "${pids[0]}${pids[1]}" ] && break
+    sleep 1
   done
+  if [ -n "$failed" ]; then
+    dk rm -f bertforge-test-rank0 bertforge-test-rank1 >/dev/null 2>&1 || true
+    for r in 0 1; do
+      if [ -n "${pids[$r]}" ]; then wait "${pids[$r]}" 2>/dev/null || true; fi
+      echo "---- rank $r log (last 20 lines) ----" >&2
+      tail -n 20 "$TMP/rank$r.log" >&2
+    done
+    die "rank $failed failed (logs above)"
+  fi
   D=$WORK/druns/d
   cat "$TMP/rank0.log" "$TMP/rank1.log" | grep -q "rank [01] of 2" || die "no 'rank N of 2' in the rank logs"
   [ -e "$D/final/DONE" ] || die "the distributed run has no final/DONE"

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/config.h"
+#include "common/dist_env.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -35,10 +36,11 @@ struct ConfigArgs {
                     "plain string)")
         ->allow_extra_args(false);
   }
-  // Loads, validates and records the resolved config in the run directory.
+  // Loads, validates and records the resolved config in the run directory (rank 0 only: in a
+  // distributed launch every rank parses the config, one writes it).
   Config load(bool save = true) const {
     Config c = load_config(path, overrides);
-    if (save) {
+    if (save && DistEnv::from_environment().is_main()) {
       fs::make_dirs(c.run_dir);
       fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
     }

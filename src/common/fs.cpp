@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "common/errors.h"
@@ -61,10 +63,20 @@ std::string join(const std::string& a, const std::string& b) {
   return (stdfs::path(a) / b).string();
 }
 
-std::string temp_sibling(const std::string& path) {
+std::string unique_tag() {
+  // The pid alone is not unique: processes in different containers (or on different hosts of a
+  // shared file system) often have the same one. A random tag makes the name unique across them.
   static std::atomic<int> counter{0};
-  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  static const uint64_t tag = [] {
+    std::random_device rd;
+    return (uint64_t(rd()) << 32) ^ rd();
+  }();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(tag));
+  return std::to_string(::getpid()) + "-" + hex + "-" + std::to_string(counter++);
 }
+
+std::string temp_sibling(const std::string& path) { return path + ".tmp-" + unique_tag(); }
 
 void rename_sync(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0)
@@ -74,7 +86,7 @@ void rename_sync(const std::string& from, const std::string& to) {
 
 void write_file_atomic(const std::string& path, const std::string& data) {
   const std::string tmp = temp_sibling(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
   if (fd < 0) throw RuntimeError("cannot write " + tmp + ": " + std::strerror(errno));
   size_t off = 0;
   while (off < data.size()) {

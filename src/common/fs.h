@@ -15,7 +15,8 @@ void make_dirs(const std::string& path);
 void remove_all(const std::string& path);
 // Reads a whole file; throws InputError naming the path when it cannot.
 std::string read_file(const std::string& path);
-// Writes `data` to `path` atomically: `path.tmp-<pid>`, fsync, rename, fsync of the directory.
+// Writes `data` to `path` atomically: a new `path.tmp-<pid>-<random>-<n>`, fsync, rename, fsync of
+// the directory. Safe with several processes (even in different containers) writing one path.
 void write_file_atomic(const std::string& path, const std::string& data);
 // fsync a file or directory by path.
 void sync_path(const std::string& path);
@@ -25,8 +26,11 @@ void rename_sync(const std::string& from, const std::string& to);
 // match throws InputError naming it (`key` is the config key it came from).
 std::vector<std::string> expand_globs(const std::vector<std::string>& patterns,
                                       const std::string& key);
-// A unique temporary sibling name for `path` (same directory, so rename is atomic).
+// A temporary sibling name for `path` (same directory, so rename is atomic), unique across
+// processes, containers and hosts: `path.tmp-<pid>-<random tag>-<counter>`.
 std::string temp_sibling(const std::string& path);
+// `<pid>-<random tag>-<counter>`: a name part no other call, process or host produces.
+std::string unique_tag();
 std::string join(const std::string& a, const std::string& b);
 std::string parent(const std::string& path);
 std::string filename(const std::string& path);

@@ -1,8 +1,7 @@
 #include "train/checkpoint.h"
 
-#include <unistd.h>
-
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "common/checksum.h"
@@ -77,8 +76,7 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
                       const Config& config, const std::string& tokenizer_model) {
   const std::string parent = fs::parent(dir);
   fs::make_dirs(parent);
-  const std::string tmp =
-      fs::join(parent, ".tmp-" + fs::filename(dir) + "-" + std::to_string(::getpid()));
+  const std::string tmp = fs::join(parent, ".tmp-" + fs::filename(dir) + "-" + fs::unique_tag());
   fs::remove_all(tmp);
   fs::make_dirs(tmp);
   try {
@@ -137,7 +135,8 @@ std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining&
   const std::string dir = fs::join(cdir, name);
   write_checkpoint(dir, model, &optimizer, state, config, tokenizer_model);
   fs::write_file_atomic(fs::join(cdir, "latest"), name + "\n");
-  // Prune: keep the newest keep_last complete checkpoints; remove leftovers of crashed writes.
+  // Prune: keep the newest keep_last complete checkpoints; remove leftovers of crashed writes
+  // (every .tmp- entry: this process, the run's only writer, has renamed its own by now).
   int kept = 0;
   for (const auto& [step, path] : step_dirs(cdir)) {
     bool complete = fs::exists(fs::join(path, "DONE"));
@@ -150,8 +149,7 @@ std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining&
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(cdir, ec)) {
     std::string n = e.path().filename().string();
-    if (n.rfind(".tmp-", 0) == 0 && n.find("-" + std::to_string(::getpid())) == std::string::npos)
-      fs::remove_all(e.path().string());
+    if (n.rfind(".tmp-", 0) == 0) fs::remove_all(e.path().string());
   }
   return dir;
 }

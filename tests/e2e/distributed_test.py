@@ -10,6 +10,8 @@ Scenarios:
   no_peer      rank 0 of 2 alone: exits non-zero within the timeout, naming the rendezvous
   resume       2 ranks to step N, relaunched with --resume auto to 2N == uninterrupted 2N run
   torchrun     torchrun --nproc_per_node 2 --no-python BIN train (agent store) == the 2-rank run
+  same_pid     2 ranks that both have pid 1 (own PID namespaces, as in two containers) sharing one
+               run directory, 5 launches: every one finishes (needs root and unshare; else skipped)
 """
 import argparse
 import json
@@ -147,20 +149,20 @@ def bertforge(*args, env=None, tag="cmd"):
     return p.output()
 
 
-def launch_ranks(cfg_path, world, extra=(), port=None, tag="ranks", ranks=None):
+def launch_ranks(cfg_path, world, extra=(), port=None, tag="ranks", ranks=None, wrap=()):
     port = port or free_port()
     procs = []
     for r in (range(world) if ranks is None else ranks):
         env = clean_env()
         env.update(RANK=str(r), WORLD_SIZE=str(world), LOCAL_RANK=str(r),
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-        argv = [ARGS.bin, "train", "--config", cfg_path] + list(extra)
+        argv = list(wrap) + [ARGS.bin, "train", "--config", cfg_path] + list(extra)
         procs.append(Proc(argv, env, os.path.join(WORK, "%s.rank%d" % (tag, r))))
     return procs
 
 
-def run_ranks(cfg_path, world, extra=(), tag="ranks"):
-    procs = launch_ranks(cfg_path, world, extra, tag=tag)
+def run_ranks(cfg_path, world, extra=(), tag="ranks", wrap=()):
+    procs = launch_ranks(cfg_path, world, extra, tag=tag, wrap=wrap)
     rcs = [p.wait() for p in procs]
     if any(rcs):
         raise AssertionError("ranks exited %s:\n%s" % (rcs, "\n".join(
@@ -423,6 +425,27 @@ def test_torchrun(reference_log):
     RESULTS["torchrun"] = "agent store: losses match the plain 2-rank launch"
 
 
+def test_same_pid():
+    # Containers give every rank its own PID namespace, so both ranks often have the same pid. Files
+    # the ranks write into the shared run directory must not collide on pid-named temp paths.
+    unshare = shutil.which("unshare")
+    wrap = [unshare, "--pid", "--fork", "--kill-child"] if unshare else []
+    if os.geteuid() != 0 or not unshare or subprocess.run(
+            wrap + ["sh", "-c", "test $$ = 1"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL).returncode != 0:
+        RESULTS["same_pid"] = "SKIPPED (needs root and unshare --pid)"
+        return
+    launches = int(os.environ.get("SAME_PID_LAUNCHES", "5"))
+    for i in range(launches):
+        run_dir, cfg = new_run("same-pid-%d" % i, steps=2, batch_size=4)
+        outs = run_ranks(cfg, 2, tag="same-pid-%d" % i, wrap=wrap)
+        assert "rank 1 of 2 joined" in outs[1], "rank 1 did not join:\n" + outs[1]
+        assert os.path.isdir(os.path.join(run_dir, "final")), "no final/ in " + run_dir
+        leftovers = [n for n in os.listdir(run_dir) if ".tmp-" in n]
+        assert not leftovers, "temporary files left in %s: %s" % (run_dir, leftovers)
+    RESULTS["same_pid"] = "%d launches of 2 ranks with pid 1 each, all finished" % launches
+
+
 def main():
     global ARGS, WORK
     ap = argparse.ArgumentParser()
@@ -441,7 +464,7 @@ def main():
         ref = None
         scenarios = [("equivalence", test_equivalence), ("kill", test_kill),
                      ("stall", test_stall), ("no_peer", test_no_peer), ("resume", test_resume),
-                     ("torchrun", lambda: test_torchrun(ref))]
+                     ("torchrun", lambda: test_torchrun(ref)), ("same_pid", test_same_pid)]
         for name, fn in scenarios:
             if ARGS.only and name not in ARGS.only:
                 continue
