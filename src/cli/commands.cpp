@@ -40,7 +40,7 @@ struct ConfigArgs {
   // distributed launch every rank parses the config, one writes it).
   Config load(bool save = true) const {
     Config c = load_config(path, overrides);
-    if (save && DistEnv::from_environment().is_main()) {
+    if (save && DistEnv::main_process()) {
       fs::make_dirs(c.run_dir);
       fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
     }

@@ -54,4 +54,9 @@ DistEnv DistEnv::from_environment() {
   return e;
 }
 
+bool DistEnv::main_process() {
+  const char* rank = env("WORLD_SIZE") ? env("RANK") : env("SLURM_PROCID");
+  return !rank || std::string(rank) == "0";
+}
+
 }  // namespace bertforge

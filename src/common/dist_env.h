@@ -17,6 +17,10 @@ struct DistEnv {
   // From RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT, else SLURM_PROCID/SLURM_NTASKS/
   // SLURM_LOCALID; world size 1 when none is set. Throws ConfigError on inconsistent values.
   static DistEnv from_environment();
+  // False only when RANK (or, without WORLD_SIZE, SLURM_PROCID) names a rank other than 0. Never
+  // throws: commands that merely write into the run directory ask this, not from_environment(),
+  // so that tokenizer/prepare still work in a shell that carries a scheduler's variables.
+  static bool main_process();
 };
 
 }  // namespace bertforge

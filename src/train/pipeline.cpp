@@ -5,7 +5,6 @@
 
 #include "common/checksum.h"
 #include "common/config.h"
-#include "common/dist_env.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
@@ -52,7 +51,8 @@ bool finished(const Config& c, const TrainOptions& options) {
 
 PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options) {
   Config cfg = config_in;
-  if (DistEnv::from_environment().world_size > 1)
+  const char* world = std::getenv("WORLD_SIZE");
+  if (world && std::string(world) != "1")
     throw UsageError(
         "pipeline runs in one process; for a distributed run, run `bertforge "
         "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");

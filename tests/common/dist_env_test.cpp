@@ -75,5 +75,17 @@ TEST_F(DistEnvTest, BadValuesNameTheVariable) {
   EXPECT_NE(error().find("$WORLD_SIZE"), std::string::npos) << error();
 }
 
+TEST_F(DistEnvTest, MainProcessNeverThrows) {
+  EXPECT_TRUE(DistEnv::main_process());
+  set("SLURM_NTASKS", "8");  // an allocation's shell: from_environment() would want MASTER_ADDR
+  EXPECT_TRUE(DistEnv::main_process());
+  set("SLURM_PROCID", "3");
+  EXPECT_FALSE(DistEnv::main_process());
+  set("WORLD_SIZE", "2"), set("RANK", "0");  // torchrun's variables take precedence
+  EXPECT_TRUE(DistEnv::main_process());
+  set("RANK", "1");
+  EXPECT_FALSE(DistEnv::main_process());
+}
+
 }  // namespace
 }  // namespace bertforge
