@@ -137,6 +137,11 @@ const Section<TrainConfig>& train_section() {
        {"eval_batches", "Validation batches per evaluation; 0 = all.", &T::eval_batches},
        {"save_every", "Steps between checkpoints; 0 = only at the end.", &T::save_every},
        {"keep_last", "Complete checkpoints kept (the newest is never pruned).", &T::keep_last},
+       {"keep_best", "Keep the lowest-validation-loss model in run_dir/best/.", &T::keep_best},
+       {"early_stopping", "Stop after this many evaluations without improvement; 0 = off.",
+        &T::early_stopping},
+       {"early_stopping_min_delta", "Improvement = validation MLM loss lower by more than this.",
+        &T::early_stopping_min_delta},
        {"threads", "Intra-op threads; 0 = all cores.", &T::threads},
        {"device", "cpu | cuda | auto.", &T::device},
        {"precision", "fp32 | bf16 (autocast).", &T::precision},
@@ -495,6 +500,9 @@ void validate(const Config& c) {
   require(tr.eval_batches >= 0, "train.eval_batches", ">= 0", tr.eval_batches);
   require(tr.save_every >= 0, "train.save_every", ">= 0", tr.save_every);
   require(tr.keep_last >= 1, "train.keep_last", ">= 1", tr.keep_last);
+  require(tr.early_stopping >= 0, "train.early_stopping", ">= 0", tr.early_stopping);
+  require(tr.early_stopping_min_delta >= 0, "train.early_stopping_min_delta", ">= 0",
+          tr.early_stopping_min_delta);
   require(tr.threads >= 0, "train.threads", ">= 0", tr.threads);
   one_of(tr.device, "train.device", {"cpu", "cuda", "auto"});
   one_of(tr.precision, "train.precision", {"fp32", "bf16"});

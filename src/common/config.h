@@ -79,11 +79,15 @@ struct TrainConfig {
   int64_t eval_batches = 50;        // Validation batches per evaluation; 0 = all.
   int64_t save_every = 500;         // Steps between checkpoints; 0 = only at the end.
   int keep_last = 3;                // Complete checkpoints kept (the newest is never pruned).
-  int threads = 0;                  // Intra-op threads; 0 = all cores.
-  std::string device = "cpu";       // cpu | cuda | auto.
-  std::string precision = "fp32";   // fp32 | bf16 (autocast).
-  int max_skipped_steps = 0;        // Non-finite losses skipped before the run fails.
-  int dist_timeout_sec = 300;       // Distributed: seconds before a missing rank is an error.
+  bool keep_best = true;            // Keep the lowest-validation-loss model in run_dir/best/.
+  int early_stopping = 0;  // Stop after this many evaluations without improvement; 0 = off.
+  double early_stopping_min_delta =
+      0.0;                         // Improvement = validation MLM loss lower by more than this.
+  int threads = 0;                 // Intra-op threads; 0 = all cores.
+  std::string device = "cpu";      // cpu | cuda | auto.
+  std::string precision = "fp32";  // fp32 | bf16 (autocast).
+  int max_skipped_steps = 0;       // Non-finite losses skipped before the run fails.
+  int dist_timeout_sec = 300;      // Distributed: seconds before a missing rank is an error.
 };
 
 struct Config {

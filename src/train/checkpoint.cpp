@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 
@@ -70,6 +71,7 @@ bool is_checkpoint_dir(const std::string& dir) {
 
 std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_dir, "checkpoints"); }
 std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
+std::string best_dir(const std::string& run_dir) { return fs::join(run_dir, "best"); }
 
 void write_checkpoint(const std::string& dir, BertForPreTraining& model,
                       torch::optim::Optimizer* optimizer, const TrainState& state,
@@ -102,6 +104,10 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
               {"metrics", state.last_metrics},
               {"init_from", state.init_from},
               {"nsp_head_trained", state.nsp_head_trained},
+              {"best",
+               {{"mlm_loss", std::isnan(state.best_loss) ? json() : json(state.best_loss)},
+                {"step", state.best_step},
+                {"evals_without_improvement", state.evals_without_improvement}}},
               {"shape", shape_to_json(model->shape())},
               {"tokenizer_checksum", files["tokenizer.model"]},
               {"files", files},
@@ -197,6 +203,12 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
     s.last_metrics = j.value("metrics", json::object());
     s.init_from = j.value("init_from", json());
     s.nsp_head_trained = j.value("nsp_head_trained", info.config.data.nsp);
+    if (j.contains("best")) {
+      const json& b = j.at("best");
+      if (!b.at("mlm_loss").is_null()) s.best_loss = b.at("mlm_loss");
+      s.best_step = b.at("step");
+      s.evals_without_improvement = b.at("evals_without_improvement");
+    }
     info.shape = shape_from_json(j.at("shape"));
     info.tokenizer_checksum = j.at("tokenizer_checksum");
     info.model_checksum = j.at("files").at("model.pt");

@@ -6,11 +6,13 @@
 //   state.json      format version, step, loader position, metric windows, elapsed time,
 //                   model shape, tokenizer checksum, init-from record, sha256 of every file above
 //   DONE            written last: a directory without it is not a checkpoint
+// final/ and best/ have the same layout without optimizer.pt.
 // Directories are written as .tmp-step-<N>, synced, renamed; then `latest` is switched atomically.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +35,11 @@ struct TrainState {
   nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
   nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
+  // Best model and early stopping: the lowest validation MLM loss so far (NaN before the first
+  // evaluation), its step, and the evaluations since then that did not improve on it.
+  double best_loss = std::numeric_limits<double>::quiet_NaN();
+  int64_t best_step = 0;
+  int evals_without_improvement = 0;
 };
 
 struct CheckpointInfo {
@@ -46,6 +53,7 @@ struct CheckpointInfo {
 
 std::string checkpoints_dir(const std::string& run_dir);
 std::string final_dir(const std::string& run_dir);
+std::string best_dir(const std::string& run_dir);  // lowest validation loss (train.keep_best)
 
 // Writes a checkpoint to `dir` atomically. `optimizer` may be null (final model).
 void write_checkpoint(const std::string& dir, BertForPreTraining& model,

@@ -132,11 +132,6 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
         throw UsageError(run_dir + " already holds checkpoints (newest: " + *existing +
                          "); pass --resume auto to continue that run, or --overwrite to start "
                          "afresh and delete them");
-      log::warn("--overwrite: removing the checkpoints, final model and logs of " + run_dir);
-    }
-    if (options.overwrite) {
-      fs::remove_all(checkpoints_dir(run_dir));
-      fs::remove_all(final_dir(run_dir));
     }
   }
   std::optional<Pretrained> init;
@@ -175,6 +170,11 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   } catch (const InputError& e) {
     log::warn(std::string("no validation data: ") + e.what());
   }
+  if (cfg.train.early_stopping > 0 && !valid_data)
+    throw ConfigError(
+        "train.early_stopping",
+        "needs validation data, and " + data_dir(run_dir) + " has no validation split",
+        "set data.valid_fraction > 0 or data.valid_files, or early_stopping 0");
 
   // --- the model --------------------------------------------------------------------------------
   if (init) {
@@ -250,6 +250,14 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
 
   JsonlLog train_log, eval_log;
   if (main_rank) {
+    // Only now, with everything loaded and checked: an error above leaves the old run intact.
+    if (!resume && options.overwrite && fs::exists(run_dir)) {
+      log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of " +
+                run_dir);
+      fs::remove_all(checkpoints_dir(run_dir));
+      fs::remove_all(final_dir(run_dir));
+      fs::remove_all(best_dir(run_dir));
+    }
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
     eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
     fs::write_file_atomic(fs::join(run_dir, "config.json"), config_to_string(cfg));
@@ -265,7 +273,6 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   }
 
   auto evaluate_now = [&](int64_t step) {
-    if (!valid_data) return EvalMetrics{};
     EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok.word_start_table(), device,
                                    cfg.train.eval_batches, &dist);
     if (main_rank) {
@@ -277,6 +284,19 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
                 (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));
     }
     return m;
+  };
+  // Best model and early stopping on the validation MLM loss (reduced: the same on every rank).
+  const int patience = cfg.train.early_stopping;
+  auto stopped_early = [&] { return patience > 0 && state.evals_without_improvement >= patience; };
+  auto track_best = [&](const EvalMetrics& m) {
+    if (!std::isnan(state.best_loss) &&
+        !(m.mlm_loss < state.best_loss - cfg.train.early_stopping_min_delta)) {
+      ++state.evals_without_improvement;
+      return;
+    }
+    state.best_loss = m.mlm_loss, state.best_step = state.step, state.evals_without_improvement = 0;
+    if (cfg.train.keep_best && main_rank)
+      write_checkpoint(best_dir(run_dir), model, nullptr, state, cfg, tok_path);
   };
 
   // --- the loop ---------------------------------------------------------------------------------
@@ -293,7 +313,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   EvalMetrics last_eval;
   json last_line;
 
-  while (state.step < total_steps) {
+  while (state.step < total_steps && !stopped_early()) {
     // 1. This step's micro-batches, and the global counts that normalise the loss.
     const LoaderPosition before = loader.position();
     std::vector<Batch> micro(accum);
@@ -411,9 +431,19 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
                       "loss " + fmt(last_line["loss"].get<double>()) + " | " +
                           Progress::format_count(last_line["tokens_per_sec"].get<double>(), "") +
                           " tok/s");
-    if ((cfg.train.eval_every > 0 && state.step % cfg.train.eval_every == 0) || last)
+    if (((cfg.train.eval_every > 0 && state.step % cfg.train.eval_every == 0) || last) &&
+        valid_data) {
       last_eval = evaluate_now(state.step);
-    if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last) {
+      track_best(last_eval);
+      if (stopped_early())
+        log::info("early stopping at step " + std::to_string(state.step) +
+                  ": no lower validation "
+                  "mlm_loss in " +
+                  std::to_string(patience) + " evaluations (best " + fmt(state.best_loss) +
+                  " at step " + std::to_string(state.best_step) + ")");
+    }
+    if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last ||
+        stopped_early()) {
       state.elapsed_sec = elapsed();
       state.window = window.to_json();
       if (main_rank)
@@ -428,7 +458,9 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   result.final_dir = final_dir(run_dir);
   if (state.step == start_step) {
     log::info("train: already at step " + std::to_string(state.step) + " of " +
-              std::to_string(total_steps) + ", nothing to do");
+              std::to_string(total_steps) +
+              (stopped_early() ? " (stopped early; raise train.early_stopping to go on)" : "") +
+              ", nothing to do");
     result.skipped = true;
   }
   if (main_rank) {

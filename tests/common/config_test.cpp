@@ -45,6 +45,8 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(c.train.steps, 1000);
   EXPECT_DOUBLE_EQ(c.train.lr, 1e-4);
   EXPECT_EQ(c.train.device, "cpu");
+  EXPECT_TRUE(c.train.keep_best);
+  EXPECT_EQ(c.train.early_stopping, 0);  // off unless asked for
 }
 
 TEST(ConfigTest, FileThenSetOverrides) {
@@ -112,6 +114,8 @@ TEST(ConfigTest, InvalidValuesNameKeyAndExpectation) {
       << msg;
   std::tie(msg, code) = error_of("", {"data.valid_fraction=1"});
   EXPECT_NE(msg.find("data.valid_fraction"), std::string::npos) << msg;
+  std::tie(msg, code) = error_of("", {"train.early_stopping=-1"});
+  EXPECT_NE(msg.find("train.early_stopping: must be >= 0 (got -1)"), std::string::npos) << msg;
   std::tie(msg, code) = error_of("", {"model.heads=3"});
   EXPECT_NE(msg.find("model.heads: must be a divisor of model.hidden (128)"), std::string::npos)
       << msg;

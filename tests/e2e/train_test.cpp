@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -47,6 +48,14 @@ TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
   EXPECT_EQ(state["shape"]["hidden"], 32);
   EXPECT_EQ(state["tokenizer_checksum"].get<std::string>().size(), 64u);
   EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/model.pt"));
+  // best/ holds the model of the evaluation with the lowest validation MLM loss.
+  auto eval_loss = jsonl_field(r.run_dir + "/logs/eval.jsonl", "mlm_loss");
+  const size_t argmin = std::min_element(eval_loss.begin(), eval_loss.end()) - eval_loss.begin();
+  auto best = nlohmann::json::parse(read_text(r.run_dir + "/best/state.json"));
+  EXPECT_EQ(best["step"].get<double>(), eval_steps[argmin]);
+  EXPECT_DOUBLE_EQ(best["best"]["mlm_loss"].get<double>(), eval_loss[argmin]);
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/best/model.pt"));
+  EXPECT_FALSE(stdfs::exists(r.run_dir + "/best/optimizer.pt"));
   // Every train.jsonl line has the contract's fields.
   auto line =
       nlohmann::json::parse(read_text(r.run_dir + "/logs/train.jsonl")
@@ -157,6 +166,59 @@ TEST(TrainE2E, NonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint) {
                     "--resume auto --set train.steps=12 --set train.lr=1e30 --set "
                     "train.warmup_steps=0 --set train.max_skipped_steps=5");
   EXPECT_NE(skip.output.find("batch skipped"), std::string::npos) << skip.output;
+}
+
+TEST(TrainE2E, EarlyStoppingStopsSavesAndStaysStoppedOnResume) {
+  // A learning rate of 1e-9 leaves the validation loss flat: no evaluation after the first one
+  // improves by more than min_delta, so the run stops after `early_stopping` evaluations.
+  TinyRun r(300, 0, 200);
+  prepare(r);
+  const std::string flat =
+      "--set train.lr=1e-9 --set train.eval_every=10 --set train.early_stopping_min_delta=0.01 ";
+  auto t = r.run("train", flat + "--set train.early_stopping=2");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  EXPECT_NE(t.output.find("early stopping at step 30: no lower validation mlm_loss in 2 "
+                          "evaluations (best "),
+            std::string::npos)
+      << t.output;
+  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/eval.jsonl", "step"), (std::vector<double>{10, 20, 30}));
+  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").back(), 30);
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-30/DONE"));  // saved where it stopped
+  auto final_state = nlohmann::json::parse(read_text(r.run_dir + "/final/state.json"));
+  EXPECT_EQ(final_state["step"], 30);
+  EXPECT_EQ(final_state["best"]["step"], 10);
+  EXPECT_EQ(final_state["best"]["evals_without_improvement"], 2);
+  EXPECT_EQ(nlohmann::json::parse(read_text(r.run_dir + "/best/state.json"))["step"], 10);
+
+  // Resuming the stopped run does nothing; a larger patience continues it from the saved count.
+  auto again = r.run("train", flat + "--set train.early_stopping=2 --resume auto");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already at step 30 of 200 (stopped early"), std::string::npos)
+      << again.output;
+  auto more = r.run("train", flat + "--set train.early_stopping=3 --resume auto");
+  ASSERT_EQ(more.exit_code, 0) << more.output;
+  EXPECT_NE(more.output.find("early stopping at step 40"), std::string::npos) << more.output;
+
+  // Without validation data there is nothing to stop on: refused as a config error.
+  TinyRun nv(300, 0, 20);
+  const std::string no_valid = "--set data.valid_fraction=0 ";
+  ASSERT_EQ(nv.run("tokenizer", no_valid).exit_code, 0);
+  ASSERT_EQ(nv.run("prepare", no_valid).exit_code, 0);
+  auto refused = nv.run("train", no_valid + "--set train.early_stopping=1");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("train.early_stopping: needs validation data"), std::string::npos)
+      << refused.output;
+}
+
+TEST(TrainE2E, OverwriteThatFailsToStartKeepsTheOldRun) {
+  TinyRun r(300, 0, 10);
+  prepare(r);
+  ASSERT_EQ(r.run("train").exit_code, 0);
+  auto t = r.run("train", "--overwrite --init-from " + r.dir.file("no-such-model"));
+  EXPECT_NE(t.exit_code, 0) << t.output;
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-10/DONE")) << t.output;
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/DONE"));
+  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").back(), 10);
 }
 
 TEST(TrainE2E, EvaluateAndFillMask) {
