@@ -136,6 +136,8 @@ const Section<TrainConfig>& train_section() {
        {"eval_every", "Steps between evaluations; 0 = only at the end.", &T::eval_every},
        {"eval_batches", "Validation batches per evaluation; 0 = all.", &T::eval_batches},
        {"save_every", "Steps between checkpoints; 0 = only at the end.", &T::save_every},
+       {"save_every_minutes", "Also save when this much time passed since the last; 0 = off.",
+        &T::save_every_minutes},
        {"keep_last", "Complete checkpoints kept (the newest is never pruned).", &T::keep_last},
        {"keep_best", "Keep the lowest-validation-loss model in run_dir/best/.", &T::keep_best},
        {"early_stopping", "Stop after this many evaluations without improvement; 0 = off.",
@@ -499,6 +501,7 @@ void validate(const Config& c) {
   require(tr.eval_every >= 0, "train.eval_every", ">= 0", tr.eval_every);
   require(tr.eval_batches >= 0, "train.eval_batches", ">= 0", tr.eval_batches);
   require(tr.save_every >= 0, "train.save_every", ">= 0", tr.save_every);
+  require(tr.save_every_minutes >= 0, "train.save_every_minutes", ">= 0", tr.save_every_minutes);
   require(tr.keep_last >= 1, "train.keep_last", ">= 1", tr.keep_last);
   require(tr.early_stopping >= 0, "train.early_stopping", ">= 0", tr.early_stopping);
   require(tr.early_stopping_min_delta >= 0, "train.early_stopping_min_delta", ">= 0",

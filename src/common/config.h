@@ -78,6 +78,7 @@ struct TrainConfig {
   int64_t eval_every = 500;         // Steps between evaluations; 0 = only at the end.
   int64_t eval_batches = 50;        // Validation batches per evaluation; 0 = all.
   int64_t save_every = 500;         // Steps between checkpoints; 0 = only at the end.
+  double save_every_minutes = 0.0;  // Also save when this much time passed since the last; 0 = off.
   int keep_last = 3;                // Complete checkpoints kept (the newest is never pruned).
   bool keep_best = true;            // Keep the lowest-validation-loss model in run_dir/best/.
   int early_stopping = 0;  // Stop after this many evaluations without improvement; 0 = off.

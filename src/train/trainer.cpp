@@ -310,6 +310,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     return elapsed0 + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   std::string last_checkpoint = resume ? resume->dir : "";
+  auto last_save = t0;  // train.save_every_minutes counts from here, on rank 0's clock
   EvalMetrics last_eval;
   json last_line;
 
@@ -325,8 +326,11 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       local[2] += b.num_real_tokens;
       local[3] += b.batch_size * b.seq_len;
     }
-    auto global = dist.all_reduce_sum(
-        {local[0], local[1], local[2], local[3], double(g_stop_signal.load() != 0)});
+    const bool save_due = main_rank && cfg.train.save_every_minutes > 0 &&
+                          std::chrono::steady_clock::now() - last_save >=
+                              std::chrono::duration<double>(60 * cfg.train.save_every_minutes);
+    auto global = dist.all_reduce_sum({local[0], local[1], local[2], local[3],
+                                       double(g_stop_signal.load() != 0), double(save_due)});
     if (global[4] > 0) {
       if (main_rank) {
         log::warn("stop requested: saving a checkpoint at step " + std::to_string(state.step));
@@ -443,12 +447,13 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
                   " at step " + std::to_string(state.best_step) + ")");
     }
     if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last ||
-        stopped_early()) {
+        stopped_early() || global[5] > 0) {
       state.elapsed_sec = elapsed();
       state.window = window.to_json();
       if (main_rank)
         last_checkpoint = save_step_checkpoint(run_dir, model, *optimizer, state, cfg, tok_path);
       dist.barrier();
+      last_save = std::chrono::steady_clock::now();
     }
   }
   if (main_rank) progress.finish();

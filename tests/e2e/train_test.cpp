@@ -210,6 +210,28 @@ TEST(TrainE2E, EarlyStoppingStopsSavesAndStaysStoppedOnResume) {
       << refused.output;
 }
 
+TEST(TrainE2E, SaveEveryMinutesCheckpointsBetweenStepMultiples) {
+  // save_every 0 saves only at the end; a time limit of ~1 ms also saves every step or two (the
+  // limit is checked as a step starts, the clock restarts when a save ends).
+  TinyRun r(300, 0, 7);
+  prepare(r);
+  auto t = r.run("train", "--set train.save_every=0 --set train.save_every_minutes=0.00002");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  auto step_dirs = [](const std::string& run_dir) {
+    int n = 0;
+    for (const auto& e : stdfs::directory_iterator(run_dir + "/checkpoints"))
+      n += e.path().filename().string().rfind("step-", 0) == 0;
+    return n;
+  };
+  EXPECT_EQ(step_dirs(r.run_dir), 3);  // keep_last 3 of several
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-7/DONE"));
+  auto plain = TinyRun(300, 0, 7);
+  prepare(plain);
+  ASSERT_EQ(plain.run("train", "--set train.save_every=0").exit_code, 0);
+  EXPECT_EQ(step_dirs(plain.run_dir), 1);
+  EXPECT_TRUE(stdfs::exists(plain.run_dir + "/checkpoints/step-7/DONE"));
+}
+
 TEST(TrainE2E, OverwriteThatFailsToStartKeepsTheOldRun) {
   TinyRun r(300, 0, 10);
   prepare(r);
