@@ -122,8 +122,9 @@ const Section<TrainConfig>& train_section() {
        {"batch_size", "Examples per micro-batch per process.", &T::batch_size},
        {"grad_accum", "Micro-batches per optimizer step.", &T::grad_accum},
        {"lr", "Peak learning rate.", &T::lr},
-       {"warmup_steps", "Linear warmup steps; -1 = 1% of the steps (at least 1).",
-        &T::warmup_steps},
+       {"warmup_steps", "Linear warmup steps; -1 = warmup_ratio of the steps.", &T::warmup_steps},
+       {"warmup_ratio", "Warmup share of the steps when warmup_steps is -1 (>= 1 step).",
+        &T::warmup_ratio},
        {"schedule", "After warmup: linear (to 0) | cosine (to 0) | constant.", &T::schedule},
        {"weight_decay", "AdamW decoupled weight decay (not on biases and LayerNorm).",
         &T::weight_decay},
@@ -488,8 +489,10 @@ void validate(const Config& c) {
   require(tr.batch_size >= 1, "train.batch_size", ">= 1", tr.batch_size);
   require(tr.grad_accum >= 1, "train.grad_accum", ">= 1", tr.grad_accum);
   require(tr.lr > 0, "train.lr", "> 0", tr.lr);
-  require(tr.warmup_steps >= -1, "train.warmup_steps", ">= 0, or -1 for 1% of the steps",
+  require(tr.warmup_steps >= -1, "train.warmup_steps", ">= 0, or -1 for train.warmup_ratio",
           tr.warmup_steps);
+  require(tr.warmup_ratio >= 0 && tr.warmup_ratio < 1, "train.warmup_ratio", "in [0, 1)",
+          tr.warmup_ratio);
   one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant"});
   require(tr.weight_decay >= 0, "train.weight_decay", ">= 0", tr.weight_decay);
   require(tr.beta1 >= 0 && tr.beta1 < 1, "train.beta1", "in [0, 1)", tr.beta1);

@@ -61,12 +61,13 @@ struct ModelConfig {
 };
 
 struct TrainConfig {
-  int64_t steps = 1000;             // Optimizer steps; ignored when epochs > 0.
-  double epochs = 0;                // Train for this many passes over the data instead of steps.
-  int batch_size = 32;              // Examples per micro-batch per process.
-  int grad_accum = 1;               // Micro-batches per optimizer step.
-  double lr = 1e-4;                 // Peak learning rate.
-  int64_t warmup_steps = -1;        // Linear warmup steps; -1 = 1% of the steps (at least 1).
+  int64_t steps = 1000;        // Optimizer steps; ignored when epochs > 0.
+  double epochs = 0;           // Train for this many passes over the data instead of steps.
+  int batch_size = 32;         // Examples per micro-batch per process.
+  int grad_accum = 1;          // Micro-batches per optimizer step.
+  double lr = 1e-4;            // Peak learning rate.
+  int64_t warmup_steps = -1;   // Linear warmup steps; -1 = warmup_ratio of the steps.
+  double warmup_ratio = 0.01;  // Warmup share of the steps when warmup_steps is -1 (>= 1 step).
   std::string schedule = "linear";  // After warmup: linear (to 0) | cosine (to 0) | constant.
   double weight_decay = 0.01;       // AdamW decoupled weight decay (not on biases and LayerNorm).
   double beta1 = 0.9;               // AdamW beta1.

@@ -18,9 +18,10 @@ double Schedule::lr_at(int64_t step) const {
   return peak_lr * (1.0 - progress);  // linear
 }
 
-int64_t resolve_warmup(int64_t warmup_steps, int64_t total_steps) {
+int64_t resolve_warmup(int64_t warmup_steps, int64_t total_steps, double warmup_ratio) {
   if (warmup_steps >= 0) return warmup_steps;
-  return std::max<int64_t>(1, total_steps / 100);
+  // The small epsilon keeps e.g. 0.07 x 100 at 7 despite 0.07 being 0.07000000000000000666...
+  return std::max<int64_t>(1, static_cast<int64_t>(warmup_ratio * total_steps + 1e-9));
 }
 
 }  // namespace bertforge

@@ -16,7 +16,7 @@ struct Schedule {
   double lr_at(int64_t step) const;
 };
 
-// Resolves train.warmup_steps = -1 (1% of the steps, at least 1).
-int64_t resolve_warmup(int64_t warmup_steps, int64_t total_steps);
+// Resolves train.warmup_steps = -1: warmup_ratio of the steps (rounded down), at least 1.
+int64_t resolve_warmup(int64_t warmup_steps, int64_t total_steps, double warmup_ratio = 0.01);
 
 }  // namespace bertforge

@@ -234,7 +234,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
                                      cfg.train.epochs * loader.batches_per_epoch() / accum)))
           : cfg.train.steps;
   Schedule sched{cfg.train.schedule, cfg.train.lr,
-                 resolve_warmup(cfg.train.warmup_steps, total_steps), total_steps};
+                 resolve_warmup(cfg.train.warmup_steps, total_steps, cfg.train.warmup_ratio),
+                 total_steps};
 
   TrainState state;
   state.init_from = init_record;

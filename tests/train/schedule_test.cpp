@@ -36,5 +36,13 @@ TEST(Schedule, DefaultWarmupIsOnePercent) {
   EXPECT_EQ(resolve_warmup(7, 50), 7);
 }
 
+TEST(Schedule, WarmupRatio) {
+  EXPECT_EQ(resolve_warmup(-1, 1000, 0.06), 60);  // RoBERTa's 6%
+  EXPECT_EQ(resolve_warmup(-1, 100, 0.07), 7);
+  EXPECT_EQ(resolve_warmup(-1, 999, 0.1), 99);   // rounded down
+  EXPECT_EQ(resolve_warmup(-1, 10, 0.0), 1);     // at least one step
+  EXPECT_EQ(resolve_warmup(25, 1000, 0.5), 25);  // explicit steps win
+}
+
 }  // namespace
 }  // namespace bertforge
