@@ -126,11 +126,11 @@ const Section<TrainConfig>& train_section() {
        {"warmup_ratio", "Warmup share of the steps when warmup_steps is -1 (>= 1 step).",
         &T::warmup_ratio},
        {"schedule", "After warmup: linear (to 0) | cosine (to 0) | constant.", &T::schedule},
-       {"weight_decay", "AdamW decoupled weight decay (not on biases and LayerNorm).",
-        &T::weight_decay},
-       {"beta1", "AdamW beta1.", &T::beta1},
-       {"beta2", "AdamW beta2.", &T::beta2},
-       {"eps", "AdamW epsilon.", &T::eps},
+       {"optimizer", "adamw | lamb (layer-wise trust ratio, for large batches).", &T::optimizer},
+       {"weight_decay", "Decoupled weight decay (not on biases and LayerNorm).", &T::weight_decay},
+       {"beta1", "Adam beta1 (AdamW and LAMB).", &T::beta1},
+       {"beta2", "Adam beta2 (AdamW and LAMB).", &T::beta2},
+       {"eps", "Adam epsilon (AdamW and LAMB).", &T::eps},
        {"clip_norm", "Clip the global gradient norm; 0 = off.", &T::clip_norm},
        {"nsp_weight", "Weight of the NSP loss in the total loss.", &T::nsp_weight},
        {"log_every", "Steps between train.jsonl lines.", &T::log_every},
@@ -494,6 +494,7 @@ void validate(const Config& c) {
   require(tr.warmup_ratio >= 0 && tr.warmup_ratio < 1, "train.warmup_ratio", "in [0, 1)",
           tr.warmup_ratio);
   one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant"});
+  one_of(tr.optimizer, "train.optimizer", {"adamw", "lamb"});
   require(tr.weight_decay >= 0, "train.weight_decay", ">= 0", tr.weight_decay);
   require(tr.beta1 >= 0 && tr.beta1 < 1, "train.beta1", "in [0, 1)", tr.beta1);
   require(tr.beta2 >= 0 && tr.beta2 < 1, "train.beta2", "in [0, 1)", tr.beta2);

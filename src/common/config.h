@@ -69,10 +69,11 @@ struct TrainConfig {
   int64_t warmup_steps = -1;   // Linear warmup steps; -1 = warmup_ratio of the steps.
   double warmup_ratio = 0.01;  // Warmup share of the steps when warmup_steps is -1 (>= 1 step).
   std::string schedule = "linear";  // After warmup: linear (to 0) | cosine (to 0) | constant.
-  double weight_decay = 0.01;       // AdamW decoupled weight decay (not on biases and LayerNorm).
-  double beta1 = 0.9;               // AdamW beta1.
-  double beta2 = 0.999;             // AdamW beta2.
-  double eps = 1e-6;                // AdamW epsilon.
+  std::string optimizer = "adamw";  // adamw | lamb (layer-wise trust ratio, for large batches).
+  double weight_decay = 0.01;       // Decoupled weight decay (not on biases and LayerNorm).
+  double beta1 = 0.9;               // Adam beta1 (AdamW and LAMB).
+  double beta2 = 0.999;             // Adam beta2 (AdamW and LAMB).
+  double eps = 1e-6;                // Adam epsilon (AdamW and LAMB).
   double clip_norm = 1.0;           // Clip the global gradient norm; 0 = off.
   double nsp_weight = 1.0;          // Weight of the NSP loss in the total loss.
   int64_t log_every = 10;           // Steps between train.jsonl lines.

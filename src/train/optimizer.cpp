@@ -1,5 +1,7 @@
 #include "train/optimizer.h"
 
+#include "train/lamb.h"
+
 namespace bertforge {
 
 bool decays(const std::string& name) {
@@ -24,10 +26,12 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& mod
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, options(t.weight_decay));
   groups.emplace_back(no_decay, options(0.0));
-  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(t.lr)
-                                                           .betas({t.beta1, t.beta2})
-                                                           .eps(t.eps)
-                                                           .weight_decay(t.weight_decay));
+  auto defaults = torch::optim::AdamWOptions(t.lr)
+                      .betas({t.beta1, t.beta2})
+                      .eps(t.eps)
+                      .weight_decay(t.weight_decay);
+  if (t.optimizer == "lamb") return std::make_unique<Lamb>(groups, defaults);
+  return std::make_unique<torch::optim::AdamW>(groups, defaults);
 }
 
 void set_lr(torch::optim::Optimizer& opt, double lr) {

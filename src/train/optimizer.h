@@ -1,5 +1,5 @@
-// AdamW with two parameter groups: weight decay on weight matrices and embeddings, none on biases
-// and LayerNorm parameters (as BERT and HuggingFace do).
+// AdamW (or LAMB, train.optimizer) with two parameter groups: weight decay on weight matrices and
+// embeddings, none on biases and LayerNorm parameters (as BERT and HuggingFace do).
 #pragma once
 
 #include <torch/torch.h>
@@ -15,6 +15,7 @@ namespace bertforge {
 // True when the named parameter gets weight decay.
 bool decays(const std::string& parameter_name);
 
+// An AdamW, or a Lamb (which shares AdamW's state and options) for train.optimizer = lamb.
 std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& model,
                                                     const TrainConfig& t);
 
