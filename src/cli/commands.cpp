@@ -171,7 +171,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
           throw UsageError(
               "--resume and --init-from exclude each other: --resume continues a "
               "run, --init-from starts a new one from a model");
-        Config cfg = args->load();
+        // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
+        // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
+        Config cfg = args->load(/*save=*/false);
         if (pipeline) {
           PipelineResult r = run_pipeline(cfg, *opts);
           std::cout << "run directory: " << cfg.run_dir << "\n"

@@ -508,6 +508,10 @@ void validate(const Config& c) {
   require(tr.save_every_minutes >= 0, "train.save_every_minutes", ">= 0", tr.save_every_minutes);
   require(tr.keep_last >= 1, "train.keep_last", ">= 1", tr.keep_last);
   require(tr.early_stopping >= 0, "train.early_stopping", ">= 0", tr.early_stopping);
+  if (tr.early_stopping > 0 && tr.eval_every == 0)
+    throw ConfigError("train.early_stopping",
+                      "needs periodic evaluation, but train.eval_every is 0 (only at the end)",
+                      "set train.eval_every to the steps between evaluations");
   require(tr.early_stopping_min_delta >= 0, "train.early_stopping_min_delta", ">= 0",
           tr.early_stopping_min_delta);
   require(tr.threads >= 0, "train.threads", ">= 0", tr.threads);

@@ -105,7 +105,7 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
               {"init_from", state.init_from},
               {"nsp_head_trained", state.nsp_head_trained},
               {"best",
-               {{"mlm_loss", std::isnan(state.best_loss) ? json() : json(state.best_loss)},
+               {{"mlm_loss", state.best_step > 0 ? json(state.best_loss) : json()},
                 {"step", state.best_step},
                 {"evals_without_improvement", state.evals_without_improvement}}},
               {"shape", shape_to_json(model->shape())},
@@ -130,6 +130,25 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
   } catch (const std::exception& e) {
     fs::remove_all(tmp);
     throw RuntimeError("cannot write checkpoint " + dir + ": " + e.what());
+  }
+}
+
+void tidy_run_dir(const std::string& run_dir) {
+  for (const char* name : {"final", "best"}) {
+    const std::string dir = fs::join(run_dir, name),
+                      old = fs::join(run_dir, std::string(".old-") + name);
+    if (fs::exists(old)) {
+      if (!fs::exists(dir) && fs::exists(fs::join(old, "DONE"))) {
+        log::warn("restoring " + dir + " from " + old + " (its replacement was interrupted)");
+        fs::rename_sync(old, dir);
+      } else {
+        fs::remove_all(old);
+      }
+    }
+    const std::string prefix = std::string(".tmp-") + name + "-";
+    std::error_code ec;
+    for (const auto& e : stdfs::directory_iterator(run_dir, ec))
+      if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(e.path().string());
   }
 }
 

@@ -35,8 +35,8 @@ struct TrainState {
   nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
   nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
-  // Best model and early stopping: the lowest validation MLM loss so far (NaN before the first
-  // evaluation), its step, and the evaluations since then that did not improve on it.
+  // Best model and early stopping: the lowest (finite) validation MLM loss so far, its step (0
+  // before the first such evaluation), and the evaluations since then that did not improve on it.
   double best_loss = std::numeric_limits<double>::quiet_NaN();
   int64_t best_step = 0;
   int evals_without_improvement = 0;
@@ -59,6 +59,9 @@ std::string best_dir(const std::string& run_dir);  // lowest validation loss (tr
 void write_checkpoint(const std::string& dir, BertForPreTraining& model,
                       torch::optim::Optimizer* optimizer, const TrainState& state,
                       const Config& config, const std::string& tokenizer_model);
+// Repairs what an interrupted write of final/ or best/ left in run_dir: a complete .old-<X> whose
+// <X> is missing is put back; any other .old-<X> and the .tmp-<X>-* staging directories go.
+void tidy_run_dir(const std::string& run_dir);
 // Saves checkpoints/step-<N>, switches `latest`, prunes to keep_last (never the newest).
 std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,

@@ -51,13 +51,14 @@ torch::Tensor Lamb::step(LossClosure closure) {
       const double c1 = 1 - std::pow(beta1, double(s.step()));
       const double c2 = 1 - std::pow(beta2, double(s.step()));
       torch::Tensor u = (m / c1) / ((v / c2).sqrt_().add_(o.eps()));  // same shape as p
-      double ratio = 1.0;
       if (o.weight_decay() != 0) {
         u.add_(p, o.weight_decay());
-        const double w_norm = p.norm().item<double>(), u_norm = u.norm().item<double>();
-        if (w_norm > 0 && u_norm > 0) ratio = w_norm / u_norm;
+        // The trust ratio stays on the device (no host sync per tensor): 1 when a norm is 0.
+        torch::Tensor w_norm = p.norm(), u_norm = u.norm();
+        u.mul_(torch::where(w_norm.gt(0).logical_and(u_norm.gt(0)), w_norm / u_norm,
+                            torch::ones_like(w_norm)));
       }
-      p.add_(u, -o.lr() * ratio);
+      p.add_(u, -o.lr());
     }
   }
   return loss;

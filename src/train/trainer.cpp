@@ -98,6 +98,15 @@ struct Window {
   }
 };
 
+// True when the model in `dir` (best/) was saved at a step after `step`, or cannot be read.
+bool best_saved_after(const std::string& dir, int64_t step) {
+  try {
+    return json::parse(fs::read_file(fs::join(dir, "state.json"))).at("step").get<int64_t>() > step;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 std::string fmt(double v, int prec = 4) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
@@ -252,12 +261,20 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   JsonlLog train_log, eval_log;
   if (main_rank) {
     // Only now, with everything loaded and checked: an error above leaves the old run intact.
-    if (!resume && options.overwrite && fs::exists(run_dir)) {
+    fs::make_dirs(run_dir);
+    tidy_run_dir(run_dir);
+    if (!resume && options.overwrite) {
       log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of " +
                 run_dir);
       fs::remove_all(checkpoints_dir(run_dir));
       fs::remove_all(final_dir(run_dir));
-      fs::remove_all(best_dir(run_dir));
+    }
+    // best/ must belong to this run's path: a fresh run starts without one, and a resume from
+    // an older checkpoint drops a best/ saved after it.
+    const std::string best = best_dir(run_dir);
+    if (fs::exists(best) && (!resume || best_saved_after(best, state.step))) {
+      log::info("removing " + best + ": it does not belong to this run's path");
+      fs::remove_all(best);
     }
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
     eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
@@ -290,8 +307,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   const int patience = cfg.train.early_stopping;
   auto stopped_early = [&] { return patience > 0 && state.evals_without_improvement >= patience; };
   auto track_best = [&](const EvalMetrics& m) {
-    if (!std::isnan(state.best_loss) &&
-        !(m.mlm_loss < state.best_loss - cfg.train.early_stopping_min_delta)) {
+    const bool improved =
+        std::isfinite(m.mlm_loss) &&
+        (state.best_step == 0 || m.mlm_loss < state.best_loss - cfg.train.early_stopping_min_delta);
+    if (!improved) {
       ++state.evals_without_improvement;
       return;
     }

@@ -116,6 +116,8 @@ TEST(ConfigTest, InvalidValuesNameKeyAndExpectation) {
   EXPECT_NE(msg.find("data.valid_fraction"), std::string::npos) << msg;
   std::tie(msg, code) = error_of("", {"train.early_stopping=-1"});
   EXPECT_NE(msg.find("train.early_stopping: must be >= 0 (got -1)"), std::string::npos) << msg;
+  std::tie(msg, code) = error_of("", {"train.early_stopping=3", "train.eval_every=0"});
+  EXPECT_NE(msg.find("train.early_stopping: needs periodic evaluation"), std::string::npos) << msg;
   std::tie(msg, code) = error_of("", {"model.heads=3"});
   EXPECT_NE(msg.find("model.heads: must be a divisor of model.hidden (128)"), std::string::npos)
       << msg;

@@ -254,15 +254,45 @@ TEST(TrainE2E, LambLowersTheLossAndResumesExactly) {
   EXPECT_TRUE(final_weights(a) == final_weights(b));
 }
 
-TEST(TrainE2E, OverwriteThatFailsToStartKeepsTheOldRun) {
+TEST(TrainE2E, ARefusedOrFailedStartKeepsTheOldRun) {
   TinyRun r(300, 0, 10);
   prepare(r);
-  ASSERT_EQ(r.run("train").exit_code, 0);
-  auto t = r.run("train", "--overwrite --init-from " + r.dir.file("no-such-model"));
-  EXPECT_NE(t.exit_code, 0) << t.output;
-  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-10/DONE")) << t.output;
-  EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/DONE"));
-  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").back(), 10);
+  ASSERT_EQ(r.run("train", "--set train.eval_every=5").exit_code, 0);
+  const std::string config = read_text(r.run_dir + "/config.json");
+  auto intact = [&](const std::string& why) {
+    EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-10/DONE")) << why;
+    EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/DONE")) << why;
+    EXPECT_TRUE(stdfs::exists(r.run_dir + "/best/DONE")) << why;
+    EXPECT_EQ(read_text(r.run_dir + "/config.json"), config) << why;
+    EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").back(), 10) << why;
+  };
+  // A forgotten --resume is refused before anything is written.
+  auto refused = r.run("train", "--set train.lr=0.005");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  intact("refused start");
+  // --overwrite deletes the old run only once the new one has loaded: missing data fails first.
+  stdfs::rename(r.run_dir + "/data/manifest.json", r.dir.file("manifest.json"));
+  auto failed = r.run("train", "--overwrite --set train.lr=0.005");
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("no prepared data"), std::string::npos) << failed.output;
+  intact("failed --overwrite");
+}
+
+TEST(TrainE2E, BestFromAnAbandonedPathIsDropped) {
+  TinyRun r(300, 0, 40);
+  prepare(r);
+  ASSERT_EQ(r.run("train", "--set train.eval_every=10 --set train.lr=0.01").exit_code, 0);
+  auto best_step = [&] {
+    return nlohmann::json::parse(read_text(r.run_dir + "/best/state.json"))["step"].get<int>();
+  };
+  ASSERT_GT(best_step(), 20);  // the loss still falls at this learning rate
+  // Resuming from step 20 to end there abandons steps 21-40, and the best/ saved among them.
+  auto res = r.run("train",
+                   "--set train.eval_every=10 --set train.lr=0.01 --set train.steps=20 "
+                   "--resume " +
+                       r.run_dir + "/checkpoints/step-20");
+  ASSERT_EQ(res.exit_code, 0) << res.output;
+  EXPECT_FALSE(stdfs::exists(r.run_dir + "/best")) << res.output;
 }
 
 TEST(TrainE2E, EvaluateAndFillMask) {
