@@ -104,10 +104,7 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
               {"metrics", state.last_metrics},
               {"init_from", state.init_from},
               {"nsp_head_trained", state.nsp_head_trained},
-              {"best",
-               {{"mlm_loss", state.best_step > 0 ? json(state.best_loss) : json()},
-                {"step", state.best_step},
-                {"evals_without_improvement", state.evals_without_improvement}}},
+              {"best", state.best.to_json()},
               {"shape", shape_to_json(model->shape())},
               {"tokenizer_checksum", files["tokenizer.model"]},
               {"files", files},
@@ -222,12 +219,7 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
     s.last_metrics = j.value("metrics", json::object());
     s.init_from = j.value("init_from", json());
     s.nsp_head_trained = j.value("nsp_head_trained", info.config.data.nsp);
-    if (j.contains("best")) {
-      const json& b = j.at("best");
-      if (!b.at("mlm_loss").is_null()) s.best_loss = b.at("mlm_loss");
-      s.best_step = b.at("step");
-      s.evals_without_improvement = b.at("evals_without_improvement");
-    }
+    s.best = BestLoss::from_json(j.value("best", json()));
     info.shape = shape_from_json(j.at("shape"));
     info.tokenizer_checksum = j.at("tokenizer_checksum");
     info.model_checksum = j.at("files").at("model.pt");

@@ -12,7 +12,6 @@
 
 #include <torch/torch.h>
 
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 #include "common/config.h"
 #include "data/loader.h"
 #include "model/bert.h"
+#include "train/early_stopping.h"
 
 namespace bertforge {
 
@@ -35,11 +35,7 @@ struct TrainState {
   nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
   nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
-  // Best model and early stopping: the lowest (finite) validation MLM loss so far, its step (0
-  // before the first such evaluation), and the evaluations since then that did not improve on it.
-  double best_loss = std::numeric_limits<double>::quiet_NaN();
-  int64_t best_step = 0;
-  int evals_without_improvement = 0;
+  BestLoss best;                  // best validation loss and early-stopping count
 };
 
 struct CheckpointInfo {

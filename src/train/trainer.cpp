@@ -305,17 +305,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   };
   // Best model and early stopping on the validation MLM loss (reduced: the same on every rank).
   const int patience = cfg.train.early_stopping;
-  auto stopped_early = [&] { return patience > 0 && state.evals_without_improvement >= patience; };
+  auto stopped_early = [&] { return state.best.exhausted(patience); };
   auto track_best = [&](const EvalMetrics& m) {
-    const bool improved =
-        std::isfinite(m.mlm_loss) &&
-        (state.best_step == 0 || m.mlm_loss < state.best_loss - cfg.train.early_stopping_min_delta);
-    if (!improved) {
-      ++state.evals_without_improvement;
-      return;
-    }
-    state.best_loss = m.mlm_loss, state.best_step = state.step, state.evals_without_improvement = 0;
-    if (cfg.train.keep_best && main_rank)
+    if (state.best.update(m.mlm_loss, state.step, cfg.train.early_stopping_min_delta) &&
+        cfg.train.keep_best && main_rank)
       write_checkpoint(best_dir(run_dir), model, nullptr, state, cfg, tok_path);
   };
 
@@ -463,8 +456,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
         log::info("early stopping at step " + std::to_string(state.step) +
                   ": no lower validation "
                   "mlm_loss in " +
-                  std::to_string(patience) + " evaluations (best " + fmt(state.best_loss) +
-                  " at step " + std::to_string(state.best_step) + ")");
+                  std::to_string(patience) + " evaluations (best " + fmt(state.best.loss) +
+                  " at step " + std::to_string(state.best.step) + ")");
     }
     if ((cfg.train.save_every > 0 && state.step % cfg.train.save_every == 0) || last ||
         stopped_early() || global[5] > 0) {
