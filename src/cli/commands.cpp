@@ -179,6 +179,10 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
           std::cout << "run directory: " << cfg.run_dir << "\n"
                     << "checkpoints:   " << fs::join(cfg.run_dir, "checkpoints") << "\n"
                     << "final model:   " << r.train.final_dir << "\n"
+                    << (fs::exists(fs::join(cfg.run_dir, "best/DONE"))
+                            ? "best model:    " + fs::join(cfg.run_dir, "best") +
+                                  " (lowest validation MLM loss)\n"
+                            : std::string())
                     << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
                     << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
                     << "validation:\n";
