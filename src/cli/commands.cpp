@@ -36,15 +36,14 @@ struct ConfigArgs {
                     "plain string)")
         ->allow_extra_args(false);
   }
-  // Loads, validates and records the resolved config in the run directory (rank 0 only: in a
-  // distributed launch every rank parses the config, one writes it).
-  Config load(bool save = true) const {
-    Config c = load_config(path, overrides);
-    if (save && DistEnv::main_process()) {
-      fs::make_dirs(c.run_dir);
-      fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
-    }
-    return c;
+  // Loads and validates the config (defaults < file < --set).
+  Config load() const { return load_config(path, overrides); }
+  // Records the resolved config in the run directory once a stage has succeeded (rank 0 only: in a
+  // distributed launch every rank parses the config, one writes it). `train` records its own.
+  static void record(const Config& c) {
+    if (!DistEnv::main_process()) return;
+    fs::make_dirs(c.run_dir);
+    fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
   }
 };
 
@@ -57,6 +56,10 @@ std::string fixed(double v, int prec) {
 void print_eval(const EvalMetrics& m, bool as_json) {
   if (as_json) {
     std::cout << m.to_json().dump() << std::endl;
+    return;
+  }
+  if (m.examples == 0) {
+    std::cout << "none (no validation documents)\n";
     return;
   }
   std::cout << "mlm_loss      " << fixed(m.mlm_loss, 4) << "\n"
@@ -99,7 +102,7 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
           std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << k.doc
                     << " |\n";
       } else {
-        std::cout << config_to_string(args->load(false));
+        std::cout << config_to_string(args->load());
       }
       return 0;
     };
@@ -118,7 +121,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     args->add(cmd);
     cmd->callback([&action, args] {
       action = [args] {
-        run_tokenizer_stage(args->load());
+        Config c = args->load();
+        run_tokenizer_stage(c);
+        ConfigArgs::record(c);
         return 0;
       };
     });
@@ -130,7 +135,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     args->add(cmd);
     cmd->callback([&action, args] {
       action = [args] {
-        run_prepare(args->load());
+        Config c = args->load();
+        run_prepare(c);
+        ConfigArgs::record(c);
         return 0;
       };
     });
@@ -141,10 +148,12 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     auto args = std::make_shared<ConfigArgs>();
     args->add(cmd);
     auto batches = std::make_shared<int>(1);
-    cmd->add_option("--batches,-n", *batches, "Batches to print")->capture_default_str();
+    cmd->add_option("--batches,-n", *batches, "Batches to print")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     cmd->callback([&action, args, batches] {
       action = [args, batches] {
-        run_inspect(args->load(false), *batches, std::cout);
+        run_inspect(args->load(), *batches, std::cout);
         return 0;
       };
     });
@@ -173,7 +182,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
               "run, --init-from starts a new one from a model");
         // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
         // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
-        Config cfg = args->load(/*save=*/false);
+        Config cfg = args->load();
         if (pipeline) {
           PipelineResult r = run_pipeline(cfg, *opts);
           std::cout << "run directory: " << cfg.run_dir << "\n"
@@ -212,6 +221,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
                     "Text/jsonl corpus file, prepared data directory or shard file (default: the "
                     "run's validation split)");
     cmd->add_option("--batches", *batches, "Evaluate at most this many batches (0 = all)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_flag("--json", *as_json, "Print one JSON object");
     cmd->callback([&action, checkpoint, data, as_json, batches] {

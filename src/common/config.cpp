@@ -445,8 +445,9 @@ void validate(const Config& c) {
   require(t.vocab_size >= 16 && t.vocab_size <= 1000000, "tokenizer.vocab_size",
           "between 16 and 1000000", t.vocab_size);
   require(t.max_sentences > 0, "tokenizer.max_sentences", "> 0", t.max_sentences);
-  require(t.character_coverage > 0 && t.character_coverage <= 1, "tokenizer.character_coverage",
-          "in (0, 1]", t.character_coverage);
+  // SentencePiece itself refuses coverage below 0.98.
+  require(t.character_coverage >= 0.98 && t.character_coverage <= 1, "tokenizer.character_coverage",
+          "in [0.98, 1]", t.character_coverage);
   require(t.threads >= 0, "tokenizer.threads", ">= 0", t.threads);
   const auto& d = c.data;
   require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",

@@ -99,7 +99,11 @@ class CorpusSentenceSource : public spm::SentenceSource {
                       "too small for this corpus's characters (got " +
                           std::to_string(c.tokenizer.vocab_size) + ", needs at least " +
                           m[2].str() + ")",
-                      "raise tokenizer.vocab_size or lower tokenizer.character_coverage");
+                      c.tokenizer.byte_fallback
+                          ? "raise tokenizer.vocab_size; tokenizer.byte_fallback alone takes 256 "
+                            "pieces (set it to false for a tiny vocabulary)"
+                          : "raise tokenizer.vocab_size, or lower tokenizer.character_coverage "
+                            "(down to 0.98)");
   }
   throw RuntimeError("tokenizer training failed: " + message);
 }

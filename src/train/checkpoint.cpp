@@ -130,6 +130,16 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
   }
 }
 
+std::vector<std::string> drop_checkpoints_after(const std::string& run_dir, int64_t step) {
+  std::vector<std::string> dropped;
+  for (const auto& [s, path] : step_dirs(checkpoints_dir(run_dir))) {
+    if (s <= step) continue;
+    fs::remove_all(path);
+    dropped.push_back(path);
+  }
+  return dropped;
+}
+
 void tidy_run_dir(const std::string& run_dir) {
   for (const char* name : {"final", "best"}) {
     const std::string dir = fs::join(run_dir, name),

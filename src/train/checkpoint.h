@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "data/loader.h"
@@ -58,6 +59,9 @@ void write_checkpoint(const std::string& dir, BertForPreTraining& model,
 // Repairs what an interrupted write of final/ or best/ left in run_dir: a complete .old-<X> whose
 // <X> is missing is put back; any other .old-<X> and the .tmp-<X>-* staging directories go.
 void tidy_run_dir(const std::string& run_dir);
+// Removes checkpoints/step-<N> with N > step: resuming from an older checkpoint abandons them (a
+// later --resume auto would otherwise pick them up). Returns the removed paths.
+std::vector<std::string> drop_checkpoints_after(const std::string& run_dir, int64_t step);
 // Saves checkpoints/step-<N>, switches `latest`, prunes to keep_last (never the newest).
 std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,

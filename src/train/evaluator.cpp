@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common/config.h"
@@ -22,7 +23,8 @@
 namespace bertforge {
 
 nlohmann::json EvalMetrics::to_json() const {
-  return {{"mlm_loss", mlm_loss},
+  return {{"step", step},
+          {"mlm_loss", mlm_loss},
           {"mlm_accuracy", mlm_accuracy},
           {"perplexity", perplexity},
           {"nsp_accuracy", nsp_accuracy},
@@ -42,8 +44,14 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   opt.shuffle = false;
   opt.vocab_size = static_cast<int>(model.shape().vocab_size);
   opt.word_start = word_start;
-  Loader loader(data, config.data, config.masking, opt);
-  int64_t n = loader.batches_per_epoch();
+  auto loader = std::make_unique<Loader>(data, config.data, config.masking, opt);
+  if (loader->batches_per_epoch() == 0) {
+    // A small validation split that cannot fill one batch: evaluate it in one smaller batch.
+    opt.batch_size = static_cast<int>(loader->examples_in_epoch(0) / opt.world_size);
+    if (opt.batch_size > 0)
+      loader = std::make_unique<Loader>(data, config.data, config.masking, opt);
+  }
+  int64_t n = opt.batch_size > 0 ? loader->batches_per_epoch() : 0;
   if (max_batches > 0) n = std::min(n, max_batches);
   bool was_training = model.is_training();
   model.eval();
@@ -52,7 +60,7 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   std::vector<double> label_counts(static_cast<size_t>(model.shape().vocab_size), 0.0);
   double loss_sum = 0, correct = 0, count = 0, nsp_correct = 0, nsp_count = 0, examples = 0;
   for (int64_t i = 0; i < n; ++i) {
-    Batch b = loader.next();
+    Batch b = loader->next();
     auto t = to_tensors(b, device);
     auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions);
     auto parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels, 1.0);
@@ -78,9 +86,8 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   m.examples = static_cast<int64_t>(examples);
   m.masked_tokens = static_cast<int64_t>(count);
   if (count == 0)
-    throw RuntimeError("evaluation data yields no batch of " +
-                           std::to_string(config.train.batch_size) + " examples",
-                       "use more validation text or a smaller train.batch_size");
+    throw RuntimeError("the validation data yields no masked example to evaluate",
+                       "use more validation text (data.valid_fraction or data.valid_files)");
   m.mlm_loss = loss_sum / count;
   m.mlm_accuracy = correct / count;
   m.majority_accuracy = *std::max_element(label_counts.begin(), label_counts.end()) / count;
@@ -105,6 +112,7 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
                          " does not exist; pass --data FILE");
       return Dataset::open(dir, "valid", p.tokenizer_checksum);
     }
+    if (!fs::exists(data)) throw InputError(data, 0, "no such file or directory (from --data)");
     if (fs::is_dir(data) && fs::exists(fs::join(data, "manifest.json")))
       return Dataset::open(data, "valid", p.tokenizer_checksum);
     if (data.size() > 4 && data.substr(data.size() - 4) == ".bin")
@@ -124,6 +132,7 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
   try {
     Tokenizer tok = Tokenizer::load(p.tokenizer_model);
     m = evaluate_model(*p.model, dataset, config, tok.word_start_table(), device, max_batches);
+    m.step = p.step;
   } catch (...) {
     if (!tmp.empty()) fs::remove_all(tmp);
     throw;

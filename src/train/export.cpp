@@ -16,8 +16,15 @@ using json = nlohmann::json;
 
 int export_huggingface(const std::string& checkpoint, const std::string& out, bool force) {
   Pretrained p = load_pretrained(checkpoint);
-  if (fs::is_dir(out) && !std::filesystem::is_empty(out) && !force)
-    throw UsageError(out + " exists and is not empty; pass --force to overwrite it");
+  if (fs::exists(out) && !fs::is_dir(out))
+    throw UsageError(out + " exists and is not a directory; --out names the export directory");
+  const bool into_existing = fs::is_dir(out);
+  if (into_existing && !std::filesystem::is_empty(out)) {
+    if (!force) throw UsageError(out + " exists and is not empty; pass --force to overwrite it");
+    if (fs::exists(fs::join(out, "DONE")) || fs::exists(fs::join(out, "state.json")))
+      throw UsageError(out + " is a bertforge checkpoint: export to another directory (--force " +
+                       "replaces the export files in a directory, never a checkpoint)");
+  }
   const BertShape& s = p.model->shape();
   // Parameters in BertForPreTraining's naming. The decoder weight is tied to the word embeddings
   // and the decoder bias to cls.predictions.bias: like HuggingFace, store each tensor once.
@@ -67,7 +74,8 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                   {"cls_token", "[CLS]"},
                   {"sep_token", "[SEP]"},
                   {"mask_token", "[MASK]"}};
-  // Written into a temp directory, then renamed over `out`.
+  // Written into a temp directory, then renamed to `out`; into an existing directory (--force),
+  // each file is renamed over its namesake and nothing else there is touched.
   const std::string tmp = fs::temp_sibling(out);
   fs::make_dirs(tmp);
   try {
@@ -77,8 +85,13 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
     fs::write_file_atomic(fs::join(tmp, "special_tokens_map.json"), special.dump(2) + "\n");
     fs::write_file_atomic(fs::join(tmp, "spiece.model"), fs::read_file(p.tokenizer_model));
     fs::sync_path(tmp);
-    if (fs::exists(out)) fs::remove_all(out);
-    fs::rename_sync(tmp, out);
+    if (into_existing) {
+      for (const auto& e : std::filesystem::directory_iterator(tmp))
+        fs::rename_sync(e.path().string(), fs::join(out, e.path().filename().string()));
+      fs::remove_all(tmp);
+    } else {
+      fs::rename_sync(tmp, out);
+    }
   } catch (...) {
     fs::remove_all(tmp);
     throw;

@@ -1,6 +1,7 @@
 #include "train/pipeline.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "common/checksum.h"
@@ -36,6 +37,15 @@ bool finished(const Config& c, const TrainOptions& options) {
   if (!fs::exists(fs::join(dir, "DONE"))) return false;
   try {
     CheckpointInfo info = read_checkpoint(dir);
+    if (!options.init_from.empty()) {
+      // It must have started from that model (the recorded path is it, or inside it).
+      if (info.state.init_from.is_null()) return false;
+      namespace stdfs = std::filesystem;
+      const std::string want = stdfs::weakly_canonical(options.init_from).string();
+      const std::string got =
+          stdfs::weakly_canonical(info.state.init_from.value("path", std::string())).string();
+      if (got.rfind(want, 0) != 0) return false;
+    }
     json a = config_to_json(info.config), b = config_to_json(c);
     for (const char* key : {"model", "tokenizer"}) a.erase(key), b.erase(key);
     if (options.init_from.empty()) {
@@ -88,7 +98,18 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     r.train = run_train(cfg, options);
   }
   log::info("pipeline 4/4: evaluate");
-  r.final_eval = evaluate_checkpoint(final_dir(cfg.run_dir), "", cfg.train.eval_batches);
+  bool has_valid = false;
+  try {
+    has_valid = Dataset::open(data_dir(cfg.run_dir), "valid",
+                              sha256_file(tokenizer_model_path(cfg.run_dir)))
+                    .num_docs() > 0;
+  } catch (const InputError&) {
+  }
+  if (has_valid)
+    r.final_eval = evaluate_checkpoint(final_dir(cfg.run_dir), "", cfg.train.eval_batches);
+  else
+    log::warn("no validation documents in " + data_dir(cfg.run_dir) +
+              " (data.valid_fraction, data.valid_files): no final evaluation");
   return r;
 }
 

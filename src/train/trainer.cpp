@@ -269,11 +269,15 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       fs::remove_all(checkpoints_dir(run_dir));
       fs::remove_all(final_dir(run_dir));
     }
+    if (resume)
+      for (const std::string& d : drop_checkpoints_after(run_dir, state.step))
+        log::warn("removing " + d + ": resuming from step " + std::to_string(state.step) +
+                  " abandons it");
     // best/ must belong to this run's path: a fresh run starts without one, and a resume from
     // an older checkpoint drops a best/ saved after it.
     const std::string best = best_dir(run_dir);
     if (fs::exists(best) && (!resume || best_saved_after(best, state.step))) {
-      log::info("removing " + best + ": it does not belong to this run's path");
+      log::warn("removing " + best + ": it does not belong to this run's path");
       fs::remove_all(best);
     }
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
@@ -293,10 +297,9 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   auto evaluate_now = [&](int64_t step) {
     EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok.word_start_table(), device,
                                    cfg.train.eval_batches, &dist);
+    m.step = step;
     if (main_rank) {
-      json line = m.to_json();
-      line["step"] = step;
-      eval_log.append(line);
+      eval_log.append(m.to_json());
       log::info("eval step " + std::to_string(step) + ": mlm_loss " + fmt(m.mlm_loss) +
                 " mlm_accuracy " + fmt(m.mlm_accuracy) + " perplexity " + fmt(m.perplexity, 2) +
                 (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));

@@ -366,7 +366,19 @@ def run(passed):
     check(again == digest, "a forced re-export wrote different weights")
     os.makedirs(j("empty"))
     bertforge("export", "--checkpoint", final, "--out", j("empty"))  # empty dir: fine
-    ok("non-empty --out refused without --force (exit 2)")
+    # --force writes the export files into the directory and leaves everything else there alone.
+    bertforge("export", "--checkpoint", final, "--out", other, "--force")
+    check(open(os.path.join(other, "keep.txt")).read() == "user data\n",
+          "export --force removed or changed a file that is not part of an export")
+    check(os.path.exists(os.path.join(other, "model.safetensors")), "--force wrote no weights")
+    # Never into a checkpoint, never over a file.
+    _, err = bertforge("export", "--checkpoint", final, "--out", final, "--force", expect=2)
+    check("checkpoint" in err, "export into a checkpoint: " + err)
+    check(os.path.exists(os.path.join(final, "DONE")), "export --force damaged the checkpoint")
+    _, err = bertforge("export", "--checkpoint", final, "--out", j("a.txt"), expect=2)
+    check("not a directory" in err, "export over a file: " + err)
+    ok("non-empty --out refused without --force (exit 2); --force keeps other files, never "
+       "writes into a checkpoint or over a file")
 
 
 if __name__ == "__main__":

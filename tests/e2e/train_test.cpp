@@ -276,6 +276,11 @@ TEST(TrainE2E, ARefusedOrFailedStartKeepsTheOldRun) {
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_NE(failed.output.find("no prepared data"), std::string::npos) << failed.output;
   intact("failed --overwrite");
+  // A failing stage command does not record its config either.
+  stdfs::rename(r.dir.file("manifest.json"), r.run_dir + "/data/manifest.json");
+  auto tok = r.run("tokenizer", "--set tokenizer.vocab_size=60000");
+  EXPECT_NE(tok.exit_code, 0) << tok.output;
+  intact("failed tokenizer stage");
 }
 
 TEST(TrainE2E, BestFromAnAbandonedPathIsDropped) {
@@ -293,6 +298,35 @@ TEST(TrainE2E, BestFromAnAbandonedPathIsDropped) {
                        r.run_dir + "/checkpoints/step-20");
   ASSERT_EQ(res.exit_code, 0) << res.output;
   EXPECT_FALSE(stdfs::exists(r.run_dir + "/best")) << res.output;
+  // So are its checkpoints: a later --resume auto continues this path, not the abandoned one.
+  EXPECT_FALSE(stdfs::exists(r.run_dir + "/checkpoints/step-30")) << res.output;
+  EXPECT_FALSE(stdfs::exists(r.run_dir + "/checkpoints/step-40")) << res.output;
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/checkpoints/step-20/DONE")) << res.output;
+  EXPECT_EQ(jsonl_field(r.run_dir + "/logs/train.jsonl", "step").back(), 20);
+}
+
+TEST(TrainE2E, SmallOrMissingValidationSplitsDoNotFailTheRun) {
+  // One or two validation documents cannot fill a batch of 32: they are evaluated in one smaller
+  // batch instead of failing the run after training.
+  TinyRun r(300, 0, 10);
+  const std::string small = "--set data.valid_fraction=0.005 --set train.batch_size=32 ";
+  ASSERT_EQ(r.run("tokenizer", small).exit_code, 0);
+  ASSERT_EQ(r.run("prepare", small).exit_code, 0);
+  auto t = r.run("train", small);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  auto examples = jsonl_field(r.run_dir + "/logs/eval.jsonl", "examples");
+  ASSERT_EQ(examples.size(), 1u);
+  EXPECT_GT(examples[0], 0);
+  EXPECT_LT(examples[0], 32);
+  auto ev = run_bertforge("evaluate --json --checkpoint " + r.run_dir + "/final");
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  EXPECT_NE(ev.output.find("\"step\":10"), std::string::npos) << ev.output;
+
+  // No validation split at all: the pipeline trains and says there is nothing to evaluate.
+  TinyRun n(300, 0, 10);
+  auto p = n.run("pipeline", "--set data.valid_fraction=0");
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  EXPECT_NE(p.output.find("none (no validation documents)"), std::string::npos) << p.output;
 }
 
 TEST(TrainE2E, EvaluateAndFillMask) {
