@@ -188,10 +188,21 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   // --- the model --------------------------------------------------------------------------------
   if (init) {
     const ModelConfig& m = init->config.model;
+    // The shape is the starting model's; say so where the config asked for another one.
+    json asked = config_to_json(cfg)["model"];
     cfg.model.layers = m.layers, cfg.model.hidden = m.hidden, cfg.model.heads = m.heads;
     cfg.model.intermediate = m.intermediate, cfg.model.max_position = m.max_position;
     cfg.model.type_vocab_size = m.type_vocab_size, cfg.model.layer_norm_eps = m.layer_norm_eps;
     validate(cfg);
+    json got = config_to_json(cfg)["model"];
+    std::string changed;
+    for (const char* k : {"layers", "hidden", "heads", "intermediate", "max_position",
+                          "type_vocab_size", "layer_norm_eps"})
+      if (asked[k] != got[k])
+        changed += std::string(changed.empty() ? "" : ", ") + "model." + k + " " + asked[k].dump() +
+                   " -> " + got[k].dump();
+    if (!changed.empty())
+      log::warn("--init-from " + options.init_from + " sets the model's shape: " + changed);
   }
   const BertShape shape = BertShape::from_config(cfg.model, tok.vocab_size());
   if (resume) {
