@@ -30,6 +30,18 @@ std::string final_weights(const TinyRun& r) {
   return e.exit_code == 0 ? read_text(r.dir.file("hf/model.safetensors")) : "";
 }
 
+// Two runs that must be the same: identical logged steps, losses and evaluations, and
+// byte-identical final weights.
+void expect_same_run(const TinyRun& a, const TinyRun& b) {
+  for (const char* k : {"step", "loss", "mlm_loss", "nsp_loss"})
+    EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", k),
+              jsonl_field(b.run_dir + "/logs/train.jsonl", k))
+        << k;
+  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/eval.jsonl", "mlm_loss"),
+            jsonl_field(b.run_dir + "/logs/eval.jsonl", "mlm_loss"));
+  EXPECT_TRUE(final_weights(a) == final_weights(b));
+}
+
 TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
   TinyRun r(300, 0, 40);
   prepare(r);
@@ -96,13 +108,7 @@ TEST(TrainE2E, KillNineThenResumeIsBitIdentical) {
   ASSERT_EQ(res.exit_code, 0) << res.output;
   EXPECT_NE(res.output.find("resumed from"), std::string::npos) << res.output;
   // Identical logged losses and bit-identical final weights.
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "loss"),
-            jsonl_field(b.run_dir + "/logs/train.jsonl", "loss"));
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "step"),
-            jsonl_field(b.run_dir + "/logs/train.jsonl", "step"));
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/eval.jsonl", "mlm_loss"),
-            jsonl_field(b.run_dir + "/logs/eval.jsonl", "mlm_loss"));
-  EXPECT_TRUE(final_weights(a) == final_weights(b));
+  expect_same_run(a, b);
 }
 
 TEST(TrainE2E, CorruptCheckpointIsRefusedAndAutoFallsBack) {
@@ -249,9 +255,7 @@ TEST(TrainE2E, LambLowersTheLossAndResumesExactly) {
   ASSERT_EQ(b.run("train", lamb).exit_code, 0);
   auto r = b.run("train", lamb + "--resume " + b.run_dir + "/checkpoints/step-20");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(jsonl_field(a.run_dir + "/logs/train.jsonl", "loss"),
-            jsonl_field(b.run_dir + "/logs/train.jsonl", "loss"));
-  EXPECT_TRUE(final_weights(a) == final_weights(b));
+  expect_same_run(a, b);
 }
 
 TEST(TrainE2E, ARefusedOrFailedStartKeepsTheOldRun) {
