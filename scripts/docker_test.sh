@@ -84,7 +84,7 @@ cleanup() {
   local cpid
   cpid=$(cat "$EXEC_ROOT/containerd/containerd.pid" 2>/dev/null)
   if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null &&
-    tr '\0' ' ' <"/proc/$cpid/cmdline" 2>/dev/null | grep -q "$EXEC_ROOT"; then
+    grep -qaF "$EXEC_ROOT" "/proc/$cpid/cmdline" 2>/dev/null; then
     kill "$cpid"; sleep 1; kill -0 "$cpid" 2>/dev/null && kill -9 "$cpid"
   fi
   # Mounts the engine left behind: <exec-root>/netns/default, overlay layers, shm (deepest first).
@@ -122,6 +122,19 @@ fi
 DOCKER_BIN=/usr/bin/docker
 SOCK=$TMP/docker.sock
 dk() { "$DOCKER_BIN" -H "unix://$SOCK" "$@"; }
+# crun NAME LOG RUN-ARGS...: runs a container to its end and writes all its output to LOG; returns
+# its exit code. The output is read with `docker logs` once the container has exited: the attach
+# stream of a foreground `docker run` can lose what a short-lived container printed (moby#20951).
+crun() {
+  local name=$1 log=$2 rc
+  shift 2
+  dk rm -f "$name" >/dev/null 2>&1 || true
+  dk run -d --name "$name" "$@" >"$log" 2>&1 || return 125
+  rc=$(dk wait "$name") || rc=125
+  dk logs "$name" >"$log" 2>&1
+  dk rm -f "$name" >/dev/null 2>&1 || true
+  return "$rc"
+}
 
 # ---- the base image tarball (cached) -----------------------------------------------------------
 CACHE=${BF_DOCKER_CACHE:-${XDG_CACHE_HOME:-/var/cache}/bertforge-docker}
@@ -247,10 +260,14 @@ SIZE_MB=$(($(dk image inspect -f '{{.Size}}' bertforge) / 1000000))
 say "built in $BUILD_S s; image $SIZE_MB MB"
 
 # ---- run ---------------------------------------------------------------------------------------
-V=$(dk run --rm --network=host bertforge --version) || die "bertforge --version failed in the container"
+crun bertforge-test-version "$TMP/version.log" --network=none bertforge --version ||
+  { cat "$TMP/version.log" >&2; die "bertforge --version failed in the container"; }
+V=$(cat "$TMP/version.log")
 say "container: $V"
 [[ "$V" == bertforge* ]] || die "unexpected --version output: $V"
-[ "$(dk run --rm --network=none --entrypoint id bertforge -un)" = bertforge ] || die "the image does not run as user bertforge"
+crun bertforge-test-user "$TMP/user.log" --network=none --entrypoint id bertforge -un ||
+  die "id -un failed in the container"
+[ "$(cat "$TMP/user.log")" = bertforge ] || die "the image does not run as user bertforge"
 
 # A tiny corpus: 150 documents (~1300 sentences), a blank line between documents. Its few words
 # support a unigram vocabulary of ~115-145 pieces: vocab_size 100.
@@ -283,12 +300,12 @@ TINY=(--set run_dir=runs/x --set 'data.train_files=["data/corpus.txt"]'
   --set train.batch_size=8 --set train.lr=0.002 --set train.warmup_steps=5 --set train.log_every=5
   --set train.eval_every=20 --set train.eval_batches=4 --set train.save_every=10
   --set train.keep_last=2 --set train.threads=2)
-RUN=(dk run --rm --network=host -u "$(id -u):$(id -g)"
+RUN=(--network=host -u "$(id -u):$(id -g)"
   -v "$WORK/runs:/workspace/runs" -v "$WORK/data:/workspace/data:ro" bertforge)
 
 say "pipeline in a container (20 steps)"
-if ! "${RUN[@]}" pipeline --config configs/quickstart.json "${TINY[@]}" --set train.steps=20 \
-  >"$TMP/pipeline.log" 2>&1; then
+if ! crun bertforge-test-pipeline "$TMP/pipeline.log" "${RUN[@]}" pipeline \
+  --config configs/quickstart.json "${TINY[@]}" --set train.steps=20; then
   tail -n 30 "$TMP/pipeline.log" >&2
   die "pipeline failed in the container (log above)"
 fi
@@ -297,15 +314,15 @@ for p in final/DONE logs/train.jsonl logs/eval.jsonl checkpoints tokenizer data/
   [ -e "$X/$p" ] || { tail -n 20 "$TMP/pipeline.log" >&2; die "runs/x/$p missing on the host"; }
 done
 ls -d "$X"/checkpoints/step-* >/dev/null 2>&1 || die "no checkpoints/step-N on the host"
-not_mine=$(find "$X" \( ! -uid "$(id -u)" -o ! -gid "$(id -g)" \) -print | head -n3)
+not_mine=$(find "$X" \( ! -uid "$(id -u)" -o ! -gid "$(id -g)" \) -print -quit)
 [ -z "$not_mine" ] || die "files not owned by $(id -u):$(id -g): $not_mine"
 last_step() { tail -n1 "$X/logs/train.jsonl" | grep -oE '"step": *[0-9]+' | grep -oE '[0-9]+$'; }
 [ "$(last_step)" = 20 ] || die "train.jsonl ends at step $(last_step), expected 20"
 say "pipeline ok: final/, checkpoints/, logs/ on the host, owned by $(id -u):$(id -g)"
 
 say "a second container resumes (--resume auto, to step 30)"
-if ! "${RUN[@]}" train --config /opt/bertforge/configs/quickstart.json "${TINY[@]}" \
-  --set train.steps=30 --resume auto >"$TMP/resume.log" 2>&1; then
+if ! crun bertforge-test-resume "$TMP/resume.log" "${RUN[@]}" train \
+  --config /opt/bertforge/configs/quickstart.json "${TINY[@]}" --set train.steps=30 --resume auto; then
   tail -n 30 "$TMP/resume.log" >&2
   die "train --resume auto failed in the container (log above)"
 fi
@@ -326,45 +343,58 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
   DIST=("${TINY[@]}" --set run_dir=runs/d --set train.steps=10 --set train.threads=1
     --set train.dist_timeout_sec=120)
   for stage in tokenizer prepare; do
-    dk run --rm --network=host "${DRUN[@]}" "$stage" --config configs/quickstart.json "${DIST[@]}" \
-      >>"$TMP/dist.log" 2>&1 || { tail -n 20 "$TMP/dist.log" >&2; die "$stage failed in the container (log above)"; }
+    crun "bertforge-test-$stage" "$TMP/dist-$stage.log" --network=host "${DRUN[@]}" "$stage" \
+      --config configs/quickstart.json "${DIST[@]}" ||
+      { tail -n 20 "$TMP/dist-$stage.log" >&2; die "$stage failed in the container (log above)"; }
   done
   port=$((20000 + RANDOM % 20000))
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  pids=()
+  # Both ranks detached; their state is polled, and their output read with `docker logs` at the end.
   for r in 0 1; do
-    dk run --rm --network=host --name "bertforge-test-rank$r" \
+    dk rm -f "bertforge-test-rank$r" >/dev/null 2>&1 || true
+    dk run -d --network=host --name "bertforge-test-rank$r" \
       -e RANK=$r -e WORLD_SIZE=2 -e LOCAL_RANK=$r -e MASTER_ADDR=127.0.0.1 -e MASTER_PORT=$port \
-      "${DRUN[@]}" train --config configs/quickstart.json "${DIST[@]}" >"$TMP/rank$r.log" 2>&1 &
-    pids+=($!)
+      "${DRUN[@]}" train --config configs/quickstart.json "${DIST[@]}" >"$TMP/rank$r.log" 2>&1 ||
+      { cat "$TMP/rank$r.log" >&2; die "cannot start the container of rank $r"; }
   done
   # When one rank fails, stop the other at once (it would wait out dist_timeout_sec) and show both.
-  failed=""
-  while [ -z "$failed" ]; do
+  failed="" deadline=$((SECONDS + 300))
+  while :; do
+    running=0
     for r in 0 1; do
-      if [ -n "${pids[$r]}" ] && ! kill -0 "${pids[$r]}" 2>/dev/null; then
-        wait "${pids[$r]}" || failed=$r
-        pids[$r]=""
-      fi
+      state=$(dk inspect -f '{{.State.Running}} {{.State.ExitCode}}' "bertforge-test-rank$r")
+      case $state in
+        true*) running=$((running + 1)) ;;
+        "false 0") ;;
+        *) failed=${failed:-$r} ;;
+      esac
     done
-    [ -z "${pids[0]}${pids[1]}" ] && break
+    [ -n "$failed" ] || [ "$running" = 0 ] && break
+    [ "$SECONDS" -lt "$deadline" ] || { failed="timeout"; break; }
     sleep 1
   done
+  for r in 0 1; do
+    dk kill "bertforge-test-rank$r" >/dev/null 2>&1 || true
+    dk logs "bertforge-test-rank$r" >"$TMP/rank$r.log" 2>&1
+    dk rm -f "bertforge-test-rank$r" >/dev/null 2>&1 || true
+  done
   if [ -n "$failed" ]; then
-    dk rm -f bertforge-test-rank0 bertforge-test-rank1 >/dev/null 2>&1 || true
     for r in 0 1; do
-      if [ -n "${pids[$r]}" ]; then wait "${pids[$r]}" 2>/dev/null || true; fi
       echo "---- rank $r log (last 20 lines) ----" >&2
       tail -n 20 "$TMP/rank$r.log" >&2
     done
+    [ "$failed" = timeout ] && die "the ranks did not finish within 300 s (logs above)"
     die "rank $failed failed (logs above)"
   fi
   D=$WORK/druns/d
-  cat "$TMP/rank0.log" "$TMP/rank1.log" | grep -q "rank [01] of 2" || die "no 'rank N of 2' in the rank logs"
+  for r in 0 1; do
+    grep -q "rank $r of 2 joined" "$TMP/rank$r.log" ||
+      { cat "$TMP/rank$r.log" >&2; die "no 'rank $r of 2 joined' in the log of rank $r (above)"; }
+  done
   [ -e "$D/final/DONE" ] || die "the distributed run has no final/DONE"
   [ "$(tail -n1 "$D/logs/train.jsonl" | grep -oE '"step": *[0-9]+' | grep -oE '[0-9]+$')" = 10 ] ||
     die "the distributed run's train.jsonl does not end at step 10"
-  not_1000=$(find "$D" ! -uid 1000 -print | head -n3)
+  not_1000=$(find "$D" ! -uid 1000 -print -quit)
   [ -z "$not_1000" ] || die "files not owned by uid 1000 (the image's user): $not_1000"
   say "distributed ok: 2 ranks, 10 steps, final/ on the host, owned by uid 1000"
 fi
