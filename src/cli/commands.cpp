@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/suggest.h"
 #include "data/inspect.h"
 #include "data/prepare.h"
 #include "tokenizer/tokenizer.h"
@@ -70,6 +72,12 @@ void print_eval(const EvalMetrics& m, bool as_json) {
             << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
 }
 
+// The footer of the commands that use a trained model.
+constexpr const char* kCheckpointFooter =
+    "The model, its tokenizer and its masking settings come from the checkpoint (its "
+    "config.json);\n"
+    "these commands take no --config.";
+
 // "Config keys (default):" and the keys of the given sections, for a command's --help.
 std::string keys_footer(std::initializer_list<const char*> sections) {
   std::ostringstream ss;
@@ -110,6 +118,21 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
 }
 
 }  // namespace
+
+void check_command(const CLI::App& app, int argc, const char* const* argv) {
+  if (argc < 2 || argv[1][0] == '-') return;  // --help, --version, or CLI11's own error
+  const std::string name = argv[1];
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const std::string near = closest(name, names, 3);
+  throw UsageError("unknown command '" + name + "'" +
+                   (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; the commands are " +
+                   list + " (bertforge --help)");
+}
 
 void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
@@ -211,6 +234,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   }
   {
     auto* cmd = app.add_subcommand("evaluate", "MLM loss, accuracy, perplexity, NSP accuracy");
+    cmd->footer(kCheckpointFooter);
     auto checkpoint = std::make_shared<std::string>();
     auto data = std::make_shared<std::string>();
     auto as_json = std::make_shared<bool>(false);
@@ -233,6 +257,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   }
   {
     auto* cmd = app.add_subcommand("fill-mask", "Predict the tokens at each [MASK] of a text");
+    cmd->footer(kCheckpointFooter);
     auto checkpoint = std::make_shared<std::string>();
     auto text = std::make_shared<std::string>();
     auto top_k = std::make_shared<int>(5);
@@ -268,6 +293,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   }
   {
     auto* cmd = app.add_subcommand("export", "Write a HuggingFace BertForPreTraining directory");
+    cmd->footer(kCheckpointFooter);
     auto checkpoint = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);

@@ -11,4 +11,9 @@ namespace bertforge::cli {
 // Adds every subcommand to `app`; the chosen one's action is stored in `action`.
 void add_commands(CLI::App& app, std::function<int()>& action);
 
+// Throws UsageError when the command (the first argument that is not an option) is not one of
+// `app`'s, naming the nearest one. Called before parsing: CLI11 would only say "A subcommand is
+// required".
+void check_command(const CLI::App& app, int argc, const char* const* argv);
+
 }  // namespace bertforge::cli

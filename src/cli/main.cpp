@@ -21,13 +21,12 @@ int main(int argc, char** argv) {
   std::function<int()> action;
   bertforge::cli::add_commands(app, action);
   try {
+    bertforge::cli::check_command(app, argc, argv);
     app.parse(argc, argv);
+    return action();
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : bertforge::kExitUsage;
-  }
-  try {
-    return action();
   } catch (const bertforge::Error& e) {
     bertforge::log::error(e.what());
     return e.exit_code();

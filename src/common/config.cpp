@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "common/fs.h"
+#include "common/suggest.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -240,18 +241,6 @@ void assign(S& s, const Field<S>& f, const json& v, const std::string& key) {
 template <class S>
 json member_to_json(const S& s, const Field<S>& f) {
   return std::visit([&](auto member) { return json(s.*member); }, f.member);
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 std::vector<std::string> all_keys() {

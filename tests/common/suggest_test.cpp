@@ -1,0 +1,29 @@
+#include "common/suggest.h"
+
+#include <gtest/gtest.h>
+
+namespace bertforge {
+namespace {
+
+// Distances worked out by hand.
+TEST(Suggest, EditDistance) {
+  EXPECT_EQ(edit_distance("", ""), 0u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);  // 3 insertions
+  EXPECT_EQ(edit_distance("same", "same"), 0u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);  // k->s, e->i, +g
+  EXPECT_EQ(edit_distance("flaw", "lawn"), 2u);       // -f, +n
+  EXPECT_EQ(edit_distance("trian", "train"), 2u);     // a transposition is 2 substitutions
+}
+
+TEST(Suggest, ClosestWithinTheLimit) {
+  const std::vector<std::string> cmds = {"tokenizer", "prepare", "train", "evaluate"};
+  EXPECT_EQ(closest("trian", cmds, 3), "train");
+  EXPECT_EQ(closest("prepre", cmds, 3), "prepare");
+  EXPECT_EQ(closest("frobnicate", cmds, 3), "");
+  EXPECT_EQ(closest("trian", cmds, 1), "");         // 2 edits away: over the limit
+  EXPECT_EQ(closest("ab", {"ac", "ad"}, 1), "ac");  // a tie goes to the first
+  EXPECT_EQ(closest("x", {}, 5), "");
+}
+
+}  // namespace
+}  // namespace bertforge
