@@ -1,5 +1,6 @@
 #include "common/checksum.h"
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -117,6 +118,22 @@ std::string sha256_file(const std::string& path) {
     h.update(buf.data(), static_cast<size_t>(in.gcount()));
   }
   return h.hex_digest();
+}
+
+uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ ((c & 1) ? 0x82F63B78u : 0u);
+      t[i] = c;
+    }
+    return t;
+  }();
+  const auto* p = static_cast<const uint8_t*>(data);
+  crc = ~crc;
+  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
 }
 
 }  // namespace bertforge

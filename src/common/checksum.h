@@ -1,4 +1,5 @@
-// SHA-256, used for the tokenizer checksum, shard checksums and checkpoint integrity.
+// SHA-256, used for the tokenizer checksum, shard checksums and checkpoint integrity; CRC-32C for
+// the record framing of TensorBoard event files.
 #pragma once
 
 #include <cstddef>
@@ -26,5 +27,8 @@ class Sha256 {
 std::string sha256_hex(const std::string& data);
 // Streams a file; throws InputError when it cannot be read.
 std::string sha256_file(const std::string& path);
+
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), continuing from `crc` (0 to start).
+uint32_t crc32c(const void* data, size_t n, uint32_t crc = 0);
 
 }  // namespace bertforge

@@ -142,6 +142,8 @@ const Section<TrainConfig>& train_section() {
         &T::save_every_minutes},
        {"keep_last", "Complete checkpoints kept (the newest is never pruned).", &T::keep_last},
        {"keep_best", "Keep the lowest-validation-loss model in run_dir/best/.", &T::keep_best},
+       {"tensorboard", "Also write the logged scalars to run_dir/logs/tensorboard/.",
+        &T::tensorboard},
        {"early_stopping", "Stop after this many evaluations without improvement; 0 = off.",
         &T::early_stopping},
        {"early_stopping_min_delta", "Improvement = validation MLM loss lower by more than this.",

@@ -83,6 +83,7 @@ struct TrainConfig {
   double save_every_minutes = 0.0;  // Also save when this much time passed since the last; 0 = off.
   int keep_last = 3;                // Complete checkpoints kept (the newest is never pruned).
   bool keep_best = true;            // Keep the lowest-validation-loss model in run_dir/best/.
+  bool tensorboard = true;          // Also write the logged scalars to run_dir/logs/tensorboard/.
   int early_stopping = 0;  // Stop after this many evaluations without improvement; 0 = off.
   double early_stopping_min_delta =
       0.0;                         // Improvement = validation MLM loss lower by more than this.

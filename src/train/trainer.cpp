@@ -29,6 +29,7 @@
 #include "train/pretrained.h"
 #include "train/runtime.h"
 #include "train/schedule.h"
+#include "train/tensorboard.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -249,6 +250,14 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   const int64_t start_step = state.step;
 
   JsonlLog train_log, eval_log;
+  TensorBoardLog tensorboard;
+  // TensorBoard shows what train.jsonl/eval.jsonl hold; NSP curves only when NSP is trained.
+  auto to_tensorboard = [&](const char* prefix, int64_t step, json fields) {
+    if (!tensorboard.is_open()) return;
+    if (!cfg.data.nsp)
+      for (const char* k : {"nsp_loss", "nsp_accuracy"}) fields.erase(k);
+    tensorboard.scalars(prefix, step, fields);
+  };
   if (main_rank) {
     // Only now, with everything loaded and checked: an error above leaves the old run intact.
     fs::make_dirs(run_dir);
@@ -272,6 +281,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     }
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
     eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
+    const std::string tensorboard_dir = fs::join(run_dir, "logs/tensorboard");
+    if (!resume) fs::remove_all(tensorboard_dir);  // an earlier run's curves
+    if (cfg.train.tensorboard)
+      tensorboard = TensorBoardLog(tensorboard_dir, resume ? state.step : -1);
     fs::write_file_atomic(fs::join(run_dir, "config.json"), config_to_string(cfg));
     int64_t params_n = 0;
     for (auto& p : params) params_n += p.numel();
@@ -290,6 +303,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     m.step = step;
     if (main_rank) {
       eval_log.append(m.to_json());
+      to_tensorboard("eval", step, m.to_json());
       log::info("eval step " + std::to_string(step) + ": mlm_loss " + fmt(m.mlm_loss) +
                 " mlm_accuracy " + fmt(m.mlm_accuracy) + " perplexity " + fmt(m.perplexity, 2) +
                 (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));
@@ -430,7 +444,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
                    {"positions_per_sec", secs > 0 ? window.positions / secs : 0.0},
                    {"tokens_seen", state.tokens_seen},
                    {"elapsed_sec", elapsed()}};
-      if (main_rank) train_log.append(line);
+      if (main_rank) {
+        train_log.append(line);
+        to_tensorboard("train", state.step, line);
+      }
       last_line = line;
       state.last_metrics = line;
       window = Window{};
