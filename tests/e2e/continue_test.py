@@ -24,7 +24,6 @@ import json
 import os
 import random
 import struct
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,13 +57,7 @@ def read_jsonl(path):
 
 def bertforge(*args, expect=0):
     """Runs the executable; returns (stdout, stderr). Fails unless the exit status is `expect`."""
-    cmd = [ARGS.bin] + [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=WORK)
-    if p.returncode != expect:
-        raise AssertionError("%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
-                             (" ".join(cmd), p.returncode, expect, p.stdout[-3000:],
-                              p.stderr[-3000:]))
-    return p.stdout, p.stderr
+    return e2e_common.run_bertforge(ARGS.bin, WORK, args, expect, TIMEOUT)
 
 
 def evaluate(checkpoint, data=None):
@@ -137,9 +130,7 @@ def config(name, run_dir, corpus, valid, steps, nsp, extra=None):
     return path
 
 
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
+check = e2e_common.check
 
 
 # ----------------------------------------------------------------------------------------------

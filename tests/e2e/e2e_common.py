@@ -3,6 +3,7 @@ and the pass/fail summary line that ctest's log shows."""
 import argparse
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import traceback
@@ -33,3 +34,20 @@ def run_main(name, doc, module_globals, run):
     print("%s_test: %d checks passed in %.0f s: %s" %
           (name, len(passed), time.time() - t0, ", ".join(passed)))
     return 0
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def run_bertforge(binary, work, args, expect=0, timeout=300):
+    """Runs `binary args...` in `work`; returns (stdout, stderr). Fails unless the exit status is
+    `expect` (or the run takes longer than `timeout` seconds)."""
+    cmd = [binary] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=work)
+    if p.returncode != expect:
+        raise AssertionError("%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
+                             (" ".join(cmd), p.returncode, expect, p.stdout[-3000:],
+                              p.stderr[-3000:]))
+    return p.stdout, p.stderr

@@ -23,7 +23,6 @@ import os
 import pickle
 import random
 import struct
-import subprocess
 import sys
 import zipfile
 
@@ -44,18 +43,10 @@ LAYERS, HIDDEN, HEADS, INTERMEDIATE, MAX_POS = 2, 32, 2, 64, 64
 
 def bertforge(*args, expect=0):
     """Runs the executable; returns (stdout, stderr). Fails unless the exit status is `expect`."""
-    cmd = [ARGS.bin] + [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=WORK)
-    if p.returncode != expect:
-        raise AssertionError("%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
-                             (" ".join(cmd), p.returncode, expect, p.stdout[-3000:],
-                              p.stderr[-3000:]))
-    return p.stdout, p.stderr
+    return e2e_common.run_bertforge(ARGS.bin, WORK, args, expect, TIMEOUT)
 
 
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
+check = e2e_common.check
 
 
 def read_json(path):

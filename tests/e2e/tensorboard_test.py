@@ -22,7 +22,6 @@ import glob
 import json
 import os
 import struct
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,18 +33,11 @@ TIMEOUT = 300
 
 
 def bertforge(*args, expect=0):
-    cmd = [ARGS.bin] + [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=WORK)
-    if p.returncode != expect:
-        raise AssertionError("%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s" %
-                             (" ".join(cmd), p.returncode, expect, p.stdout[-3000:],
-                              p.stderr[-3000:]))
-    return p.stdout, p.stderr
+    """Runs the executable; returns (stdout, stderr). Fails unless the exit status is `expect`."""
+    return e2e_common.run_bertforge(ARGS.bin, WORK, args, expect, TIMEOUT)
 
 
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
+check = e2e_common.check
 
 
 # ----------------------------------------------------------------------------------------------
