@@ -68,7 +68,10 @@ void print_eval(const EvalMetrics& m, bool as_json) {
             << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4)
             << "  (most frequent token: " << fixed(m.majority_accuracy, 4) << ")\n"
             << "perplexity    " << fixed(m.perplexity, 2) << "\n"
-            << "nsp_accuracy  " << fixed(m.nsp_accuracy, 4) << "\n"
+            << "nsp_accuracy  "
+            << (m.nsp_pairs > 0 ? fixed(m.nsp_accuracy, 4)
+                                : "n/a (MLM-only data: data.nsp is false)")
+            << "\n"
             << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
 }
 

@@ -30,7 +30,8 @@ nlohmann::json EvalMetrics::to_json() const {
           {"nsp_accuracy", nsp_accuracy},
           {"majority_accuracy", majority_accuracy},
           {"examples", examples},
-          {"masked_tokens", masked_tokens}};
+          {"masked_tokens", masked_tokens},
+          {"nsp_pairs", nsp_pairs}};
 }
 
 EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
@@ -93,6 +94,7 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   m.majority_accuracy = *std::max_element(label_counts.begin(), label_counts.end()) / count;
   m.perplexity = std::exp(m.mlm_loss);
   m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
+  m.nsp_pairs = static_cast<int64_t>(nsp_count);
   return m;
 }
 

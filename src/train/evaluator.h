@@ -23,7 +23,8 @@ struct EvalMetrics {
   // Accuracy of always predicting the most frequent masked token of this data (a floor to beat).
   double majority_accuracy = 0;
   int64_t examples = 0, masked_tokens = 0, batches = 0;
-  int64_t step = 0;  // the training step of the evaluated weights
+  int64_t nsp_pairs = 0;  // examples with an NSP label; 0 for MLM-only data (nsp_accuracy is n/a)
+  int64_t step = 0;       // the training step of the evaluated weights
   nlohmann::json to_json() const;
 };
 

@@ -255,7 +255,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   auto to_tensorboard = [&](const char* prefix, int64_t step, json fields) {
     if (!tensorboard.is_open()) return;
     if (!cfg.data.nsp)
-      for (const char* k : {"nsp_loss", "nsp_accuracy"}) fields.erase(k);
+      for (const char* k : {"nsp_loss", "nsp_accuracy", "nsp_pairs"}) fields.erase(k);
     tensorboard.scalars(prefix, step, fields);
   };
   if (main_rank) {

@@ -362,6 +362,20 @@ TEST(TrainE2E, EvaluateAndFillMask) {
   }
   auto none = run_bertforge("fill-mask --checkpoint " + r.run_dir + " \"no mask here\"");
   EXPECT_EQ(none.exit_code, 2);
+
+  // The text report: NSP accuracy of an NSP model; "n/a" for an MLM-only one (not a fake 0).
+  EXPECT_GT(j["nsp_pairs"].get<int64_t>(), 0);
+  auto text = run_bertforge("evaluate --checkpoint " + r.run_dir);
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("nsp_accuracy  0."), std::string::npos) << text.output;
+  ASSERT_EQ(r.run("train", "--overwrite --set data.nsp=false --set train.steps=5").exit_code, 0);
+  auto mlm = run_bertforge("evaluate --checkpoint " + r.run_dir);
+  ASSERT_EQ(mlm.exit_code, 0) << mlm.output;
+  EXPECT_NE(mlm.output.find("nsp_accuracy  n/a"), std::string::npos) << mlm.output;
+  auto mlm_json = run_bertforge("evaluate --checkpoint " + r.run_dir + " --json");
+  ASSERT_EQ(mlm_json.exit_code, 0) << mlm_json.output;
+  EXPECT_EQ(nlohmann::json::parse(mlm_json.output.substr(mlm_json.output.rfind('{')))["nsp_pairs"],
+            0);
 }
 
 TEST(TrainE2E, PipelineSkipsFinishedStages) {
