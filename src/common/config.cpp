@@ -53,6 +53,7 @@ const Section<TokenizerConfig>& tokenizer_section() {
         &T::character_coverage},
        {"byte_fallback", "Encode unknown characters as byte pieces instead of [UNK].",
         &T::byte_fallback},
+       {"lowercase", "Case-fold text in the tokenizer (an uncased model).", &T::lowercase},
        {"threads", "Training threads; 0 = all cores.", &T::threads}}};
   return s;
 }
@@ -440,6 +441,10 @@ void validate(const Config& c) {
   require(t.character_coverage >= 0.98 && t.character_coverage <= 1, "tokenizer.character_coverage",
           "in [0.98, 1]", t.character_coverage);
   require(t.threads >= 0, "tokenizer.threads", ">= 0", t.threads);
+  if (t.lowercase && !t.model.empty())
+    throw ConfigError(
+        "tokenizer.lowercase", "applies to a tokenizer bertforge trains",
+        "an adopted tokenizer.model keeps its own normalization; remove one of the two");
   const auto& d = c.data;
   require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",
           d.valid_fraction);

@@ -17,6 +17,7 @@ struct TokenizerConfig {
   int64_t max_sentences = 1000000;     // Train on at most this many (shuffled) sentences.
   double character_coverage = 0.9995;  // Share of characters the vocabulary must cover.
   bool byte_fallback = true;           // Encode unknown characters as byte pieces instead of [UNK].
+  bool lowercase = false;              // Case-fold text in the tokenizer (an uncased model).
   int threads = 0;                     // Training threads; 0 = all cores.
 };
 

@@ -289,19 +289,22 @@ json tokenizer_stage_inputs(const Config& c) {
   json files = json::array();
   for (const auto& f : fs::expand_globs(c.data.train_files, "data.train_files"))
     files.push_back(file_stamp(f));
-  return json{{"source", "trained"},
-              {"files", files},
-              {"seed", c.seed},
-              {"tokenizer",
-               {{"type", t.type},
-                {"vocab_size", t.vocab_size},
-                {"max_sentences", t.max_sentences},
-                {"character_coverage", t.character_coverage},
-                {"byte_fallback", t.byte_fallback}}},
-              {"data",
-               {{"format", c.data.format},
-                {"text_field", c.data.text_field},
-                {"invalid_utf8", c.data.invalid_utf8}}}};
+  json inputs = json{{"source", "trained"},
+                     {"files", files},
+                     {"seed", c.seed},
+                     {"tokenizer",
+                      {{"type", t.type},
+                       {"vocab_size", t.vocab_size},
+                       {"max_sentences", t.max_sentences},
+                       {"character_coverage", t.character_coverage},
+                       {"byte_fallback", t.byte_fallback}}},
+                     {"data",
+                      {{"format", c.data.format},
+                       {"text_field", c.data.text_field},
+                       {"invalid_utf8", c.data.invalid_utf8}}}};
+  // Only when set: a cased tokenizer trained before the key existed stays up to date.
+  if (t.lowercase) inputs["tokenizer"]["lowercase"] = true;
+  return inputs;
 }
 
 std::string train_tokenizer_model(const Config& c, const std::vector<std::string>& files) {
@@ -311,6 +314,9 @@ std::string train_tokenizer_model(const Config& c, const std::vector<std::string
       {"vocab_size", std::to_string(t.vocab_size)},
       {"character_coverage", std::to_string(t.character_coverage)},
       {"byte_fallback", t.byte_fallback ? "true" : "false"},
+      // NFKC, plus Unicode case folding for an uncased model; kept in the model, so encoding
+      // folds too.
+      {"normalization_rule_name", t.lowercase ? "nmt_nfkc_cf" : "nmt_nfkc"},
       {"input_sentence_size", std::to_string(t.max_sentences)},
       {"shuffle_input_sentence", "true"},
       {"num_threads", std::to_string(resolve_threads(t.threads))},

@@ -155,6 +155,38 @@ TEST(TokenizerTest, SkipsWhenUpToDateAndRetrainsOnChange) {
   EXPECT_EQ(Tokenizer::load(tokenizer_model_path(c.run_dir)).vocab_size(), 320);
 }
 
+// tokenizer.lowercase: the trained model folds case when encoding (an uncased model); a cased one
+// keeps "The" and "the" apart. Changing the key retrains.
+TEST(TokenizerTest, LowercaseFoldsCaseInTheModel) {
+  TempDir tmp;
+  Config c = small_config(tmp);
+  EXPECT_TRUE(run_tokenizer_stage(c));
+  Tokenizer cased = Tokenizer::load(tokenizer_model_path(c.run_dir));
+  EXPECT_NE(cased.encode("THE OLD DOG"), cased.encode("the old dog"));
+  EXPECT_EQ(cased.decode(cased.encode("The old dog.")), "The old dog.");
+
+  c.tokenizer.lowercase = true;
+  EXPECT_TRUE(run_tokenizer_stage(c));  // an input changed: retrained
+  Tokenizer uncased = Tokenizer::load(tokenizer_model_path(c.run_dir));
+  EXPECT_EQ(uncased.encode("THE OLD DOG"), uncased.encode("the old dog"));
+  EXPECT_EQ(uncased.decode(uncased.encode("The Old Dog.")), "the old dog.");
+  for (int i = kNumSpecials; i < uncased.vocab_size(); ++i) {
+    const std::string piece = uncased.id_to_piece(i);
+    if (piece.size() > 1 && piece.rfind("<0x", 0) != 0)  // not a byte piece
+      EXPECT_EQ(piece.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), std::string::npos) << piece;
+  }
+  EXPECT_FALSE(run_tokenizer_stage(c));  // up to date
+
+  // With an adopted model the key would do nothing: the config is refused.
+  c.tokenizer.model = tokenizer_model_path(c.run_dir);
+  try {
+    validate(c);
+    ADD_FAILURE() << "tokenizer.lowercase with tokenizer.model was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer.lowercase"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TokenizerTest, BpeAndJsonl) {
   TempDir tmp;
   Config c = small_config(tmp);
