@@ -2,19 +2,26 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <stdexcept>
 
 #include "common/checksum.h"
 #include "common/errors.h"
 #include "common/fs.h"
+#include "common/logging.h"
 
 namespace bertforge {
 namespace {
 
-// Protocol buffer wire format: a field key is (number << 3 | wire type).
+constexpr const char* kPrefix = "events.out.tfevents.";
+
+// ---- protocol buffer wire format: a field key is (number << 3 | wire type) ----
+
 enum Wire : uint32_t { kVarint = 0, kFixed64 = 1, kBytes = 2, kFixed32 = 5 };
 
 void put_varint(std::string& out, uint64_t v) {
@@ -26,7 +33,7 @@ void put_varint(std::string& out, uint64_t v) {
 }
 void put_key(std::string& out, uint32_t field, Wire wire) { put_varint(out, field << 3 | wire); }
 template <class T>
-void put_le(std::string& out, T v) {  // the x86/ARM byte order is the wire's (little-endian)
+void put_le(std::string& out, T v) {  // x86 and ARM byte order is the wire's (little-endian)
   char b[sizeof(T)];
   std::memcpy(b, &v, sizeof(T));
   out.append(b, sizeof(T));
@@ -37,23 +44,163 @@ void put_bytes(std::string& out, uint32_t field, const std::string& bytes) {
   out += bytes;
 }
 
-// tensorflow.Event: wall_time = 1 (double), step = 2 (int64), then one of file_version = 3,
-// summary = 5, session_log = 7.
-std::string event_head(int64_t step) {
-  std::string e;
-  put_key(e, 1, kFixed64);
-  put_le(
-      e,
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-  put_key(e, 2, kVarint);
-  put_varint(e, static_cast<uint64_t>(step));
-  return e;
+// A cursor over one message; every read checks the bounds (a damaged record throws).
+struct Reader {
+  const std::string& s;
+  size_t pos = 0, end;
+  Reader(const std::string& str, size_t from, size_t to) : s(str), pos(from), end(to) {}
+  bool done() const { return pos >= end; }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= end) throw std::out_of_range("varint");
+      const auto b = static_cast<uint8_t>(s[pos++]);
+      v |= uint64_t(b & 0x7F) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw std::out_of_range("varint");
+  }
+  template <class T>
+  T fixed() {
+    if (end - pos < sizeof(T)) throw std::out_of_range("fixed");
+    T v;
+    std::memcpy(&v, s.data() + pos, sizeof(T));
+    pos += sizeof(T);
+    return v;
+  }
+  Reader sub() {  // a length-delimited field's contents
+    const uint64_t n = varint();
+    if (n > end - pos) throw std::out_of_range("length");
+    Reader r(s, pos, pos + n);
+    pos += n;
+    return r;
+  }
+  std::string str() {
+    Reader r = sub();
+    return s.substr(r.pos, r.end - r.pos);
+  }
+  void skip(uint32_t wire) {
+    switch (wire) {
+      case kVarint:
+        varint();
+        break;
+      case kFixed64:
+        fixed<uint64_t>();
+        break;
+      case kBytes:
+        sub();
+        break;
+      case kFixed32:
+        fixed<uint32_t>();
+        break;
+      default:
+        throw std::out_of_range("wire type");
+    }
+  }
+};
+
+// ---- tensorflow.Event: wall_time = 1 (double), step = 2 (int64), then one of file_version = 3,
+// summary = 5 (Summary.value = 1: Value.tag = 1, Value.simple_value = 2), session_log = 7
+// (SessionLog.status = 1, START = 1) ----
+
+std::string encode(const TensorBoardEvent& e, const char* file_version = nullptr) {
+  std::string out;
+  put_key(out, 1, kFixed64);
+  put_le(out, e.wall_time);
+  put_key(out, 2, kVarint);
+  put_varint(out, static_cast<uint64_t>(e.step));
+  if (file_version) {
+    put_bytes(out, 3, file_version);
+  } else if (e.start) {
+    std::string session_log;
+    put_key(session_log, 1, kVarint);
+    put_varint(session_log, 1);
+    put_bytes(out, 7, session_log);
+  } else {
+    std::string summary;
+    for (const auto& [tag, value] : e.values) {
+      std::string v;
+      put_bytes(v, 1, tag);
+      put_key(v, 2, kFixed32);
+      put_le(v, value);
+      put_bytes(summary, 1, v);
+    }
+    put_bytes(out, 5, summary);
+  }
+  return out;
 }
 
-// TFRecord's checksum: the CRC rotated right by 15 bits plus a constant.
-uint32_t masked_crc(const std::string& s) {
-  uint32_t c = crc32c(s.data(), s.size());
+// Returns false for an event that is not ours to keep (the file-version header, other kinds).
+bool decode(Reader r, TensorBoardEvent* e) {
+  bool useful = false;
+  while (!r.done()) {
+    const uint64_t key = r.varint();
+    const auto field = static_cast<uint32_t>(key >> 3), wire = static_cast<uint32_t>(key & 7);
+    if (field == 1 && wire == kFixed64) {
+      e->wall_time = r.fixed<double>();
+    } else if (field == 2 && wire == kVarint) {
+      e->step = static_cast<int64_t>(r.varint());
+    } else if (field == 5 && wire == kBytes) {
+      Reader summary = r.sub();
+      while (!summary.done()) {
+        const uint64_t k = summary.varint();
+        if (k != (1u << 3 | kBytes)) {
+          summary.skip(k & 7);
+          continue;
+        }
+        Reader value = summary.sub();
+        std::string tag;
+        bool has_value = false;
+        float v = 0;
+        while (!value.done()) {
+          const uint64_t vk = value.varint();
+          if (vk == (1u << 3 | kBytes)) {
+            tag = value.str();
+          } else if (vk == (2u << 3 | kFixed32)) {
+            v = value.fixed<float>();
+            has_value = true;
+          } else {
+            value.skip(vk & 7);
+          }
+        }
+        if (has_value) e->values.emplace_back(tag, v);
+      }
+      useful = !e->values.empty();
+    } else if (field == 7 && wire == kBytes) {
+      Reader session_log = r.sub();
+      while (!session_log.done()) {
+        const uint64_t k = session_log.varint();
+        if (k == (1u << 3 | kVarint))
+          e->start = session_log.varint() == 1;
+        else
+          session_log.skip(k & 7);
+      }
+      useful = e->start;
+    } else {
+      r.skip(wire);
+    }
+  }
+  return useful;
+}
+
+// ---- TFRecord framing: uint64 length, masked CRC of it, data, masked CRC of the data ----
+
+uint32_t masked_crc(const char* p, size_t n) {
+  const uint32_t c = crc32c(p, n);
   return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+
+std::string frame(const std::string& data) {
+  std::string rec;
+  put_le(rec, static_cast<uint64_t>(data.size()));
+  put_le(rec, masked_crc(rec.data(), 8));
+  rec += data;
+  put_le(rec, masked_crc(data.data(), data.size()));
+  return rec;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string host_name() {
@@ -62,69 +209,139 @@ std::string host_name() {
   return buf;
 }
 
-constexpr const char* kPrefix = "events.out.tfevents.";
+// The event files of `dir` in the order TensorBoard reads them (by name); leftover temporary
+// files of an interrupted rewrite are removed.
+std::vector<std::string> event_files(const std::string& dir) {
+  std::vector<std::string> files;
+  if (!fs::is_dir(dir)) return files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    if (name.find(".tmp-") != std::string::npos)
+      fs::remove_all(e.path().string());
+    else
+      files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// `events.out.tfevents.<seconds>.<sequence>.<host>`: sorts after every file in `existing` even if
+// the clock went back (TensorBoard reads files in name order).
+std::string new_file_name(const std::vector<std::string>& existing) {
+  long long secs = static_cast<long long>(now_seconds()), seq = 0;
+  for (const auto& path : existing) {
+    long long s = 0, q = 0;
+    const std::string name = fs::filename(path);
+    if (std::sscanf(name.c_str() + std::strlen(kPrefix), "%lld.%lld", &s, &q) >= 1) {
+      if (s > secs) secs = s, seq = 0;
+      if (s == secs) seq = std::max(seq, q);
+    }
+  }
+  char name[96];
+  std::snprintf(name, sizeof(name), "%s%010lld.%06lld.", kPrefix, secs, seq + 1);
+  return name + host_name();
+}
 
 }  // namespace
 
-TensorBoardLog::TensorBoardLog(const std::string& dir, int64_t resumed_from_step) {
-  fs::make_dirs(dir);
-  // TensorBoard reads a folder's event files in name order: the start time, then a sequence
-  // number that orders two starts within the same second.
-  int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().filename().string().rfind(kPrefix, 0) == 0) ++files;
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-  char name[64];
-  std::snprintf(name, sizeof(name), "%s%010lld.", kPrefix, static_cast<long long>(secs));
-  char seq[16];
-  std::snprintf(seq, sizeof(seq), ".%04d", files + 1);
-  path_ = fs::join(dir, name + host_name() + seq);
-  out_.open(path_, std::ios::binary | std::ios::trunc);
-  if (!out_) throw RuntimeError("cannot open " + path_ + " for writing");
+std::vector<TensorBoardEvent> read_tensorboard_events(const std::string& path) {
+  const std::string data = fs::read_file(path);
+  std::vector<TensorBoardEvent> events;
+  size_t pos = 0;
+  while (data.size() - pos >= 12) {
+    uint64_t n;
+    uint32_t crc;
+    std::memcpy(&n, data.data() + pos, 8);
+    std::memcpy(&crc, data.data() + pos + 8, 4);
+    if (crc != masked_crc(data.data() + pos, 8) || n > data.size() - pos - 16) break;
+    std::memcpy(&crc, data.data() + pos + 12 + n, 4);
+    if (crc != masked_crc(data.data() + pos + 12, n)) break;
+    TensorBoardEvent e;
+    try {
+      if (decode(Reader(data, pos + 12, pos + 12 + n), &e)) events.push_back(std::move(e));
+    } catch (const std::out_of_range&) {
+      break;  // a record that passed its CRC but is not an Event: treat as the end
+    }
+    pos += 16 + n;
+  }
+  return events;
+}
 
-  std::string version = event_head(0);
-  put_bytes(version, 3, "brain.Event:2");
-  write_record(version);
-  // SessionLog { status = 1: START }: TensorBoard purges older points at steps >= this one.
-  std::string session_log;
-  put_key(session_log, 1, kVarint);
-  put_varint(session_log, 1);
-  std::string start = event_head(resumed_from_step < 0 ? 0 : resumed_from_step + 1);
-  put_bytes(start, 7, session_log);
-  write_record(start);
+TensorBoardLog::TensorBoardLog(const std::string& dir, int64_t resumed_from_step, bool enabled) {
+  try {
+    const std::vector<std::string> old = event_files(dir);
+    if (old.empty() && !enabled) return;
+    // The points TensorBoard would show, per tag and step: later files win, a START at step k
+    // drops the points at steps >= k read before it; then the steps after the resume point go.
+    std::map<std::string, std::map<int64_t, std::pair<double, float>>> points;
+    if (resumed_from_step >= 0) {
+      for (const auto& path : old)
+        for (const auto& e : read_tensorboard_events(path)) {
+          if (e.start)
+            for (auto& [tag, by_step] : points)
+              by_step.erase(by_step.lower_bound(e.step), by_step.end());
+          for (const auto& [tag, value] : e.values) points[tag][e.step] = {e.wall_time, value};
+        }
+      for (auto& [tag, by_step] : points)
+        by_step.erase(by_step.upper_bound(resumed_from_step), by_step.end());
+    }
+    // Regrouped as logged: the tags of one step and time in one event.
+    std::map<std::pair<int64_t, double>, TensorBoardEvent> events;
+    for (const auto& [tag, by_step] : points)
+      for (const auto& [step, wv] : by_step) {
+        TensorBoardEvent& e = events[{step, wv.first}];
+        e.step = step, e.wall_time = wv.first;
+        e.values.emplace_back(tag, wv.second);
+      }
+    std::string file;
+    TensorBoardEvent header;
+    header.wall_time = now_seconds();
+    file += frame(encode(header, "brain.Event:2"));
+    for (const auto& [key, e] : events) file += frame(encode(e));
+    // For readers that still hold older files' points: drop what comes after the resume point.
+    TensorBoardEvent start;
+    start.wall_time = header.wall_time;
+    start.step = resumed_from_step + 1;
+    start.start = true;
+    file += frame(encode(start));
+
+    fs::make_dirs(dir);
+    const std::string path = fs::join(dir, new_file_name(old));
+    fs::write_file_atomic(path, file);
+    for (const auto& p : old) fs::remove_all(p);
+    if (!enabled) {
+      if (events.empty()) fs::remove_all(path);
+      return;
+    }
+    out_.open(path, std::ios::binary | std::ios::app);
+    if (!out_) throw RuntimeError("cannot open " + path + " for appending");
+    path_ = path;
+  } catch (const std::exception& ex) {
+    log::warn(std::string("tensorboard: ") + ex.what() + " (training goes on without it)");
+    out_.close();
+  }
 }
 
 void TensorBoardLog::scalars(const std::string& prefix, int64_t step,
                              const nlohmann::json& fields) {
   if (!out_.is_open()) return;
-  std::string summary;
-  for (const auto& [key, value] : fields.items()) {
-    if (key == "step" || !value.is_number()) continue;
-    // Summary.Value: tag = 1 (string), simple_value = 2 (float).
-    std::string v;
-    put_bytes(v, 1, prefix + "/" + key);
-    put_key(v, 2, kFixed32);
-    put_le(v, value.get<float>());
-    put_bytes(summary, 1, v);  // Summary.value = 1 (repeated)
-  }
-  std::string event = event_head(step);
-  put_bytes(event, 5, summary);
-  write_record(event);
+  TensorBoardEvent e;
+  e.wall_time = now_seconds();
+  e.step = step;
+  for (const auto& [key, value] : fields.items())
+    if (key != "step" && value.is_number())
+      e.values.emplace_back(prefix + "/" + key, value.get<float>());
+  append(frame(encode(e)));
 }
 
-void TensorBoardLog::write_record(const std::string& data) {
-  std::string rec;
-  std::string len;
-  put_le(len, static_cast<uint64_t>(data.size()));
-  rec += len;
-  put_le(rec, masked_crc(len));
-  rec += data;
-  put_le(rec, masked_crc(data));
-  out_.write(rec.data(), static_cast<std::streamsize>(rec.size()));
+void TensorBoardLog::append(const std::string& record) {
+  out_.write(record.data(), static_cast<std::streamsize>(record.size()));
   out_.flush();
-  if (!out_) throw RuntimeError("cannot write " + path_ + " (disk full?)");
+  if (!out_) {
+    log::warn("tensorboard: cannot write " + path_ + " (disk full?); no more TensorBoard points");
+    out_.close();
+  }
 }
 
 }  // namespace bertforge

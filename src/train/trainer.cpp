@@ -281,10 +281,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     }
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
     eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
-    const std::string tensorboard_dir = fs::join(run_dir, "logs/tensorboard");
-    if (!resume) fs::remove_all(tensorboard_dir);  // an earlier run's curves
-    if (cfg.train.tensorboard)
-      tensorboard = TensorBoardLog(tensorboard_dir, resume ? state.step : -1);
+    tensorboard = TensorBoardLog(fs::join(run_dir, "logs/tensorboard"), resume ? state.step : -1,
+                                 cfg.train.tensorboard);
     fs::write_file_atomic(fs::join(run_dir, "config.json"), config_to_string(cfg));
     int64_t params_n = 0;
     for (auto& p : params) params_n += p.numel();

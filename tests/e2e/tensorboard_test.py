@@ -8,15 +8,15 @@ The event files are read by code in this file only (no code shared with the C++ 
   - TFRecord framing: uint64 length, masked CRC-32C of the length bytes, data, masked CRC-32C of
     the data; the CRC is a bit-by-bit CRC-32C written here (checked against the standard check
     value of "123456789");
-  - the tensorflow.Event protobuf decoded with a generic wire-format parser (field numbers from
-    event.proto / summary.proto: wall_time 1, step 2, file_version 3, summary 5, session_log 7;
-    Summary.value 1; Value.tag 1, Value.simple_value 2; SessionLog.status 1, START = 1);
-  - TensorBoard's loading rules applied: files in name order, and a SessionLog START at step s
-    drops the points loaded so far at steps >= s.
-Checks: a fresh run's scalars equal train.jsonl / eval.jsonl (as float32); a resume from an older
-checkpoint adds a file whose START makes the loaded curve equal the rewritten train.jsonl; a fresh
-run (--overwrite) removes the old files; train.tensorboard=false writes none; MLM-only runs have no
-NSP curves.
+  - the tensorflow.Event protobuf decoded with a generic wire-format parser that checks each
+    field's wire type (field numbers from event.proto / summary.proto: wall_time 1 fixed64, step 2
+    varint, file_version 3, summary 5, session_log 7; Summary.value 1; Value.tag 1,
+    Value.simple_value 2 fixed32; SessionLog.status 1, START = 1).
+The folder must hold exactly one event file after every start, whose points equal train.jsonl and
+eval.jsonl (as float32) without relying on TensorBoard's purge rules (newer TensorBoards ignore
+SessionLog START). Scenarios: a fresh run; a resume from an older checkpoint (the abandoned steps
+are gone); a resume with train.tensorboard=false from an older checkpoint, then one with it on;
+--overwrite with NSP off (a fresh folder, no NSP curves); train.tensorboard=false on a fresh run.
 """
 import glob
 import json
@@ -87,8 +87,8 @@ def varint(buf, pos):
 
 
 def fields(buf):
-    """Protobuf wire format -> list of (field number, value): ints for varints, bytes for
-    length-delimited, raw 8/4 bytes for fixed64/fixed32."""
+    """Protobuf wire format -> list of (field number, wire type, value): ints for varints, bytes
+    for length-delimited, raw 8/4 bytes for fixed64/fixed32."""
     out, pos = [], 0
     while pos < len(buf):
         key, pos = varint(buf, pos)
@@ -104,15 +104,20 @@ def fields(buf):
             value, pos = buf[pos:pos + 4], pos + 4
         else:
             raise AssertionError("unexpected wire type %d" % wire)
-        out.append((number, value))
+        out.append((number, wire, value))
     return out
+
+
+WIRE = {1: 1, 2: 0, 3: 2, 5: 2, 7: 2}  # Event field -> wire type (event.proto)
 
 
 def events(path):
     """Yields dicts: wall_time, step, and one of file_version / scalars {tag: value} / start."""
     for body in records(path):
         ev = {"step": 0}
-        for number, value in fields(body):
+        for number, wire, value in fields(body):
+            check(WIRE.get(number) == wire, "%s: Event field %d has wire type %d" %
+                  (path, number, wire))
             if number == 1:
                 ev["wall_time"] = struct.unpack("<d", value)[0]
             elif number == 2:
@@ -121,20 +126,22 @@ def events(path):
                 ev["file_version"] = value.decode()
             elif number == 5:
                 scalars = {}
-                for n, v in fields(value):
-                    check(n == 1, "Summary field %d" % n)
-                    parts = dict(fields(v))
-                    scalars[parts[1].decode()] = struct.unpack("<f", parts[2])[0]
+                for n, w, v in fields(value):
+                    check((n, w) == (1, 2), "Summary field %d wire %d" % (n, w))
+                    parts = {num: (wt, val) for num, wt, val in fields(v)}
+                    check(parts[1][0] == 2 and parts[2][0] == 5, "Summary.Value wire types")
+                    scalars[parts[1][1].decode()] = struct.unpack("<f", parts[2][1])[0]
                 ev["scalars"] = scalars
             elif number == 7:
-                ev["start"] = dict(fields(value)).get(1) == 1
-            else:
-                raise AssertionError("%s: unexpected Event field %d" % (path, number))
+                status = [(w, v) for n, w, v in fields(value) if n == 1]
+                check(status and status[0][0] == 0, "SessionLog.status wire type")
+                ev["start"] = status[0][1] == 1
         yield ev
 
 
-def load(logdir):
-    """What TensorBoard shows: {tag: [(step, value)]}, files in name order, purged on START."""
+def load(logdir, purge=True):
+    """{tag: [(step, value)]} in file order, files in name order; a SessionLog START at step s
+    drops the points loaded so far at steps >= s (the older TensorBoard's rule)."""
     series = {}
     files = sorted(glob.glob(os.path.join(logdir, "*tfevents*")))
     for path in files:
@@ -142,12 +149,12 @@ def load(logdir):
         check(evs and evs[0].get("file_version") == "brain.Event:2",
               "%s: the first event is not file_version brain.Event:2" % path)
         for ev in evs[1:]:
-            if ev.get("start"):
+            if ev.get("start") and purge:
                 for tag in series:
                     series[tag] = [(s, v) for s, v in series[tag] if s < ev["step"]]
             for tag, value in ev.get("scalars", {}).items():
                 series.setdefault(tag, []).append((ev["step"], value))
-    return files, series
+    return series
 
 
 def f32(x):
@@ -207,55 +214,68 @@ def run(passed):
     logdir = j("run", "logs", "tensorboard")
     train_jsonl, eval_jsonl = j("run", "logs", "train.jsonl"), j("run", "logs", "eval.jsonl")
 
-    def expect_same(series, label, skip=()):
+    def expect_same(label, skip=(), gap=(0, 0)):
+        """One event file whose points equal the .jsonl logs (less the steps in the open-closed
+        range `gap`, logged while TensorBoard was off), read with and without START purging."""
+        files = sorted(glob.glob(os.path.join(logdir, "*tfevents*")))
+        check(len(files) == 1, "%s: %d event files, expected 1: %s" % (label, len(files), files))
         want = expected(train_jsonl, "train", skip)
         want.update(expected(eval_jsonl, "eval", skip))
-        check(sorted(series) == sorted(want), "%s: tags %s, expected %s" %
-              (label, sorted(series), sorted(want)))
-        for tag in want:
-            check(series[tag] == want[tag], "%s: %s is %s, expected %s" %
-                  (label, tag, series[tag][:6], want[tag][:6]))
+        want = {t: [(st, v) for st, v in pts if not gap[0] < st <= gap[1]] for t, pts in want.items()}
+        want = {t: pts for t, pts in want.items() if pts}
+        for purge in (True, False):
+            series = load(logdir, purge)
+            check(sorted(series) == sorted(want), "%s: tags %s, expected %s" %
+                  (label, sorted(series), sorted(want)))
+            for tag in want:
+                check(series[tag] == want[tag], "%s (purge %s): %s is %s, expected %s" %
+                      (label, purge, tag, series[tag], want[tag]))
+        return load(logdir, True)
+
+    def steps(series, tag="train/loss"):
+        return [st for st, _ in series[tag]]
 
     bertforge("pipeline", "--config", j("config.json"))
-    files, series = load(logdir)
-    check(len(files) == 1, "a fresh run wrote %d event files: %s" % (len(files), files))
+    series = expect_same("fresh run")
     for tag in ("train/loss", "train/mlm_loss", "train/nsp_loss", "train/mlm_accuracy", "train/lr",
                 "train/grad_norm", "train/tokens_per_sec", "eval/mlm_loss", "eval/perplexity",
                 "eval/mlm_accuracy", "eval/nsp_accuracy"):
         check(tag in series, "no %s in the event file (tags: %s)" % (tag, sorted(series)))
-    check([s for s, _ in series["train/loss"]] == list(range(2, 21, 2)),
-          "train/loss steps %s" % [s for s, _ in series["train/loss"]])
-    expect_same(series, "fresh run")
-    ok("a fresh run's scalars equal train.jsonl and eval.jsonl")
+    check(steps(series) == list(range(2, 21, 2)), "train/loss steps %s" % steps(series))
+    ok("a fresh run: one file, its scalars equal train.jsonl and eval.jsonl")
 
-    # Resume from the older checkpoint (step 10) and go on to 24: steps 12-20 of the first file
-    # are abandoned; the second file's START at step 11 hides them from TensorBoard.
+    # Resume from the older checkpoint (step 10) and go on to 24: steps 12-20 are abandoned.
     bertforge("train", "--config", j("config.json"), "--set", "train.steps=24",
               "--resume", j("run", "checkpoints", "step-10"))
-    files, series = load(logdir)
-    check(len(files) == 2, "after a resume: %d event files, expected 2" % len(files))
-    starts = [ev["step"] for ev in events(files[1]) if ev.get("start")]
-    check(starts == [11], "the resumed file's START steps are %s, expected [11]" % starts)
-    check([s for s, _ in series["train/loss"]] == list(range(2, 25, 2)),
-          "train/loss steps after the resume: %s" % [s for s, _ in series["train/loss"]])
-    expect_same(series, "resumed run")
-    ok("a resume from an older checkpoint: START at step 11, the loaded curve equals train.jsonl")
+    series = expect_same("resumed from step 10")
+    check(steps(series) == list(range(2, 25, 2)), "train/loss steps %s" % steps(series))
+    ok("a resume from an older checkpoint: one file without the abandoned steps")
+
+    # With TensorBoard off, a resume from step 20 still drops the later points (22, 24); turned on
+    # again, the run appends, and the steps logged while it was off are simply missing.
+    bertforge("train", "--config", j("config.json"), "--set", "train.steps=30",
+              "--set", "train.tensorboard=false", "--resume", j("run", "checkpoints", "step-20"))
+    series = expect_same("resumed from step 20 with TensorBoard off", gap=(20, 30))
+    check(steps(series) == list(range(2, 21, 2)), "train/loss steps %s" % steps(series))
+    bertforge("train", "--config", j("config.json"), "--set", "train.steps=36", "--resume", "auto")
+    series = expect_same("resumed again with TensorBoard on", gap=(20, 30))
+    check(steps(series) == list(range(2, 21, 2)) + list(range(32, 37, 2)),
+          "train/loss steps %s" % steps(series))
+    ok("train.tensorboard=false on a resume drops abandoned points; on again, it appends")
 
     bertforge("train", "--config", j("config.json"), "--overwrite", "--set", "train.steps=6",
               "--set", "data.nsp=false")
-    files, series = load(logdir)
-    check(len(files) == 1, "--overwrite left %d event files" % len(files))
+    series = expect_same("fresh MLM-only run", skip=("nsp_loss", "nsp_accuracy", "nsp_pairs"))
     check(not any("nsp" in tag for tag in series), "an MLM-only run has NSP curves: %s" %
           sorted(series))
-    expect_same(series, "fresh MLM-only run", skip=("nsp_loss", "nsp_accuracy", "nsp_pairs"))
-    ok("a fresh start (--overwrite) replaces the old files; MLM-only runs have no NSP curves")
+    check(steps(series) == [2, 4, 6], "train/loss steps %s" % steps(series))
+    ok("a fresh start (--overwrite) replaces the old points; MLM-only runs have no NSP curves")
 
     bertforge("train", "--config", j("config.json"), "--overwrite", "--set", "train.steps=4",
               "--set", "train.tensorboard=false")
     check(not glob.glob(os.path.join(logdir, "*tfevents*")),
           "train.tensorboard=false still wrote (or kept) event files")
-    ok("train.tensorboard=false writes none")
-
+    ok("train.tensorboard=false on a fresh run: no event files")
 
 if __name__ == "__main__":
     sys.exit(main())
