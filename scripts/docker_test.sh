@@ -125,13 +125,17 @@ dk() { "$DOCKER_BIN" -H "unix://$SOCK" "$@"; }
 # crun NAME LOG RUN-ARGS...: runs a container to its end and writes all its output to LOG; returns
 # its exit code. The output is read with `docker logs` once the container has exited: the attach
 # stream of a foreground `docker run` can lose what a short-lived container printed (moby#20951).
+# LOG gets stdout and stderr together; LOG.out stdout alone. A container still running after
+# 600 s is killed (exit 124).
 crun() {
   local name=$1 log=$2 rc
   shift 2
   dk rm -f "$name" >/dev/null 2>&1 || true
-  dk run -d --name "$name" "$@" >"$log" 2>&1 || return 125
-  rc=$(dk wait "$name") || rc=125
-  dk logs "$name" >"$log" 2>&1
+  dk run -d --log-driver json-file --name "$name" "$@" >"$log" 2>&1 || return 125
+  rc=$(timeout 600 "$DOCKER_BIN" -H "unix://$SOCK" wait "$name" 2>/dev/null) || rc=124
+  [[ $rc =~ ^[0-9]+$ ]] || rc=125
+  dk logs "$name" >"$log" 2>&1 || true
+  dk logs "$name" >"$log.out" 2>/dev/null || true
   dk rm -f "$name" >/dev/null 2>&1 || true
   return "$rc"
 }
@@ -211,8 +215,10 @@ fi
 
 # ---- a private Docker engine -------------------------------------------------------------------
 mkdir -p "$EXEC_ROOT" "$DATA_ROOT"
-dockerd --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" -H "unix://$SOCK" \
-  --pidfile "$TMP/dockerd.pid" --storage-driver overlay2 \
+# Its own (empty) daemon.json: the host's could set a log driver that `docker logs` cannot read.
+echo '{}' >"$TMP/daemon.json"
+dockerd --config-file "$TMP/daemon.json" --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" \
+  -H "unix://$SOCK" --pidfile "$TMP/dockerd.pid" --storage-driver overlay2 \
   --iptables=false --ip6tables=false --bridge=none --ip-forward=false --ip-masq=false \
   >"$TMP/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
@@ -262,12 +268,12 @@ say "built in $BUILD_S s; image $SIZE_MB MB"
 # ---- run ---------------------------------------------------------------------------------------
 crun bertforge-test-version "$TMP/version.log" --network=none bertforge --version ||
   { cat "$TMP/version.log" >&2; die "bertforge --version failed in the container"; }
-V=$(cat "$TMP/version.log")
+V=$(cat "$TMP/version.log.out")
 say "container: $V"
 [[ "$V" == bertforge* ]] || die "unexpected --version output: $V"
 crun bertforge-test-user "$TMP/user.log" --network=none --entrypoint id bertforge -un ||
-  die "id -un failed in the container"
-[ "$(cat "$TMP/user.log")" = bertforge ] || die "the image does not run as user bertforge"
+  { cat "$TMP/user.log" >&2; die "id -un failed in the container"; }
+[ "$(cat "$TMP/user.log.out")" = bertforge ] || die "the image does not run as user bertforge"
 
 # A tiny corpus: 150 documents (~1300 sentences), a blank line between documents. Its few words
 # support a unigram vocabulary of ~115-145 pieces: vocab_size 100.
@@ -352,7 +358,7 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
   # Both ranks detached; their state is polled, and their output read with `docker logs` at the end.
   for r in 0 1; do
     dk rm -f "bertforge-test-rank$r" >/dev/null 2>&1 || true
-    dk run -d --network=host --name "bertforge-test-rank$r" \
+    dk run -d --log-driver json-file --network=host --name "bertforge-test-rank$r" \
       -e RANK=$r -e WORLD_SIZE=2 -e LOCAL_RANK=$r -e MASTER_ADDR=127.0.0.1 -e MASTER_PORT=$port \
       "${DRUN[@]}" train --config configs/quickstart.json "${DIST[@]}" >"$TMP/rank$r.log" 2>&1 ||
       { cat "$TMP/rank$r.log" >&2; die "cannot start the container of rank $r"; }
@@ -362,7 +368,8 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
   while :; do
     running=0
     for r in 0 1; do
-      state=$(dk inspect -f '{{.State.Running}} {{.State.ExitCode}}' "bertforge-test-rank$r")
+      state=$(dk inspect -f '{{.State.Running}} {{.State.ExitCode}}' "bertforge-test-rank$r" \
+        2>/dev/null) || state="gone"
       case $state in
         true*) running=$((running + 1)) ;;
         "false 0") ;;
@@ -375,7 +382,7 @@ if [ "${BF_DOCKER_DIST:-1}" = 1 ]; then
   done
   for r in 0 1; do
     dk kill "bertforge-test-rank$r" >/dev/null 2>&1 || true
-    dk logs "bertforge-test-rank$r" >"$TMP/rank$r.log" 2>&1
+    dk logs "bertforge-test-rank$r" >"$TMP/rank$r.log" 2>&1 || true
     dk rm -f "bertforge-test-rank$r" >/dev/null 2>&1 || true
   done
   if [ -n "$failed" ]; then

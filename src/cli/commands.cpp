@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -131,7 +132,10 @@ void check_command(const CLI::App& app, int argc, const char* const* argv) {
   if (std::find(names.begin(), names.end(), name) != names.end()) return;
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  const std::string near = closest(name, names, 3);
+  std::string lower = name;  // commands are lower case: "TRAIN" -> "train"
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const std::string near = closest(lower, names, 3);
   throw UsageError("unknown command '" + name + "'" +
                    (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; the commands are " +
                    list + " (bertforge --help)");

@@ -34,6 +34,10 @@ TEST(CliE2E, UnknownCommandNamesTheNearestAndTheList) {
   EXPECT_TRUE(has(typo, "unknown command 'trian' (did you mean 'train'?)")) << typo.output;
   EXPECT_TRUE(has(typo, "fill-mask")) << typo.output;  // the list of commands
 
+  auto upper = run_bertforge("PREPARE --config x.json");
+  EXPECT_EQ(upper.exit_code, 2) << upper.output;
+  EXPECT_TRUE(has(upper, "(did you mean 'prepare'?)")) << upper.output;
+
   auto far = run_bertforge("frobnicate");
   EXPECT_EQ(far.exit_code, 2) << far.output;
   EXPECT_TRUE(has(far, "unknown command 'frobnicate';")) << far.output;
