@@ -140,6 +140,40 @@ std::vector<std::string> drop_checkpoints_after(const std::string& run_dir, int6
   return dropped;
 }
 
+namespace {
+// True when the model in `dir` (best/) was saved at a step after `step`, or cannot be read.
+bool best_saved_after(const std::string& dir, int64_t step) {
+  try {
+    return json::parse(fs::read_file(fs::join(dir, "state.json"))).at("step").get<int64_t>() > step;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+}  // namespace
+
+void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool overwrite) {
+  fs::make_dirs(run_dir);
+  tidy_run_dir(run_dir);
+  const bool resume = resumed_from_step >= 0;
+  if (!resume && overwrite) {
+    log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of " +
+              run_dir);
+    fs::remove_all(checkpoints_dir(run_dir));
+    fs::remove_all(final_dir(run_dir));
+  }
+  if (resume)
+    for (const std::string& d : drop_checkpoints_after(run_dir, resumed_from_step))
+      log::warn("removing " + d + ": resuming from step " + std::to_string(resumed_from_step) +
+                " abandons it");
+  // best/ must belong to this run's path: a fresh run starts without one, and a resume from an
+  // older checkpoint drops a best/ saved after it.
+  const std::string best = best_dir(run_dir);
+  if (fs::exists(best) && (!resume || best_saved_after(best, resumed_from_step))) {
+    log::warn("removing " + best + ": it does not belong to this run's path");
+    fs::remove_all(best);
+  }
+}
+
 void tidy_run_dir(const std::string& run_dir) {
   for (const char* name : {"final", "best"}) {
     const std::string dir = fs::join(run_dir, name),

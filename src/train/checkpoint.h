@@ -62,6 +62,11 @@ void tidy_run_dir(const std::string& run_dir);
 // Removes checkpoints/step-<N> with N > step: resuming from an older checkpoint abandons them (a
 // later --resume auto would otherwise pick them up). Returns the removed paths.
 std::vector<std::string> drop_checkpoints_after(const std::string& run_dir, int64_t step);
+// Readies run_dir for a start of training (call it once every check has passed, so a refused
+// start leaves the old run intact): tidy_run_dir; a fresh start (resumed_from_step -1) with
+// `overwrite` removes checkpoints/ and final/; a resume drops the checkpoints after its step; best/
+// goes unless it belongs to this run's path (saved at or before the resume step).
+void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool overwrite);
 // Saves checkpoints/step-<N>, switches `latest`, prunes to keep_last (never the newest).
 std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,

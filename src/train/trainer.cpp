@@ -78,15 +78,6 @@ void copy_weights(BertForPreTrainingImpl& from, BertForPreTrainingImpl& to, bool
   }
 }
 
-// True when the model in `dir` (best/) was saved at a step after `step`, or cannot be read.
-bool best_saved_after(const std::string& dir, int64_t step) {
-  try {
-    return json::parse(fs::read_file(fs::join(dir, "state.json"))).at("step").get<int64_t>() > step;
-  } catch (const std::exception&) {
-    return true;
-  }
-}
-
 std::string fmt(double v, int prec = 4) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
@@ -260,25 +251,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   };
   if (main_rank) {
     // Only now, with everything loaded and checked: an error above leaves the old run intact.
-    fs::make_dirs(run_dir);
-    tidy_run_dir(run_dir);
-    if (!resume && options.overwrite) {
-      log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of " +
-                run_dir);
-      fs::remove_all(checkpoints_dir(run_dir));
-      fs::remove_all(final_dir(run_dir));
-    }
-    if (resume)
-      for (const std::string& d : drop_checkpoints_after(run_dir, state.step))
-        log::warn("removing " + d + ": resuming from step " + std::to_string(state.step) +
-                  " abandons it");
-    // best/ must belong to this run's path: a fresh run starts without one, and a resume from
-    // an older checkpoint drops a best/ saved after it.
-    const std::string best = best_dir(run_dir);
-    if (fs::exists(best) && (!resume || best_saved_after(best, state.step))) {
-      log::warn("removing " + best + ": it does not belong to this run's path");
-      fs::remove_all(best);
-    }
+    prepare_run_dir(run_dir, resume ? state.step : -1, options.overwrite);
     train_log = JsonlLog(fs::join(run_dir, "logs/train.jsonl"), resume ? state.step : -1);
     eval_log = JsonlLog(fs::join(run_dir, "logs/eval.jsonl"), resume ? state.step : -1);
     tensorboard = TensorBoardLog(fs::join(run_dir, "logs/tensorboard"), resume ? state.step : -1,
