@@ -224,6 +224,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
                             : std::string())
                     << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
                     << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
+                    << (cfg.train.tensorboard ? "tensorboard:   tensorboard --logdir " +
+                                                    fs::join(cfg.run_dir, "logs/tensorboard") + "\n"
+                                              : std::string())
                     << "validation:\n";
           print_eval(r.final_eval, false);
           return 0;
