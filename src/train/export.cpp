@@ -58,9 +58,9 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                    // exactly like evaluating the checkpoint.
                    {"config", config_to_json(p.config)}}}};
   json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
-                           // The folding is in spiece.model's normalizer; AlbertTokenizer's
-                           // own lower-casing agrees with it.
-                           {"do_lower_case", p.config.tokenizer.lowercase},
+                           // An uncased model folds case in spiece.model's own normalizer
+                           // (tokenizer.lowercase), so the tokenizer needs no extra step.
+                           {"do_lower_case", false},
                            {"keep_accents", true},
                            {"remove_space", true},
                            {"model_max_length", s.max_position},

@@ -18,6 +18,18 @@
 namespace bertforge {
 using json = nlohmann::json;
 
+namespace {
+// Makes the run use an existing tokenizer (`why` names where it comes from). Such a tokenizer is
+// cased or uncased as it was trained: tokenizer.lowercase, which applies to training one, goes.
+void use_tokenizer(Config& config, const std::string& model, const std::string& why) {
+  if (config.tokenizer.lowercase)
+    log::warn("tokenizer.lowercase is ignored: " + why +
+              " keeps the tokenizer it was trained with (cased or uncased as it was)");
+  config.tokenizer.lowercase = false;
+  config.tokenizer.model = model;
+}
+}  // namespace
+
 void adopt_init_tokenizer(Config& config, const std::string& init_from) {
   Pretrained p = load_pretrained(init_from);
   if (!config.tokenizer.model.empty() &&
@@ -26,7 +38,7 @@ void adopt_init_tokenizer(Config& config, const std::string& init_from) {
                       "names " + config.tokenizer.model + ", but --init-from " + init_from +
                           " has another tokenizer",
                       "a continued model keeps its tokenizer: remove tokenizer.model");
-  config.tokenizer.model = p.tokenizer_model;
+  use_tokenizer(config, p.tokenizer_model, "--init-from " + init_from);
 }
 
 namespace {
@@ -78,7 +90,8 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     if (from) {
       CheckpointInfo info = read_checkpoint(*from);
       if (!info.state.init_from.is_null()) {
-        cfg.tokenizer.model = fs::join(info.dir, "tokenizer.model");
+        use_tokenizer(cfg, fs::join(info.dir, "tokenizer.model"),
+                      "a continuation of " + info.state.init_from.value("path", "?"));
         log::info("resuming a continuation of " + info.state.init_from.value("path", "?") +
                   ": keeping its tokenizer");
       }

@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -19,6 +22,7 @@ namespace bertforge {
 namespace {
 
 constexpr const char* kPrefix = "events.out.tfevents.";
+constexpr const char* kStagedPrefix = ".staged-events-";  // a rewrite in progress
 
 // ---- protocol buffer wire format: a field key is (number << 3 | wire type) ----
 
@@ -138,6 +142,7 @@ bool decode(Reader r, TensorBoardEvent* e) {
     const auto field = static_cast<uint32_t>(key >> 3), wire = static_cast<uint32_t>(key & 7);
     if (field == 1 && wire == kFixed64) {
       e->wall_time = r.fixed<double>();
+      if (!std::isfinite(e->wall_time)) e->wall_time = 0;  // a damaged time: keep the point
     } else if (field == 2 && wire == kVarint) {
       e->step = static_cast<int64_t>(r.varint());
     } else if (field == 5 && wire == kBytes) {
@@ -216,10 +221,9 @@ std::vector<std::string> event_files(const std::string& dir) {
   if (!fs::is_dir(dir)) return files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind(kPrefix, 0) != 0) continue;
-    if (name.find(".tmp-") != std::string::npos)
-      fs::remove_all(e.path().string());
-    else
+    if (name.rfind(kStagedPrefix, 0) == 0)
+      fs::remove_all(e.path().string());  // an interrupted rewrite; its source files are intact
+    else if (name.rfind(kPrefix, 0) == 0)
       files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
@@ -231,12 +235,21 @@ std::vector<std::string> event_files(const std::string& dir) {
 std::string new_file_name(const std::vector<std::string>& existing) {
   long long secs = static_cast<long long>(now_seconds()), seq = 0;
   for (const auto& path : existing) {
-    long long s = 0, q = 0;
+    // "<seconds>.<sequence>.<host>" (a name of another form counts with sequence 0)
     const std::string name = fs::filename(path);
-    if (std::sscanf(name.c_str() + std::strlen(kPrefix), "%lld.%lld", &s, &q) >= 1) {
-      if (s > secs) secs = s, seq = 0;
-      if (s == secs) seq = std::max(seq, q);
+    const char* p = name.c_str() + std::strlen(kPrefix);
+    char* end = nullptr;
+    errno = 0;
+    const long long s = std::strtoll(p, &end, 10);
+    if (end == p || errno == ERANGE || s < 0) continue;
+    long long q = 0;
+    if (*end == '.') {
+      const char* qp = end + 1;
+      q = std::strtoll(qp, &end, 10);
+      if (end == qp || errno == ERANGE || q < 0 || *end != '.') q = 0;
     }
+    if (s > secs) secs = s, seq = 0;
+    if (s == secs) seq = std::max(seq, q);
   }
   char name[96];
   std::snprintf(name, sizeof(name), "%s%010lld.%06lld.", kPrefix, secs, seq + 1);
@@ -249,7 +262,8 @@ std::vector<TensorBoardEvent> read_tensorboard_events(const std::string& path) {
   const std::string data = fs::read_file(path);
   std::vector<TensorBoardEvent> events;
   size_t pos = 0;
-  while (data.size() - pos >= 12) {
+  // A record is 16 bytes of framing plus its data; anything shorter at the end is a torn record.
+  while (data.size() - pos >= 16) {
     uint64_t n;
     uint32_t crc;
     std::memcpy(&n, data.data() + pos, 8);
@@ -308,7 +322,10 @@ TensorBoardLog::TensorBoardLog(const std::string& dir, int64_t resumed_from_step
 
     fs::make_dirs(dir);
     const std::string path = fs::join(dir, new_file_name(old));
-    fs::write_file_atomic(path, file);
+    // Written under a name TensorBoard does not read (no "tfevents"), synced, then renamed.
+    const std::string staged = fs::join(dir, kStagedPrefix + fs::unique_tag());
+    fs::write_file_atomic(staged, file);
+    fs::rename_sync(staged, path);
     for (const auto& p : old) fs::remove_all(p);
     if (!enabled) {
       if (events.empty()) fs::remove_all(path);

@@ -304,6 +304,18 @@ def run(passed):
           "pipeline resume: step %s, init_from %s" % (state_p["step"], state_p.get("init_from")))
     ok("pipeline --resume auto resumes the continuation")
 
+    # 7. tokenizer.lowercase with a continuation: the starting model's tokenizer is kept (cased or
+    # not as it was trained), the key is dropped with a warning, and the run's models stay usable.
+    _, log_l = bertforge("pipeline", "--config", cfg_b, "--set", "tokenizer.lowercase=true",
+                         "--set", "train.steps=%d" % (STEPS_B + 50), "--resume", "auto")
+    check("tokenizer.lowercase is ignored" in log_l,
+          "no warning that tokenizer.lowercase is ignored:\n" + log_l[-2000:])
+    check(sha256(spm_b) == spm_before, "tokenizer.lowercase replaced the continuation's tokenizer")
+    check(read_json(j("run_b", "final", "config.json"))["tokenizer"]["lowercase"] is False,
+          "final/config.json records tokenizer.lowercase true for a kept tokenizer")
+    evaluate(j("run_b", "final"))
+    ok("tokenizer.lowercase on a continuation: ignored with a warning, models stay usable")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 
+#include "common/checksum.h"
 #include "testutil.h"
 
 namespace bertforge {
@@ -67,7 +69,7 @@ TEST(TensorBoard, ResumeRewritesOneFileWithTheKeptSteps) {
   EXPECT_EQ(read_tensorboard_events(first).size(), 4u);    // START + steps 1-3
   const std::string future = dir + "/events.out.tfevents.9999999999.000007.elsewhere";
   stdfs::copy_file(first, future);
-  testing::write_text(dir + "/events.out.tfevents.1.000001.h.tmp-1-2-3", "half-written");
+  testing::write_text(dir + "/.staged-events-1-2-3", "an interrupted rewrite");
 
   {
     TensorBoardLog log(dir, 2, true);
@@ -76,11 +78,40 @@ TEST(TensorBoard, ResumeRewritesOneFileWithTheKeptSteps) {
         << log.path();
     log.scalars("train", 3, {{"loss", 0.5}});
   }
-  Contents c = contents(dir);  // the old files and the temp are gone
+  Contents c = contents(dir);  // the old files and the staged one are gone
   using S = std::tuple<int64_t, std::string, float>;
   EXPECT_EQ(c.scalars, (std::vector<S>{S{1, "train/loss", 9.0f}, S{2, "train/loss", 8.0f},
                                        S{3, "train/loss", 0.5f}}));
   EXPECT_EQ(c.starts, std::vector<int64_t>{3});
+}
+
+// Damaged tails end the file without reading past it: a torn frame shorter than 16 bytes, and a
+// frame whose (correctly checksummed) length points far beyond the end.
+TEST(TensorBoard, DamagedTailsEndTheFile) {
+  TempDir tmp;
+  const std::string dir = tmp.file("tb");
+  {
+    TensorBoardLog log(dir, -1, true);
+    log.scalars("train", 1, {{"loss", 2.0}});
+  }
+  const std::string path = event_files(dir).at(0);
+  const std::string good = testing::read_text(path);
+  ASSERT_EQ(read_tensorboard_events(path).size(), 2u);  // START + one scalar event
+
+  std::string huge(8, '\0');
+  const uint64_t n = uint64_t{1} << 40;
+  std::memcpy(&huge[0], &n, 8);
+  const uint32_t c = crc32c(huge.data(), 8);
+  const uint32_t masked = ((c >> 15) | (c << 17)) + 0xa282ead8u;
+  huge.append(reinterpret_cast<const char*>(&masked), 4);
+  for (const std::string& tail : {huge + "x", huge + std::string(3, 'x'), std::string(13, 'y')}) {
+    testing::write_text(path, good + tail);
+    EXPECT_EQ(read_tensorboard_events(path).size(), 2u) << tail.size();
+  }
+  // A resume over the damaged file keeps its good points.
+  TensorBoardLog resumed(dir, 1, true);
+  using S = std::tuple<int64_t, std::string, float>;
+  EXPECT_EQ(contents(dir).scalars, (std::vector<S>{S{1, "train/loss", 2.0f}}));
 }
 
 TEST(TensorBoard, DisabledDropsAbandonedStepsOrEverything) {
