@@ -121,7 +121,7 @@ Config config_from_json(const nlohmann::json& j);
 nlohmann::json config_to_json(const Config& c);
 std::string config_to_string(const Config& c);  // Pretty JSON.
 // Checks cross-field constraints; throws ConfigError naming the key.
-void validate(const Config& c);
+void validate(const Config& c);  // in config_validate.cpp
 // Every key with its type, default and documentation.
 std::vector<KeyDoc> config_keys();
 // Applies the named preset's sizes to `m` (layers, hidden, heads, intermediate).

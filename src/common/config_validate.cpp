@@ -1,0 +1,116 @@
+// The config's one validator: every value range and choice, checked once after parsing, each
+// error naming its key (`config: train.lr: must be > 0 (got -1)`).
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/errors.h"
+
+namespace bertforge {
+
+void validate(const Config& c) {
+  auto require = [](bool ok, const std::string& key, const std::string& what, const auto& got) {
+    if (!ok) {
+      std::ostringstream ss;
+      ss << "must be " << what << " (got " << got << ")";
+      throw ConfigError(key, ss.str());
+    }
+  };
+  auto one_of = [&](const std::string& v, const std::string& key,
+                    std::initializer_list<const char*> options) {
+    std::string list;
+    for (auto o : options) {
+      if (v == o) return;
+      list += (list.empty() ? "" : " | ") + std::string(o);
+    }
+    throw ConfigError(key, "must be one of " + list + " (got '" + v + "')");
+  };
+  require(!c.run_dir.empty(), "run_dir", "a non-empty path", "\"\"");
+  const auto& t = c.tokenizer;
+  one_of(t.type, "tokenizer.type", {"unigram", "bpe"});
+  require(t.vocab_size >= 16 && t.vocab_size <= 1000000, "tokenizer.vocab_size",
+          "between 16 and 1000000", t.vocab_size);
+  require(t.max_sentences > 0, "tokenizer.max_sentences", "> 0", t.max_sentences);
+  // SentencePiece itself refuses coverage below 0.98.
+  require(t.character_coverage >= 0.98 && t.character_coverage <= 1, "tokenizer.character_coverage",
+          "in [0.98, 1]", t.character_coverage);
+  require(t.threads >= 0, "tokenizer.threads", ">= 0", t.threads);
+  if (t.lowercase && !t.model.empty())
+    throw ConfigError(
+        "tokenizer.lowercase", "applies to a tokenizer bertforge trains",
+        "an adopted tokenizer.model keeps its own normalization; remove one of the two");
+  const auto& d = c.data;
+  require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",
+          d.valid_fraction);
+  one_of(d.format, "data.format", {"text", "jsonl"});
+  one_of(d.invalid_utf8, "data.invalid_utf8", {"error", "replace"});
+  require(d.max_seq_len >= 8, "data.max_seq_len", ">= 8", d.max_seq_len);
+  require(d.short_seq_prob >= 0 && d.short_seq_prob <= 1, "data.short_seq_prob", "in [0, 1]",
+          d.short_seq_prob);
+  require(d.threads >= 0, "data.threads", ">= 0", d.threads);
+  require(d.shard_tokens >= 1000, "data.shard_tokens", ">= 1000", d.shard_tokens);
+  require(d.prefetch >= 1, "data.prefetch", ">= 1", d.prefetch);
+  const auto& m = c.masking;
+  one_of(m.strategy, "masking.strategy", {"token", "whole_word", "span"});
+  require(m.probability > 0 && m.probability < 1, "masking.probability", "in (0, 1)",
+          m.probability);
+  require(m.mask >= 0 && m.mask <= 1, "masking.mask", "in [0, 1]", m.mask);
+  require(m.random >= 0 && m.random <= 1, "masking.random", "in [0, 1]", m.random);
+  require(m.mask + m.random <= 1 + 1e-9, "masking.random", "<= 1 - masking.mask", m.random);
+  require(m.max_predictions >= 0, "masking.max_predictions", ">= 0", m.max_predictions);
+  require(m.span_p > 0 && m.span_p <= 1, "masking.span_p", "in (0, 1]", m.span_p);
+  require(m.span_max >= 1, "masking.span_max", ">= 1", m.span_max);
+  const auto& mo = c.model;
+  require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
+  require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
+  require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
+          "a divisor of model.hidden (" + std::to_string(mo.hidden) + ")", mo.heads);
+  require(mo.intermediate >= 1, "model.intermediate", ">= 1", mo.intermediate);
+  require(mo.max_position >= d.max_seq_len, "model.max_position",
+          ">= data.max_seq_len (" + std::to_string(d.max_seq_len) + ")", mo.max_position);
+  require(mo.dropout >= 0 && mo.dropout < 1, "model.dropout", "in [0, 1)", mo.dropout);
+  require(mo.attention_dropout >= 0 && mo.attention_dropout < 1, "model.attention_dropout",
+          "in [0, 1)", mo.attention_dropout);
+  require(mo.type_vocab_size >= 2, "model.type_vocab_size", ">= 2", mo.type_vocab_size);
+  require(mo.layer_norm_eps > 0, "model.layer_norm_eps", "> 0", mo.layer_norm_eps);
+  require(mo.initializer_range > 0, "model.initializer_range", "> 0", mo.initializer_range);
+  const auto& tr = c.train;
+  require(tr.steps >= 1, "train.steps", ">= 1", tr.steps);
+  require(tr.epochs >= 0, "train.epochs", ">= 0", tr.epochs);
+  require(tr.batch_size >= 1, "train.batch_size", ">= 1", tr.batch_size);
+  require(tr.grad_accum >= 1, "train.grad_accum", ">= 1", tr.grad_accum);
+  require(tr.lr > 0, "train.lr", "> 0", tr.lr);
+  require(tr.warmup_steps >= -1, "train.warmup_steps", ">= 0, or -1 for train.warmup_ratio",
+          tr.warmup_steps);
+  require(tr.warmup_ratio >= 0 && tr.warmup_ratio < 1, "train.warmup_ratio", "in [0, 1)",
+          tr.warmup_ratio);
+  one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant"});
+  one_of(tr.optimizer, "train.optimizer", {"adamw", "lamb"});
+  require(tr.weight_decay >= 0, "train.weight_decay", ">= 0", tr.weight_decay);
+  require(tr.beta1 >= 0 && tr.beta1 < 1, "train.beta1", "in [0, 1)", tr.beta1);
+  require(tr.beta2 >= 0 && tr.beta2 < 1, "train.beta2", "in [0, 1)", tr.beta2);
+  require(tr.eps > 0, "train.eps", "> 0", tr.eps);
+  require(tr.clip_norm >= 0, "train.clip_norm", ">= 0", tr.clip_norm);
+  require(tr.nsp_weight >= 0, "train.nsp_weight", ">= 0", tr.nsp_weight);
+  require(tr.log_every >= 1, "train.log_every", ">= 1", tr.log_every);
+  require(tr.eval_every >= 0, "train.eval_every", ">= 0", tr.eval_every);
+  require(tr.eval_batches >= 0, "train.eval_batches", ">= 0", tr.eval_batches);
+  require(tr.save_every >= 0, "train.save_every", ">= 0", tr.save_every);
+  require(tr.save_every_minutes >= 0, "train.save_every_minutes", ">= 0", tr.save_every_minutes);
+  require(tr.keep_last >= 1, "train.keep_last", ">= 1", tr.keep_last);
+  require(tr.early_stopping >= 0, "train.early_stopping", ">= 0", tr.early_stopping);
+  if (tr.early_stopping > 0 && tr.eval_every == 0)
+    throw ConfigError("train.early_stopping",
+                      "needs periodic evaluation, but train.eval_every is 0 (only at the end)",
+                      "set train.eval_every to the steps between evaluations");
+  require(tr.early_stopping_min_delta >= 0, "train.early_stopping_min_delta", ">= 0",
+          tr.early_stopping_min_delta);
+  require(tr.threads >= 0, "train.threads", ">= 0", tr.threads);
+  one_of(tr.device, "train.device", {"cpu", "cuda", "auto"});
+  one_of(tr.precision, "train.precision", {"fp32", "bf16"});
+  require(tr.max_skipped_steps >= 0, "train.max_skipped_steps", ">= 0", tr.max_skipped_steps);
+  require(tr.dist_timeout_sec >= 1, "train.dist_timeout_sec", ">= 1", tr.dist_timeout_sec);
+}
+
+}  // namespace bertforge
