@@ -68,6 +68,9 @@ void print_eval(const EvalMetrics& m, bool as_json) {
   std::cout << "mlm_loss      " << fixed(m.mlm_loss, 4) << "\n"
             << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4)
             << "  (most frequent token: " << fixed(m.majority_accuracy, 4) << ")\n"
+            << "  at [MASK]   " << fixed(m.mask_accuracy, 4)
+            << "  (most frequent token: " << fixed(m.mask_majority_accuracy, 4)
+            << "; the inputs left unchanged, which a model can copy, are not counted)\n"
             << "perplexity    " << fixed(m.perplexity, 2) << "\n"
             << "nsp_accuracy  "
             << (m.nsp_pairs > 0 ? fixed(m.nsp_accuracy, 4)

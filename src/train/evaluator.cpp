@@ -29,6 +29,9 @@ nlohmann::json EvalMetrics::to_json() const {
           {"perplexity", perplexity},
           {"nsp_accuracy", nsp_accuracy},
           {"majority_accuracy", majority_accuracy},
+          {"mask_accuracy", mask_accuracy},
+          {"mask_majority_accuracy", mask_majority_accuracy},
+          {"mask_tokens", mask_tokens},
           {"examples", examples},
           {"masked_tokens", masked_tokens},
           {"nsp_pairs", nsp_pairs}};
@@ -58,8 +61,11 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   model.eval();
   torch::NoGradGuard no_grad;
   AutocastGuard autocast(device, config.train.precision);
-  std::vector<double> label_counts(static_cast<size_t>(model.shape().vocab_size), 0.0);
+  // Label counts at all selected positions, then at those whose input is [MASK].
+  const auto vocab = static_cast<size_t>(model.shape().vocab_size);
+  std::vector<double> label_counts(2 * vocab, 0.0);
   double loss_sum = 0, correct = 0, count = 0, nsp_correct = 0, nsp_count = 0, examples = 0;
+  double mask_correct = 0, mask_count = 0;
   for (int64_t i = 0; i < n; ++i) {
     Batch b = loader->next();
     auto t = to_tensors(b, device);
@@ -69,13 +75,26 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
     correct += parts.mlm_correct, count += parts.mlm_count;
     nsp_correct += parts.nsp_correct, nsp_count += parts.nsp_count;
     examples += b.batch_size;
-    for (int32_t l : b.mlm_labels)
-      if (l != kIgnoreLabel) label_counts[static_cast<size_t>(l)] += 1;
+    // Predictions in the order of the selected positions (row-major, as to_tensors gathers them).
+    const torch::Tensor pred = out.mlm_logits.argmax(-1).to(torch::kCPU, torch::kInt64);
+    const int64_t* p = pred.data_ptr<int64_t>();
+    for (size_t i = 0, j = 0; i < b.mlm_labels.size(); ++i) {
+      const int32_t l = b.mlm_labels[i];
+      if (l == kIgnoreLabel) continue;
+      label_counts[static_cast<size_t>(l)] += 1;
+      if (b.input_ids[i] == kMaskId) {
+        label_counts[vocab + static_cast<size_t>(l)] += 1;
+        mask_count += 1;
+        mask_correct += p[j] == l;
+      }
+      ++j;
+    }
   }
   if (dist) {
-    auto r = dist->all_reduce_sum({loss_sum, correct, count, nsp_correct, nsp_count, examples});
+    auto r = dist->all_reduce_sum(
+        {loss_sum, correct, count, nsp_correct, nsp_count, examples, mask_correct, mask_count});
     loss_sum = r[0], correct = r[1], count = r[2], nsp_correct = r[3], nsp_count = r[4];
-    examples = r[5];
+    examples = r[5], mask_correct = r[6], mask_count = r[7];
     auto t = torch::tensor(label_counts, torch::kFloat64);
     std::vector<torch::Tensor> v{t};
     dist->all_reduce_sum(v);
@@ -91,7 +110,14 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
                        "use more validation text (data.valid_fraction or data.valid_files)");
   m.mlm_loss = loss_sum / count;
   m.mlm_accuracy = correct / count;
-  m.majority_accuracy = *std::max_element(label_counts.begin(), label_counts.end()) / count;
+  m.majority_accuracy =
+      *std::max_element(label_counts.begin(), label_counts.begin() + vocab) / count;
+  m.mask_tokens = static_cast<int64_t>(mask_count);
+  if (mask_count > 0) {
+    m.mask_accuracy = mask_correct / mask_count;
+    m.mask_majority_accuracy =
+        *std::max_element(label_counts.begin() + vocab, label_counts.end()) / mask_count;
+  }
   m.perplexity = std::exp(m.mlm_loss);
   m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
   m.nsp_pairs = static_cast<int64_t>(nsp_count);

@@ -276,7 +276,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       eval_log.append(m.to_json());
       to_tensorboard("eval", step, m.to_json());
       log::info("eval step " + std::to_string(step) + ": mlm_loss " + fmt(m.mlm_loss) +
-                " mlm_accuracy " + fmt(m.mlm_accuracy) + " perplexity " + fmt(m.perplexity, 2) +
+                " mlm_accuracy " + fmt(m.mlm_accuracy) + " (at [MASK] " + fmt(m.mask_accuracy) +
+                ") perplexity " + fmt(m.perplexity, 2) +
                 (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));
     }
     return m;

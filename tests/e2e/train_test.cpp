@@ -345,6 +345,17 @@ TEST(TrainE2E, EvaluateAndFillMask) {
   EXPECT_NEAR(j["perplexity"].get<double>(), std::exp(j["mlm_loss"].get<double>()),
               1e-6 * j["perplexity"].get<double>());
   EXPECT_GT(j["mlm_accuracy"].get<double>(), 0.0);
+  // mask_accuracy counts only the selected positions whose input is [MASK]: about 80% of them
+  // (masking.mask), and never more right answers than all selected positions have.
+  const double masked = j["masked_tokens"].get<double>(), at_mask = j["mask_tokens"].get<double>();
+  EXPECT_GT(at_mask, 0.7 * masked) << ev.output;
+  EXPECT_LT(at_mask, 0.9 * masked) << ev.output;
+  EXPECT_LE(at_mask * j["mask_accuracy"].get<double>(),
+            masked * j["mlm_accuracy"].get<double>() + 1e-9);
+  for (const char* k : {"mask_accuracy", "mask_majority_accuracy"}) {
+    EXPECT_GE(j[k].get<double>(), 0.0) << k;
+    EXPECT_LE(j[k].get<double>(), 1.0) << k;
+  }
   // A text file is encoded with the checkpoint's tokenizer.
   write_corpus(r.dir.file("held_out.txt"), 60, 999, 0);
   auto ev2 = run_bertforge("evaluate --checkpoint " + r.run_dir + "/final --data " +
