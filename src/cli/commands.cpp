@@ -71,6 +71,14 @@ void print_eval(const EvalMetrics& m, bool as_json) {
             << "  at [MASK]   " << fixed(m.mask_accuracy, 4)
             << "  (most frequent token: " << fixed(m.mask_majority_accuracy, 4)
             << "; the inputs left unchanged, which a model can copy, are not counted)\n"
+            << "  baselines   "
+            << (m.has_baselines
+                    ? "unigram " + fixed(m.baseline_unigram, 4) + ", left " +
+                          fixed(m.baseline_left, 4) + ", bidirectional " +
+                          fixed(m.baseline_bidirectional, 4) +
+                          " (counts of the training shards at the same [MASK] positions)"
+                    : std::string("n/a (no training shards of this model at hand)"))
+            << "\n"
             << "perplexity    " << fixed(m.perplexity, 2) << "\n"
             << "nsp_accuracy  "
             << (m.nsp_pairs > 0 ? fixed(m.nsp_accuracy, 4)

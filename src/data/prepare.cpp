@@ -22,6 +22,7 @@
 #include "common/random.h"
 #include "data/corpus_reader.h"
 #include "data/dataset.h"
+#include "data/context_counts.h"
 #include "data/manifest.h"
 #include "data/shard.h"
 #include "tokenizer/tokenizer.h"
@@ -437,6 +438,7 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
     progress.finish();
 
     remove_stale(dir, out.written());
+    fs::remove_all(fs::join(dir, kContextCountsName));  // counts of the old data (also keyed)
     const uint64_t sentences = out.sentences(kTrain) + out.sentences(kValid);
     const uint64_t tokens = out.tokens(kTrain) + out.tokens(kValid);
     json manifest = {

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
 
 #include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "data/context_counts.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "data/prepare.h"
@@ -22,6 +24,46 @@
 
 namespace bertforge {
 
+using json = nlohmann::json;
+
+namespace {
+
+// The count baselines' hits at one [MASK] position `i` of a row-major batch: the neighbours are
+// the inputs the model sees, [CLS]/[SEP] are the counts' boundary and a [MASK] is unknown.
+struct BaselineHits {
+  double unigram = 0, left = 0, bidirectional = 0;
+  void add(const ContextCounts& cc, const Batch& b, size_t i, int32_t label) {
+    auto neighbour = [&](size_t j) {
+      const int32_t id = b.input_ids[j];
+      if (id == kClsId || id == kSepId) return cc.boundary();
+      return id == kMaskId || id == kPadId ? ContextCounts::kUnknown : id;
+    };
+    const auto t = static_cast<size_t>(b.seq_len);
+    const int32_t prev = i % t > 0 ? neighbour(i - 1) : ContextCounts::kUnknown;
+    const int32_t next = i % t + 1 < t ? neighbour(i + 1) : ContextCounts::kUnknown;
+    unigram += cc.predict_unigram() == label;
+    left += cc.predict_left(prev) == label;
+    bidirectional += cc.predict_bidirectional(prev, next) == label;
+  }
+};
+
+}  // namespace
+
+std::string eval_summary(const EvalMetrics& m, bool nsp) {
+  std::string s = fmt::format("eval step {}: mlm_loss {:.4f} mlm_accuracy {:.4f} (at [MASK] {:.4f})",
+                              m.step, m.mlm_loss, m.mlm_accuracy, m.mask_accuracy);
+  if (m.has_baselines) {
+    auto vs = [&](const char* name, double b) {
+      return fmt::format(" {} {} {:.4f}", m.mask_accuracy > b ? "beats" : "does not beat", name, b);
+    };
+    s += "; at [MASK] the model" + vs("unigram", m.baseline_unigram) + "," +
+         vs("left", m.baseline_left) + "," + vs("bidirectional", m.baseline_bidirectional) + ";";
+  }
+  s += fmt::format(" perplexity {:.2f}", m.perplexity);
+  if (nsp) s += fmt::format(" nsp_accuracy {:.4f}", m.nsp_accuracy);
+  return s;
+}
+
 nlohmann::json EvalMetrics::to_json() const {
   return {{"step", step},
           {"mlm_loss", mlm_loss},
@@ -32,6 +74,9 @@ nlohmann::json EvalMetrics::to_json() const {
           {"mask_accuracy", mask_accuracy},
           {"mask_majority_accuracy", mask_majority_accuracy},
           {"mask_tokens", mask_tokens},
+          {"baseline_unigram", has_baselines ? json(baseline_unigram) : json()},
+          {"baseline_left", has_baselines ? json(baseline_left) : json()},
+          {"baseline_bidirectional", has_baselines ? json(baseline_bidirectional) : json()},
           {"examples", examples},
           {"masked_tokens", masked_tokens},
           {"nsp_pairs", nsp_pairs}};
@@ -39,7 +84,7 @@ nlohmann::json EvalMetrics::to_json() const {
 
 EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
                            const std::vector<uint8_t>& word_start, const c10::Device& device,
-                           int64_t max_batches, Distributed* dist) {
+                           int64_t max_batches, Distributed* dist, const ContextCounts* counts) {
   LoaderOptions opt;
   opt.seed = config.seed + 1;  // fixed masks, independent of the training stream
   opt.rank = dist ? dist->rank() : 0;
@@ -66,6 +111,7 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
   std::vector<double> label_counts(2 * vocab, 0.0);
   double loss_sum = 0, correct = 0, count = 0, nsp_correct = 0, nsp_count = 0, examples = 0;
   double mask_correct = 0, mask_count = 0;
+  BaselineHits hits;
   for (int64_t i = 0; i < n; ++i) {
     Batch b = loader->next();
     auto t = to_tensors(b, device);
@@ -86,15 +132,18 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
         label_counts[vocab + static_cast<size_t>(l)] += 1;
         mask_count += 1;
         mask_correct += p[j] == l;
+        if (counts) hits.add(*counts, b, i, l);
       }
       ++j;
     }
   }
   if (dist) {
     auto r = dist->all_reduce_sum(
-        {loss_sum, correct, count, nsp_correct, nsp_count, examples, mask_correct, mask_count});
+        {loss_sum, correct, count, nsp_correct, nsp_count, examples, mask_correct, mask_count,
+         hits.unigram, hits.left, hits.bidirectional});
     loss_sum = r[0], correct = r[1], count = r[2], nsp_correct = r[3], nsp_count = r[4];
     examples = r[5], mask_correct = r[6], mask_count = r[7];
+    hits = {r[8], r[9], r[10]};
     auto t = torch::tensor(label_counts, torch::kFloat64);
     std::vector<torch::Tensor> v{t};
     dist->all_reduce_sum(v);
@@ -117,12 +166,39 @@ EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, c
     m.mask_accuracy = mask_correct / mask_count;
     m.mask_majority_accuracy =
         *std::max_element(label_counts.begin() + vocab, label_counts.end()) / mask_count;
+    m.has_baselines = counts != nullptr;
+    m.baseline_unigram = hits.unigram / mask_count;
+    m.baseline_left = hits.left / mask_count;
+    m.baseline_bidirectional = hits.bidirectional / mask_count;
   }
   m.perplexity = std::exp(m.mlm_loss);
   m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
   m.nsp_pairs = static_cast<int64_t>(nsp_count);
   return m;
 }
+
+namespace {
+
+// The counts for the baselines of `bertforge evaluate`: the train split of the checkpoint's run,
+// else of a prepared --data directory; null (no baselines) when neither is there.
+std::unique_ptr<ContextCounts> baseline_counts(const std::string& run_dir, const std::string& data,
+                                               const Pretrained& p) {
+  std::vector<std::string> dirs{data_dir(run_dir)};
+  if (!data.empty() && fs::is_dir(data)) dirs.push_back(data);
+  for (const std::string& dir : dirs) {
+    if (!fs::exists(fs::join(dir, "manifest.json"))) continue;
+    try {
+      return std::make_unique<ContextCounts>(
+          ContextCounts::load_or_build(dir, true, p.tokenizer_checksum));
+    } catch (const Error& e) {
+      log::warn(std::string("no count baselines from ") + dir + ": " + e.what());
+    }
+  }
+  log::info("no training shards of this model at hand: the count baselines are not reported");
+  return nullptr;
+}
+
+}  // namespace
 
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
                                 int64_t max_batches) {
@@ -159,7 +235,9 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
   EvalMetrics m;
   try {
     Tokenizer tok = Tokenizer::load(p.tokenizer_model);
-    m = evaluate_model(*p.model, dataset, config, tok.word_start_table(), device, max_batches);
+    std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);
+    m = evaluate_model(*p.model, dataset, config, tok.word_start_table(), device, max_batches,
+                       nullptr, counts.get());
     m.step = p.step;
   } catch (...) {
     if (!tmp.empty()) fs::remove_all(tmp);

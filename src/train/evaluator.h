@@ -17,6 +17,7 @@ struct Config;
 class Dataset;
 struct BertForPreTrainingImpl;
 class Distributed;
+class ContextCounts;
 
 struct EvalMetrics {
   double mlm_loss = 0, mlm_accuracy = 0, perplexity = 0, nsp_accuracy = 0;
@@ -27,6 +28,12 @@ struct EvalMetrics {
   // ignores the context scores about 0.8 * majority + 0.1 there; here it scores the majority.
   double mask_accuracy = 0, mask_majority_accuracy = 0;
   int64_t mask_tokens = 0;  // selected positions whose input is [MASK]
+  // What counts of the training shards reach at those same [MASK] positions (data/context_counts.h):
+  // the most frequent token, the most frequent after the left neighbour, and the best fit between
+  // both neighbours. A model that beats them uses its context. has_baselines is false when no
+  // training shards were at hand (the JSON then holds null).
+  bool has_baselines = false;
+  double baseline_unigram = 0, baseline_left = 0, baseline_bidirectional = 0;
   int64_t examples = 0, masked_tokens = 0, batches = 0;
   int64_t nsp_pairs = 0;  // examples with an NSP label; 0 for MLM-only data (nsp_accuracy is n/a)
   int64_t step = 0;       // the training step of the evaluated weights
@@ -35,14 +42,19 @@ struct EvalMetrics {
 
 // Evaluates `model` on `data` (validation loader: no shuffle, epoch 0, seed config.seed + 1).
 // max_batches 0 = all. With `dist`, each rank evaluates its share and the sums are reduced.
-// `word_start` is the tokenizer's word-start table (whole_word masking).
+// `word_start` is the tokenizer's word-start table (whole_word masking). With `counts` (of the
+// training shards) the three count baselines are scored at the same positions.
 EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
                            const std::vector<uint8_t>& word_start, const c10::Device& device,
-                           int64_t max_batches, Distributed* dist = nullptr);
+                           int64_t max_batches, Distributed* dist = nullptr,
+                           const ContextCounts* counts = nullptr);
+// One log line: the losses and accuracies, and whether the model beats each baseline.
+std::string eval_summary(const EvalMetrics& m, bool nsp);
 
 // `bertforge evaluate`: loads a checkpoint (any path resolve_checkpoint accepts) and evaluates it
 // on `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
 // prepared data directory or shard files; empty = the validation split of the checkpoint's run.
+// The baselines count the train split of the checkpoint's run (or of the --data directory).
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
                                 int64_t max_batches);
 

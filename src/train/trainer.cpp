@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/progress.h"
 #include "common/random.h"
+#include "data/context_counts.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "model/bert.h"
@@ -150,6 +151,9 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   } catch (const InputError& e) {
     log::warn(std::string("no validation data: ") + e.what());
   }
+  // Count baselines for the evaluations, from the training shards (cached beside them).
+  std::optional<ContextCounts> counts;
+  if (valid_data) counts = ContextCounts::load_or_build(data_dir(run_dir), main_rank);
   if (cfg.train.early_stopping > 0 && !valid_data)
     throw ConfigError(
         "train.early_stopping",
@@ -270,15 +274,12 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
 
   auto evaluate_now = [&](int64_t step) {
     EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok.word_start_table(), device,
-                                   cfg.train.eval_batches, &dist);
+                                   cfg.train.eval_batches, &dist, counts ? &*counts : nullptr);
     m.step = step;
     if (main_rank) {
       eval_log.append(m.to_json());
       to_tensorboard("eval", step, m.to_json());
-      log::info("eval step " + std::to_string(step) + ": mlm_loss " + fmt(m.mlm_loss) +
-                " mlm_accuracy " + fmt(m.mlm_accuracy) + " (at [MASK] " + fmt(m.mask_accuracy) +
-                ") perplexity " + fmt(m.perplexity, 2) +
-                (cfg.data.nsp ? " nsp_accuracy " + fmt(m.nsp_accuracy) : ""));
+      log::info(eval_summary(m, cfg.data.nsp));
     }
     return m;
   };
