@@ -100,7 +100,11 @@ const Section<ModelConfig>& model_section() {
   using T = ModelConfig;
   static const Section<T> s{
       "model",
-      {{"preset", "tiny | mini | small | medium | base (sets layers/hidden/heads/intermediate).",
+      {{"architecture",
+        "bert (BertForPreTraining, with NSP) | modernbert (HF ModernBERT: pre-norm without "
+        "biases, rotary positions, GeGLU, local/global attention; MLM only).",
+        &T::architecture},
+       {"preset", "tiny | mini | small | medium | base (sets layers/hidden/heads/intermediate).",
         &T::preset},
        {"layers", "Transformer layers (default from preset).", &T::layers},
        {"hidden", "Hidden size (default from preset).", &T::hidden},
@@ -111,7 +115,15 @@ const Section<ModelConfig>& model_section() {
        {"attention_dropout", "Dropout on attention probabilities.", &T::attention_dropout},
        {"type_vocab_size", "Segment (token type) embeddings.", &T::type_vocab_size},
        {"layer_norm_eps", "LayerNorm epsilon.", &T::layer_norm_eps},
-       {"initializer_range", "Std of the normal weight init.", &T::initializer_range}}};
+       {"initializer_range", "Std of the normal weight init.", &T::initializer_range},
+       {"global_attn_every_n_layers",
+        "modernbert: layers 0, n, 2n, ... attend globally, the others locally.",
+        &T::global_attn_every_n_layers},
+       {"local_attention", "modernbert: a local layer's window (|i - j| <= local_attention / 2).",
+        &T::local_attention},
+       {"global_rope_theta", "modernbert: rotary base of the global layers.",
+        &T::global_rope_theta},
+       {"local_rope_theta", "modernbert: rotary base of the local layers.", &T::local_rope_theta}}};
   return s;
 }
 
@@ -127,7 +139,11 @@ const Section<TrainConfig>& train_section() {
        {"warmup_steps", "Linear warmup steps; -1 = warmup_ratio of the steps.", &T::warmup_steps},
        {"warmup_ratio", "Warmup share of the steps when warmup_steps is -1 (>= 1 step).",
         &T::warmup_ratio},
-       {"schedule", "After warmup: linear (to 0) | cosine (to 0) | constant.", &T::schedule},
+       {"schedule",
+        "After warmup: linear (to 0) | cosine (to 0) | constant | wsd (warmup-stable-decay: the "
+        "peak, then linear to 0 over the last decay_ratio of the steps).",
+        &T::schedule},
+       {"decay_ratio", "wsd: share of the steps of the final decay to 0.", &T::decay_ratio},
        {"optimizer", "adamw | lamb (layer-wise trust ratio, for large batches).", &T::optimizer},
        {"weight_decay", "Decoupled weight decay (not on biases and LayerNorm).", &T::weight_decay},
        {"beta1", "Adam beta1 (AdamW and LAMB).", &T::beta1},
@@ -351,7 +367,8 @@ Config config_from_json(const json& j) {
   }
   // The preset first, so that explicit sizes override it.
   if (j.contains("model") && j["model"].contains("preset")) {
-    assign(c.model, model_section().fields[0], j["model"]["preset"], "model.preset");
+    for (const auto& f : model_section().fields)
+      if (std::string(f.key) == "preset") assign(c.model, f, j["model"]["preset"], "model.preset");
   }
   apply_preset(c.model.preset, c.model);
   for_each_section(c, [&](const auto& sec, auto& s) {

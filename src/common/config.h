@@ -48,6 +48,7 @@ struct MaskingConfig {
 };
 
 struct ModelConfig {
+  std::string architecture = "bert";  // bert (BertForPreTraining) | modernbert (ModernBERT MLM).
   std::string preset = "tiny";      // tiny | mini | small | medium | base (sets the four sizes).
   int layers = 2;                   // Transformer layers (default from preset).
   int hidden = 128;                 // Hidden size (default from preset).
@@ -59,6 +60,10 @@ struct ModelConfig {
   int type_vocab_size = 2;          // Segment (token type) embeddings.
   double layer_norm_eps = 1e-12;    // LayerNorm epsilon.
   double initializer_range = 0.02;  // Std of the normal weight init.
+  int global_attn_every_n_layers = 3;  // modernbert: every n-th layer (from 0) attends globally.
+  int local_attention = 128;           // modernbert: other layers see |i - j| <= this / 2.
+  double global_rope_theta = 160000.0;  // modernbert: rotary base of the global layers.
+  double local_rope_theta = 10000.0;    // modernbert: rotary base of the local layers.
 };
 
 struct TrainConfig {
@@ -69,7 +74,8 @@ struct TrainConfig {
   double lr = 1e-4;            // Peak learning rate.
   int64_t warmup_steps = -1;   // Linear warmup steps; -1 = warmup_ratio of the steps.
   double warmup_ratio = 0.01;  // Warmup share of the steps when warmup_steps is -1 (>= 1 step).
-  std::string schedule = "linear";  // After warmup: linear (to 0) | cosine (to 0) | constant.
+  std::string schedule = "linear";  // After warmup: linear | cosine | constant | wsd.
+  double decay_ratio = 0.2;  // wsd: share of the steps of the final linear decay to 0.
   std::string optimizer = "adamw";  // adamw | lamb (layer-wise trust ratio, for large batches).
   double weight_decay = 0.01;       // Decoupled weight decay (not on biases and LayerNorm).
   double beta1 = 0.9;               // Adam beta1 (AdamW and LAMB).

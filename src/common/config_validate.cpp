@@ -62,6 +62,18 @@ void validate(const Config& c) {
   require(m.span_p > 0 && m.span_p <= 1, "masking.span_p", "in (0, 1]", m.span_p);
   require(m.span_max >= 1, "masking.span_max", ">= 1", m.span_max);
   const auto& mo = c.model;
+  one_of(mo.architecture, "model.architecture", {"bert", "modernbert"});
+  if (mo.architecture == "modernbert") {
+    require(!d.nsp, "data.nsp", "false with model.architecture modernbert (it has no NSP head)",
+            "true");
+    require((mo.hidden / mo.heads) % 2 == 0, "model.heads",
+            "a head size (hidden / heads) that is even, for rotary embeddings", mo.heads);
+    require(mo.global_attn_every_n_layers >= 1, "model.global_attn_every_n_layers", ">= 1",
+            mo.global_attn_every_n_layers);
+    require(mo.local_attention >= 2, "model.local_attention", ">= 2", mo.local_attention);
+    require(mo.global_rope_theta > 0, "model.global_rope_theta", "> 0", mo.global_rope_theta);
+    require(mo.local_rope_theta > 0, "model.local_rope_theta", "> 0", mo.local_rope_theta);
+  }
   require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
   require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
   require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
@@ -85,7 +97,9 @@ void validate(const Config& c) {
           tr.warmup_steps);
   require(tr.warmup_ratio >= 0 && tr.warmup_ratio < 1, "train.warmup_ratio", "in [0, 1)",
           tr.warmup_ratio);
-  one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant"});
+  one_of(tr.schedule, "train.schedule", {"linear", "cosine", "constant", "wsd"});
+  require(tr.decay_ratio > 0 && tr.decay_ratio <= 1, "train.decay_ratio", "in (0, 1]",
+          tr.decay_ratio);
   one_of(tr.optimizer, "train.optimizer", {"adamw", "lamb"});
   require(tr.weight_decay >= 0, "train.weight_decay", ">= 0", tr.weight_decay);
   require(tr.beta1 >= 0 && tr.beta1 < 1, "train.beta1", "in [0, 1)", tr.beta1);

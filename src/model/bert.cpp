@@ -10,6 +10,9 @@ namespace nn = torch::nn;
 
 BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size) {
   BertShape s;
+  s.architecture = m.architecture;
+  s.global_every = m.global_attn_every_n_layers, s.local_window = m.local_attention;
+  s.global_rope_theta = m.global_rope_theta, s.local_rope_theta = m.local_rope_theta;
   s.vocab_size = vocab_size;
   s.hidden = m.hidden, s.layers = m.layers, s.heads = m.heads, s.intermediate = m.intermediate;
   s.max_position = m.max_position, s.type_vocab_size = m.type_vocab_size;
@@ -20,7 +23,9 @@ BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size) {
 
 std::string BertShape::difference(const BertShape& o) const {
   std::ostringstream ss;
-  auto cmp = [&](const char* name, int64_t a, int64_t b) {
+  if (architecture != o.architecture)
+    ss << "architecture " << architecture << " vs " << o.architecture;
+  auto cmp = [&](const char* name, auto a, auto b) {
     if (a != b && ss.tellp() == 0) ss << name << " " << a << " vs " << b;
   };
   cmp("vocab_size", vocab_size, o.vocab_size);
@@ -30,6 +35,12 @@ std::string BertShape::difference(const BertShape& o) const {
   cmp("intermediate", intermediate, o.intermediate);
   cmp("max_position", max_position, o.max_position);
   cmp("type_vocab_size", type_vocab_size, o.type_vocab_size);
+  if (architecture == "modernbert") {
+    cmp("global_attn_every_n_layers", global_every, o.global_every);
+    cmp("local_attention", local_window, o.local_window);
+    cmp("global_rope_theta", global_rope_theta, o.global_rope_theta);
+    cmp("local_rope_theta", local_rope_theta, o.local_rope_theta);
+  }
   return ss.str();
 }
 
@@ -184,7 +195,7 @@ PreTrainingHeadsImpl::PreTrainingHeadsImpl(const BertShape& s) {
   seq_relationship = register_module("seq_relationship", nn::Linear(s.hidden, 2));
 }
 
-BertForPreTrainingImpl::BertForPreTrainingImpl(const BertShape& s) : shape_(s) {
+BertForPreTrainingImpl::BertForPreTrainingImpl(const BertShape& s) : PreTrainingModel(s) {
   bert = register_module("bert", BertModel(s));
   cls = register_module("cls", PreTrainingHeads(s));
 }

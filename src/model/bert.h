@@ -6,20 +6,9 @@
 #include <torch/torch.h>
 
 #include "common/config.h"
+#include "model/model.h"
 
 namespace bertforge {
-
-// Model shape: what a checkpoint must agree on to be resumed or continued.
-struct BertShape {
-  int64_t vocab_size = 0;
-  int64_t hidden = 128, layers = 2, heads = 2, intermediate = 512;
-  int64_t max_position = 512, type_vocab_size = 2;
-  double dropout = 0.1, attention_dropout = 0.1, layer_norm_eps = 1e-12;
-  double initializer_range = 0.02;
-  static BertShape from_config(const ModelConfig& m, int64_t vocab_size);
-  // "" when equal, else a description of the first difference ("hidden 256 vs 128").
-  std::string difference(const BertShape& other) const;
-};
 
 struct BertEmbeddingsImpl : torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertShape& s);
@@ -129,26 +118,17 @@ struct PreTrainingHeadsImpl : torch::nn::Module {
 };
 TORCH_MODULE(PreTrainingHeads);
 
-struct PreTrainingOutput {
-  torch::Tensor mlm_logits;  // (M, V): only at the requested positions
-  torch::Tensor nsp_logits;  // (B, 2)
-};
-
-struct BertForPreTrainingImpl : torch::nn::Module {
+struct BertForPreTrainingImpl : PreTrainingModel {
   explicit BertForPreTrainingImpl(const BertShape& s);
-  // ids, types, attention_mask: (B, T) int64; positions: (M) int64 flat indices into B*T where the
-  // MLM decoder runs (the masked positions): the vocabulary projection is the biggest matmul.
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
-                            const torch::Tensor& attention_mask, const torch::Tensor& positions);
+                            const torch::Tensor& attention_mask,
+                            const torch::Tensor& positions) override;
   // normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, drawn from `gen`.
-  void init_weights(at::Generator gen);
-  const BertShape& shape() const { return shape_; }
+  void init_weights(at::Generator gen) override;
+  std::string nsp_prefix() const override { return "cls.seq_relationship"; }
 
   BertModel bert{nullptr};
   PreTrainingHeads cls{nullptr};
-
- private:
-  BertShape shape_;
 };
 TORCH_MODULE(BertForPreTraining);
 

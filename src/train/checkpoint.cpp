@@ -18,7 +18,12 @@ namespace {
 const char* const kFiles[] = {"model.pt", "optimizer.pt", "tokenizer.model", "config.json"};
 
 json shape_to_json(const BertShape& s) {
-  return {{"vocab_size", s.vocab_size},
+  return {{"architecture", s.architecture},
+          {"global_attn_every_n_layers", s.global_every},
+          {"local_attention", s.local_window},
+          {"global_rope_theta", s.global_rope_theta},
+          {"local_rope_theta", s.local_rope_theta},
+          {"vocab_size", s.vocab_size},
           {"hidden", s.hidden},
           {"layers", s.layers},
           {"heads", s.heads},
@@ -38,6 +43,12 @@ BertShape shape_from_json(const json& j) {
   s.max_position = j.at("max_position"), s.type_vocab_size = j.at("type_vocab_size");
   s.dropout = j.at("dropout"), s.attention_dropout = j.at("attention_dropout");
   s.layer_norm_eps = j.at("layer_norm_eps"), s.initializer_range = j.at("initializer_range");
+  // Checkpoints from before model.architecture are BERT.
+  s.architecture = j.value("architecture", std::string("bert"));
+  s.global_every = j.value("global_attn_every_n_layers", s.global_every);
+  s.local_window = j.value("local_attention", s.local_window);
+  s.global_rope_theta = j.value("global_rope_theta", s.global_rope_theta);
+  s.local_rope_theta = j.value("local_rope_theta", s.local_rope_theta);
   return s;
 }
 
@@ -73,7 +84,7 @@ std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_di
 std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
 std::string best_dir(const std::string& run_dir) { return fs::join(run_dir, "best"); }
 
-void write_checkpoint(const std::string& dir, BertForPreTraining& model,
+void write_checkpoint(const std::string& dir, ModelPtr& model,
                       torch::optim::Optimizer* optimizer, const TrainState& state,
                       const Config& config, const std::string& tokenizer_model) {
   const std::string parent = fs::parent(dir);
@@ -193,7 +204,7 @@ void tidy_run_dir(const std::string& run_dir) {
   }
 }
 
-std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
+std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,
                                  const Config& config, const std::string& tokenizer_model) {
   const std::string cdir = checkpoints_dir(run_dir);
@@ -298,7 +309,7 @@ std::string resolve_checkpoint(const std::string& path) {
                    "pass a checkpoints/step-N directory, a final/ directory or a run directory");
 }
 
-void load_weights(const std::string& dir, BertForPreTraining& model) {
+void load_weights(const std::string& dir, ModelPtr& model) {
   try {
     torch::load(model, fs::join(dir, "model.pt"), torch::kCPU);
   } catch (const c10::Error& e) {

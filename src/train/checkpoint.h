@@ -19,7 +19,7 @@
 
 #include "common/config.h"
 #include "data/loader.h"
-#include "model/bert.h"
+#include "model/model.h"
 #include "train/early_stopping.h"
 
 namespace bertforge {
@@ -53,7 +53,7 @@ std::string final_dir(const std::string& run_dir);
 std::string best_dir(const std::string& run_dir);  // lowest validation loss (train.keep_best)
 
 // Writes a checkpoint to `dir` atomically. `optimizer` may be null (final model).
-void write_checkpoint(const std::string& dir, BertForPreTraining& model,
+void write_checkpoint(const std::string& dir, ModelPtr& model,
                       torch::optim::Optimizer* optimizer, const TrainState& state,
                       const Config& config, const std::string& tokenizer_model);
 // Repairs what an interrupted write of final/ or best/ left in run_dir: a complete .old-<X> whose
@@ -68,7 +68,7 @@ std::vector<std::string> drop_checkpoints_after(const std::string& run_dir, int6
 // goes unless it belongs to this run's path (saved at or before the resume step).
 void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool overwrite);
 // Saves checkpoints/step-<N>, switches `latest`, prunes to keep_last (never the newest).
-std::string save_step_checkpoint(const std::string& run_dir, BertForPreTraining& model,
+std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,
                                  const Config& config, const std::string& tokenizer_model);
 
@@ -83,7 +83,7 @@ std::string resolve_checkpoint(const std::string& path);
 // The newest complete checkpoint under run_dir/checkpoints, or nullopt.
 std::optional<std::string> newest_checkpoint(const std::string& run_dir);
 
-void load_weights(const std::string& dir, BertForPreTraining& model);
+void load_weights(const std::string& dir, ModelPtr& model);
 void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer);
 
 }  // namespace bertforge

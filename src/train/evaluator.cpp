@@ -82,7 +82,7 @@ nlohmann::json EvalMetrics::to_json() const {
           {"nsp_pairs", nsp_pairs}};
 }
 
-EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
+EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
                            const std::vector<uint8_t>& word_start, const c10::Device& device,
                            int64_t max_batches, Distributed* dist, const ContextCounts* counts) {
   LoaderOptions opt;

@@ -15,7 +15,7 @@ namespace bertforge {
 
 struct Config;
 class Dataset;
-struct BertForPreTrainingImpl;
+struct PreTrainingModel;
 class Distributed;
 class ContextCounts;
 
@@ -44,7 +44,7 @@ struct EvalMetrics {
 // max_batches 0 = all. With `dist`, each rank evaluates its share and the sums are reduced.
 // `word_start` is the tokenizer's word-start table (whole_word masking). With `counts` (of the
 // training shards) the three count baselines are scored at the same positions.
-EvalMetrics evaluate_model(BertForPreTrainingImpl& model, const Dataset& data, const Config& config,
+EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
                            const std::vector<uint8_t>& word_start, const c10::Device& device,
                            int64_t max_batches, Distributed* dist = nullptr,
                            const ContextCounts* counts = nullptr);

@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "tokenizer/tokenizer.h"
+#include "train/hf_config.h"
 #include "train/pretrained.h"
 #include "train/safetensors.h"
 
@@ -26,37 +27,19 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                        "replaces the export files in a directory, never a checkpoint)");
   }
   const BertShape& s = p.model->shape();
-  // Parameters in BertForPreTraining's naming. The decoder weight is tied to the word embeddings
-  // and the decoder bias to cls.predictions.bias: like HuggingFace, store each tensor once.
+  // Parameters in the architecture's HF naming (BertForPreTraining, ModernBertForMaskedLM). The
+  // decoder weight is tied to the word embeddings: like HuggingFace, store each tensor once.
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& item : p.model->named_parameters())
     tensors.emplace_back(item.key(), item.value());
-  json config = {{"architectures", {"BertForPreTraining"}},
-                 {"model_type", "bert"},
-                 {"vocab_size", s.vocab_size},
-                 {"hidden_size", s.hidden},
-                 {"num_hidden_layers", s.layers},
-                 {"num_attention_heads", s.heads},
-                 {"intermediate_size", s.intermediate},
-                 {"hidden_act", "gelu"},
-                 {"hidden_dropout_prob", s.dropout},
-                 {"attention_probs_dropout_prob", s.attention_dropout},
-                 {"max_position_embeddings", s.max_position},
-                 {"type_vocab_size", s.type_vocab_size},
-                 {"initializer_range", s.initializer_range},
-                 {"layer_norm_eps", s.layer_norm_eps},
-                 {"pad_token_id", kPadId},
-                 {"position_embedding_type", "absolute"},
-                 {"tie_word_embeddings", true},
-                 {"torch_dtype", "float32"},
-                 {"bertforge",
-                  {{"step", p.step},
-                   {"weights_checksum", p.weights_checksum},
-                   {"tokenizer_checksum", p.tokenizer_checksum},
-                   {"nsp", p.has_nsp_head},
-                   // The training config: evaluating the export masks and batches
-                   // exactly like evaluating the checkpoint.
-                   {"config", config_to_json(p.config)}}}};
+  json config = hf_model_config(s);
+  config["bertforge"] = {{"step", p.step},
+                         {"weights_checksum", p.weights_checksum},
+                         {"tokenizer_checksum", p.tokenizer_checksum},
+                         {"nsp", p.has_nsp_head},
+                         // The training config: evaluating the export masks and batches
+                         // exactly like evaluating the checkpoint.
+                         {"config", config_to_json(p.config)}};
   json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
                            // An uncased model folds case in spiece.model's own normalizer
                            // (tokenizer.lowercase), so the tokenizer needs no extra step.

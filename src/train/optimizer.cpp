@@ -10,7 +10,8 @@ bool decays(const std::string& name) {
     return name.size() >= suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  return !(ends_with("bias") || name.find("LayerNorm") != std::string::npos);
+  return !(ends_with("bias") || name.find("LayerNorm") != std::string::npos ||
+           ends_with("norm.weight"));  // ModernBERT's norms
 }
 
 std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& model,

@@ -6,10 +6,38 @@
 #include "common/fs.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint.h"
+#include "train/hf_config.h"
 #include "train/safetensors.h"
 
 namespace bertforge {
 using json = nlohmann::json;
+
+ModelPtr load_hf_model(const std::string& dir, Config* config) {
+  const std::string cfg_path = fs::join(dir, "config.json");
+  json hf;
+  try {
+    hf = json::parse(fs::read_file(cfg_path));
+  } catch (const json::exception& e) {
+    throw InputError(cfg_path, 0, std::string("not a JSON config.json: ") + e.what());
+  }
+  ModelConfig& m = config->model;
+  const int64_t vocab = model_config_from_hf(hf, cfg_path, &m);
+  config->data.max_seq_len = std::min(config->data.max_seq_len, m.max_position);
+  if (m.architecture == "modernbert") config->data.nsp = false;
+  ModelPtr model = make_model(BertShape::from_config(m, vocab));
+  const std::string weights = fs::join(dir, "model.safetensors");
+  auto tensors = read_safetensors(weights);
+  torch::NoGradGuard ng;
+  for (auto& item : model->named_parameters()) {
+    auto it = tensors.find(item.key());
+    if (it == tensors.end()) throw InputError(weights, 0, "tensor " + item.key() + " missing");
+    if (it->second.sizes() != item.value().sizes())
+      throw InputError(weights, 0, "tensor " + item.key() + " has the wrong shape");
+    item.value().copy_(it->second);
+  }
+  model->eval();
+  return model;
+}
 
 bool is_hf_export(const std::string& dir) {
   return fs::exists(fs::join(dir, "model.safetensors")) &&
@@ -24,54 +52,32 @@ Pretrained load_export(const std::string& dir) {
   json hf;
   try {
     hf = json::parse(fs::read_file(cfg_path));
-    // bertforge's own exports carry the training config (data, masking, seed, batch size), so
-    // that evaluation reproduces the checkpoint's; the model shape below comes from the HF keys.
-    if (hf.contains("bertforge") && hf["bertforge"].contains("config")) {
-      try {
-        p.config = config_from_json(hf["bertforge"]["config"]);
-      } catch (const Error& e) {
-        throw InputError(cfg_path, 0, std::string("bertforge.config: ") + e.what());
-      }
-    }
-    ModelConfig& m = p.config.model;
-    m.preset = "tiny";
-    m.hidden = hf.at("hidden_size"), m.layers = hf.at("num_hidden_layers");
-    m.heads = hf.at("num_attention_heads"), m.intermediate = hf.at("intermediate_size");
-    m.max_position = hf.at("max_position_embeddings"), m.type_vocab_size = hf.at("type_vocab_size");
-    m.dropout = hf.value("hidden_dropout_prob", 0.1);
-    m.attention_dropout = hf.value("attention_probs_dropout_prob", 0.1);
-    m.layer_norm_eps = hf.value("layer_norm_eps", 1e-12);
-    m.initializer_range = hf.value("initializer_range", 0.02);
-    if (hf.value("hidden_act", "gelu") != "gelu")
-      throw InputError(cfg_path, 0, "hidden_act must be \"gelu\"");
-    p.config.data.max_seq_len = std::min(p.config.data.max_seq_len, m.max_position);
-    if (hf.contains("bertforge")) {
-      p.step = hf["bertforge"].value("step", int64_t{0});
-      p.has_nsp_head = hf["bertforge"].value("nsp", true);
-    }
   } catch (const json::exception& e) {
-    throw InputError(cfg_path, 0, std::string("not a BERT config.json: ") + e.what());
+    throw InputError(cfg_path, 0, std::string("not a JSON config.json: ") + e.what());
+  }
+  // bertforge's own exports carry the training config (data, masking, seed, batch size), so
+  // that evaluation reproduces the checkpoint's; the model shape comes from the HF keys.
+  if (hf.contains("bertforge") && hf["bertforge"].contains("config")) {
+    try {
+      p.config = config_from_json(hf["bertforge"]["config"]);
+    } catch (const Error& e) {
+      throw InputError(cfg_path, 0, std::string("bertforge.config: ") + e.what());
+    }
+  }
+  p.model = load_hf_model(dir, &p.config);
+  p.has_nsp_head = p.model->shape().has_nsp_head();
+  if (hf.contains("bertforge") && hf["bertforge"].is_object()) {
+    p.step = hf["bertforge"].value("step", int64_t{0});
+    p.has_nsp_head = p.has_nsp_head && hf["bertforge"].value("nsp", true);
   }
   p.tokenizer_model = fs::join(dir, "spiece.model");
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   p.tokenizer_checksum = tok.checksum();
-  const int64_t vocab = hf.at("vocab_size");
-  if (vocab != tok.vocab_size())
+  if (p.model->shape().vocab_size != tok.vocab_size())
     throw InputError(cfg_path, 0,
-                     "vocab_size " + std::to_string(vocab) + " but spiece.model has " +
-                         std::to_string(tok.vocab_size()) + " pieces");
-  p.model = BertForPreTraining(BertShape::from_config(p.config.model, vocab));
-  const std::string weights = fs::join(dir, "model.safetensors");
-  auto tensors = read_safetensors(weights);
-  torch::NoGradGuard ng;
-  for (auto& item : p.model->named_parameters()) {
-    auto it = tensors.find(item.key());
-    if (it == tensors.end()) throw InputError(weights, 0, "tensor " + item.key() + " missing");
-    if (it->second.sizes() != item.value().sizes())
-      throw InputError(weights, 0, "tensor " + item.key() + " has the wrong shape");
-    item.value().copy_(it->second);
-  }
-  p.weights_checksum = sha256_file(weights);
+                     "vocab_size " + std::to_string(p.model->shape().vocab_size) +
+                         " but spiece.model has " + std::to_string(tok.vocab_size()) + " pieces");
+  p.weights_checksum = sha256_file(fs::join(dir, "model.safetensors"));
   return p;
 }
 }  // namespace
@@ -91,7 +97,7 @@ Pretrained load_pretrained(const std::string& path) {
     p.tokenizer_checksum = info.tokenizer_checksum;
     p.weights_checksum = info.model_checksum;
     p.has_nsp_head = info.state.nsp_head_trained;
-    p.model = BertForPreTraining(info.shape);
+    p.model = make_model(info.shape);
     load_weights(info.dir, p.model);
   }
   p.model->eval();

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "common/config.h"
-#include "model/bert.h"
+#include "model/model.h"
 
 namespace bertforge {
 
 struct Pretrained {
-  BertForPreTraining model{nullptr};  // on CPU, eval mode
+  ModelPtr model;  // on CPU, eval mode
   Config config;                      // the config it was trained with (model section = its shape)
   std::string dir;                    // the resolved directory
   std::string tokenizer_model;        // path of its SentencePiece model
@@ -23,6 +23,11 @@ struct Pretrained {
 };
 
 Pretrained load_pretrained(const std::string& path);
+
+// The model of a HuggingFace directory (config.json + model.safetensors, parameters by HF name):
+// BertForPreTraining or ModernBertForMaskedLM. Sets config->model from config.json (and the
+// data keys the model constrains). On CPU, eval mode. Throws InputError naming the file.
+ModelPtr load_hf_model(const std::string& dir, Config* config);
 
 // True when `dir` holds a `bertforge export` (HF layout).
 bool is_hf_export(const std::string& dir);

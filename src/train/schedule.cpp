@@ -11,6 +11,12 @@ double Schedule::lr_at(int64_t step) const {
   if (warmup_steps > 0 && step < warmup_steps)
     return peak_lr * static_cast<double>(step) / static_cast<double>(warmup_steps);
   if (kind == "constant") return peak_lr;
+  if (kind == "wsd") {
+    const int64_t decay_start = std::max(warmup_steps, total_steps - decay_steps);
+    if (step < decay_start) return peak_lr;
+    const double span = static_cast<double>(std::max<int64_t>(1, total_steps - decay_start));
+    return peak_lr * std::clamp(1.0 - static_cast<double>(step - decay_start) / span, 0.0, 1.0);
+  }
   const double span = static_cast<double>(std::max<int64_t>(1, total_steps - warmup_steps));
   const double progress =
       std::clamp(static_cast<double>(step - warmup_steps) / span, 0.0, 1.0);  // 0 -> 1

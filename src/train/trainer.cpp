@@ -68,11 +68,12 @@ void reseed_dropout(const torch::Device& device, uint64_t seed, int64_t step, in
 }
 
 // Copies every parameter of `from` into `to` by name (shapes must agree).
-void copy_weights(BertForPreTrainingImpl& from, BertForPreTrainingImpl& to, bool skip_nsp_head) {
+void copy_weights(PreTrainingModel& from, PreTrainingModel& to, bool skip_nsp_head) {
   torch::NoGradGuard ng;
   auto src = from.named_parameters();
   for (auto& item : to.named_parameters()) {
-    if (skip_nsp_head && item.key().rfind("cls.seq_relationship", 0) == 0) continue;
+    if (skip_nsp_head && !to.nsp_prefix().empty() && item.key().rfind(to.nsp_prefix(), 0) == 0)
+      continue;
     const torch::Tensor* s = src.find(item.key());
     TORCH_CHECK(s && s->sizes() == item.value().sizes(), "missing or mis-shaped ", item.key());
     item.value().copy_(*s);
@@ -168,11 +169,18 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
     cfg.model.layers = m.layers, cfg.model.hidden = m.hidden, cfg.model.heads = m.heads;
     cfg.model.intermediate = m.intermediate, cfg.model.max_position = m.max_position;
     cfg.model.type_vocab_size = m.type_vocab_size, cfg.model.layer_norm_eps = m.layer_norm_eps;
+    cfg.model.architecture = m.architecture;
+    cfg.model.global_attn_every_n_layers = m.global_attn_every_n_layers;
+    cfg.model.local_attention = m.local_attention;
+    cfg.model.global_rope_theta = m.global_rope_theta;
+    cfg.model.local_rope_theta = m.local_rope_theta;
     validate(cfg);
     json got = config_to_json(cfg)["model"];
     std::string changed;
-    for (const char* k : {"layers", "hidden", "heads", "intermediate", "max_position",
-                          "type_vocab_size", "layer_norm_eps"})
+    for (const char* k :
+         {"architecture", "layers", "hidden", "heads", "intermediate", "max_position",
+          "type_vocab_size", "layer_norm_eps", "global_attn_every_n_layers", "local_attention",
+          "global_rope_theta", "local_rope_theta"})
       if (asked[k] != got[k])
         changed += std::string(changed.empty() ? "" : ", ") + "model." + k + " " + asked[k].dump() +
                    " -> " + got[k].dump();
@@ -189,7 +197,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
       throw ConfigError("tokenizer",
                         "the run's tokenizer differs from the one of checkpoint " + resume->dir);
   }
-  BertForPreTraining model(shape);
+  ModelPtr model = make_model(shape);
   model->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(cfg.seed, {kInitStream})));
   if (init) {
     bool fresh_nsp = cfg.data.nsp && !init->has_nsp_head;
@@ -230,7 +238,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
           : cfg.train.steps;
   Schedule sched{cfg.train.schedule, cfg.train.lr,
                  resolve_warmup(cfg.train.warmup_steps, total_steps, cfg.train.warmup_ratio),
-                 total_steps};
+                 total_steps,
+                 static_cast<int64_t>(std::ceil(cfg.train.decay_ratio * total_steps - 1e-9))};
 
   TrainState state;
   state.init_from = init_record;

@@ -30,6 +30,19 @@ TEST(Schedule, Constant) {
   EXPECT_DOUBLE_EQ(s.lr_at(99), 3.0);
 }
 
+TEST(Schedule, WarmupStableDecay) {
+  Schedule s{"wsd", 2.0, 10, 110, 20};  // warmup to 10, stable to 90, linear to 0 at 110
+  EXPECT_DOUBLE_EQ(s.lr_at(5), 1.0);
+  EXPECT_DOUBLE_EQ(s.lr_at(10), 2.0);
+  EXPECT_DOUBLE_EQ(s.lr_at(89), 2.0);
+  EXPECT_DOUBLE_EQ(s.lr_at(90), 2.0);
+  EXPECT_DOUBLE_EQ(s.lr_at(100), 1.0);
+  EXPECT_DOUBLE_EQ(s.lr_at(105), 0.5);
+  EXPECT_DOUBLE_EQ(s.lr_at(110), 0.0);
+  Schedule all{"wsd", 1.0, 0, 100, 100};  // decay_ratio 1: linear from the start
+  EXPECT_DOUBLE_EQ(all.lr_at(25), 0.75);
+}
+
 TEST(Schedule, DefaultWarmupIsOnePercent) {
   EXPECT_EQ(resolve_warmup(-1, 10000), 100);
   EXPECT_EQ(resolve_warmup(-1, 50), 1);

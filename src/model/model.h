@@ -1,0 +1,60 @@
+// The encoder interface every architecture implements (model.architecture: bert | modernbert),
+// and the model shape: what a checkpoint must agree on to be resumed or continued.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+
+namespace bertforge {
+
+struct BertShape {
+  std::string architecture = "bert";  // bert | modernbert
+  int64_t vocab_size = 0;
+  int64_t hidden = 128, layers = 2, heads = 2, intermediate = 512;
+  int64_t max_position = 512, type_vocab_size = 2;
+  double dropout = 0.1, attention_dropout = 0.1, layer_norm_eps = 1e-12;
+  double initializer_range = 0.02;
+  // modernbert: layer l is global when l % global_every == 0, else it attends to |i - j| <=
+  // local_window / 2; rotary bases of the two kinds of layer.
+  int64_t global_every = 3, local_window = 128;
+  double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
+  static BertShape from_config(const ModelConfig& m, int64_t vocab_size);
+  // "" when equal, else a description of the first difference ("hidden 256 vs 128").
+  std::string difference(const BertShape& other) const;
+  bool has_nsp_head() const { return architecture == "bert"; }
+};
+
+struct PreTrainingOutput {
+  torch::Tensor mlm_logits;  // (M, V): only at the requested positions
+  torch::Tensor nsp_logits;  // (B, 2); undefined for an architecture without an NSP head
+};
+
+// An encoder with its pre-training heads. Parameter names are HuggingFace's for the architecture
+// (BertForPreTraining, ModernBertForMaskedLM), so export and import are copies by name.
+struct PreTrainingModel : torch::nn::Module {
+  explicit PreTrainingModel(const BertShape& s) : shape_(s) {}
+  // ids, types, attention_mask: (B, T) int64; positions: (M) int64 flat indices into B*T where the
+  // MLM decoder runs (the masked positions): the vocabulary projection is the biggest matmul.
+  virtual PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
+                                    const torch::Tensor& attention_mask,
+                                    const torch::Tensor& positions) = 0;
+  // The architecture's initialisation, drawn from `gen`.
+  virtual void init_weights(at::Generator gen) = 0;
+  // Name prefix of the NSP head's parameters ("" when there is none).
+  virtual std::string nsp_prefix() const { return ""; }
+  const BertShape& shape() const { return shape_; }
+
+ protected:
+  BertShape shape_;
+};
+
+using ModelPtr = std::shared_ptr<PreTrainingModel>;
+
+// A model of `shape.architecture` (weights uninitialised: call init_weights or load).
+ModelPtr make_model(const BertShape& shape);
+
+}  // namespace bertforge

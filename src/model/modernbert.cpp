@@ -1,0 +1,197 @@
+#include "model/modernbert.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+
+namespace bertforge {
+namespace nn = torch::nn;
+
+namespace {
+
+nn::Linear linear(int64_t in, int64_t out) {
+  return nn::Linear(nn::LinearOptions(in, out).bias(false));
+}
+
+// (..., d) -> (..., d): [-x2, x1] for x = [x1, x2] (the rotate-half layout of HF's RoPE).
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+// cos and sin (T, d) of positions 0..T-1: inv_freq_i = theta^(-2i/d), repeated for both halves.
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t T, int64_t d, double theta,
+                                                      const torch::Device& device) {
+  auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  auto inv_freq = torch::pow(theta, torch::arange(0, d, 2, f32) / static_cast<double>(-d));
+  auto freqs = torch::outer(torch::arange(T, f32), inv_freq);  // (T, d/2)
+  auto emb = torch::cat({freqs, freqs}, -1);                      // (T, d)
+  return {emb.cos(), emb.sin()};
+}
+
+// Fills `p` from N(0, std^2) truncated to +-2 std (inverse CDF of a uniform draw).
+void trunc_normal(torch::Tensor& p, double std, at::Generator& gen) {
+  const double lo = 0.5 * (1 + std::erf(-2.0 / std::sqrt(2.0)));
+  const double hi = 1 - lo;
+  p.uniform_(2 * lo - 1, 2 * hi - 1, gen);  // 2u - 1 for u in [lo, hi]
+  p.erfinv_().mul_(std * std::sqrt(2.0)).clamp_(-2 * std, 2 * std);
+}
+
+}  // namespace
+
+BiasFreeNormImpl::BiasFreeNormImpl(int64_t hidden, double eps_) : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({hidden}));
+}
+
+torch::Tensor BiasFreeNormImpl::forward(const torch::Tensor& x) {
+  // In the weight's dtype: under bf16 autocast x may be bf16 (see bert.cpp's norm()).
+  auto in = x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type());
+  return torch::layer_norm(in, {weight.size(0)}, weight, {}, eps);
+}
+
+ModernBertEmbeddingsImpl::ModernBertEmbeddingsImpl(const BertShape& s) {
+  tok_embeddings = register_module("tok_embeddings", nn::Embedding(s.vocab_size, s.hidden));
+  norm = register_module("norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
+  drop = register_module("drop", nn::Dropout(s.dropout));
+}
+
+torch::Tensor ModernBertEmbeddingsImpl::forward(const torch::Tensor& ids) {
+  return drop(norm(tok_embeddings(ids)));
+}
+
+ModernBertAttentionImpl::ModernBertAttentionImpl(const BertShape& s, double rope_theta)
+    : heads(s.heads),
+      head_dim(s.hidden / s.heads),
+      theta(rope_theta),
+      attention_dropout(s.attention_dropout) {
+  Wqkv = register_module("Wqkv", linear(s.hidden, 3 * s.hidden));
+  Wo = register_module("Wo", linear(s.hidden, s.hidden));
+  drop = register_module("out_drop", nn::Dropout(s.attention_dropout));
+}
+
+torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+  const int64_t B = x.size(0), T = x.size(1);
+  // (B, T, 3H) -> (3, B, heads, T, head_dim): q, k, v blocks, each head-major.
+  auto qkv = Wqkv(x).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
+  auto [cos, sin] = rotary_tables(T, head_dim, theta, x.device());
+  cos = cos.to(qkv.scalar_type()), sin = sin.to(qkv.scalar_type());
+  auto q = qkv[0] * cos + rotate_half(qkv[0]) * sin;  // (B, h, T, d)
+  auto k = qkv[1] * cos + rotate_half(qkv[1]) * sin;
+  auto v = qkv[2];
+  const double p = is_training() ? attention_dropout : 0.0;
+#if TORCH_VERSION_MAJOR >= 2
+  auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()), p);
+#else
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
+  auto probs = torch::dropout(torch::softmax(scores + bias.to(scores.dtype()), -1), p, true);
+  auto ctx = torch::matmul(probs, v);  // (B, h, T, d)
+#endif
+  return drop(Wo(ctx.transpose(1, 2).reshape({B, T, heads * head_dim})));  // (B, T, H)
+}
+
+ModernBertMLPImpl::ModernBertMLPImpl(const BertShape& s) {
+  Wi = register_module("Wi", linear(s.hidden, 2 * s.intermediate));
+  Wo = register_module("Wo", linear(s.intermediate, s.hidden));
+  drop = register_module("drop", nn::Dropout(s.dropout));
+}
+
+torch::Tensor ModernBertMLPImpl::forward(const torch::Tensor& x) {
+  auto parts = Wi(x).chunk(2, -1);  // input, gate
+  return Wo(drop(torch::gelu(parts[0]) * parts[1]));
+}
+
+ModernBertLayerImpl::ModernBertLayerImpl(const BertShape& s, int64_t index)
+    : global(index % s.global_every == 0) {
+  if (index > 0) attn_norm = register_module("attn_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
+  attn = register_module(
+      "attn", ModernBertAttention(s, global ? s.global_rope_theta : s.local_rope_theta));
+  mlp_norm = register_module("mlp_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
+  mlp = register_module("mlp", ModernBertMLP(s));
+}
+
+torch::Tensor ModernBertLayerImpl::forward(torch::Tensor x, const torch::Tensor& bias) {
+  x = x + attn(attn_norm ? attn_norm(x) : x, bias);
+  return x + mlp(mlp_norm(x));
+}
+
+ModernBertModelImpl::ModernBertModelImpl(const BertShape& s) : local_window(s.local_window) {
+  embeddings = register_module("embeddings", ModernBertEmbeddings(s));
+  layers = register_module("layers", nn::ModuleList());
+  for (int64_t i = 0; i < s.layers; ++i) layers->push_back(ModernBertLayer(s, i));
+  final_norm = register_module("final_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
+}
+
+torch::Tensor ModernBertModelImpl::forward(const torch::Tensor& ids,
+                                           const torch::Tensor& attention_mask) {
+  const int64_t T = ids.size(1);
+  auto x = embeddings(ids);  // (B, T, H)
+  // Additive biases: keys that are padding are hidden; local layers also hide |i - j| > w / 2.
+  // A large finite value keeps fully hidden (padding) rows finite.
+  auto keys = attention_mask.to(torch::kBool).view({ids.size(0), 1, 1, T});  // (B, 1, 1, T)
+  auto pos = torch::arange(T, ids.options());
+  auto window = (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(local_window / 2);  // (T, T)
+  auto opts = torch::TensorOptions().dtype(x.scalar_type()).device(x.device());
+  const auto hidden = torch::full({}, -1e9, opts), open = torch::zeros({}, opts);
+  auto global_bias = torch::where(keys, open, hidden);                               // (B,1,1,T)
+  auto local_bias = torch::where(keys & window.view({1, 1, T, T}), open, hidden);   // (B,1,T,T)
+  for (const auto& l : *layers) {
+    auto* layer = l->as<ModernBertLayer>();
+    x = layer->forward(x, layer->global ? global_bias : local_bias);
+  }
+  return final_norm(x);
+}
+
+ModernBertHeadImpl::ModernBertHeadImpl(const BertShape& s) {
+  dense = register_module("dense", linear(s.hidden, s.hidden));
+  norm = register_module("norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
+}
+
+torch::Tensor ModernBertHeadImpl::forward(const torch::Tensor& x) {
+  return norm(torch::gelu(dense(x)));
+}
+
+DecoderBiasImpl::DecoderBiasImpl(int64_t vocab) {
+  bias = register_parameter("bias", torch::zeros({vocab}));
+}
+
+ModernBertForMaskedLMImpl::ModernBertForMaskedLMImpl(const BertShape& s) : PreTrainingModel(s) {
+  model = register_module("model", ModernBertModel(s));
+  head = register_module("head", ModernBertHead(s));
+  decoder = register_module("decoder", DecoderBias(s.vocab_size));
+}
+
+torch::Tensor ModernBertForMaskedLMImpl::encode(const torch::Tensor& ids,
+                                                const torch::Tensor& attention_mask) {
+  return model(ids, attention_mask);
+}
+
+PreTrainingOutput ModernBertForMaskedLMImpl::forward(const torch::Tensor& ids,
+                                                     const torch::Tensor& /*types*/,
+                                                     const torch::Tensor& attention_mask,
+                                                     const torch::Tensor& positions) {
+  auto seq = encode(ids, attention_mask);                                     // (B, T, H)
+  auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
+  const auto& E = model->embeddings->tok_embeddings->weight;                  // tied (V, H)
+  PreTrainingOutput out;
+  out.mlm_logits = torch::addmm(decoder->bias, head(at_masks), E.t());  // (M, V)
+  return out;
+}
+
+void ModernBertForMaskedLMImpl::init_weights(at::Generator gen) {
+  torch::NoGradGuard no_grad;
+  const double in_std = shape_.initializer_range;
+  const double out_std = in_std / std::sqrt(2.0 * static_cast<double>(shape_.layers));
+  for (auto& item : named_parameters()) {
+    const std::string& name = item.key();
+    auto& p = item.value();
+    auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
+    if (has("norm.weight"))
+      p.fill_(1.0);
+    else if (name == "decoder.bias")
+      p.zero_();
+    else
+      trunc_normal(p, has("Wo.") || has("head.dense") ? out_std : in_std, gen);
+  }
+}
+
+}  // namespace bertforge
