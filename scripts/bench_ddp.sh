@@ -29,7 +29,8 @@ export OPENBLAS_NUM_THREADS=1
 scripts/get_corpus.sh >/dev/null
 RUN=runs/bench-ddp
 CONFIG=configs/quickstart.json
-COMMON=(--set model.preset=mini --set data.max_seq_len=128 --set train.batch_size=32
+COMMON=(--set model.preset=mini --set model.architecture=bert --set model.intermediate=1024
+  --set data.nsp=true --set masking.probability=0.15 --set data.max_seq_len=128 --set train.batch_size=32
   --set train.threads=1 --set train.steps="$STEPS" --set train.log_every="$LOG_EVERY"
   --set train.eval_every=0 --set train.eval_batches=1 --set train.save_every=0)
 if [ ! -f $RUN/prepared/data/manifest.json ]; then

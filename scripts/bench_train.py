@@ -11,6 +11,11 @@ def run_bertforge(bin_, config, run_dir, preset, steps, threads):
     log = os.path.join(run_dir, "logs", "train.jsonl")
     args = [bin_, "train", "--config", config, "--set", f"run_dir={run_dir}",
             "--set", f"model.preset={preset}", "--set", f"train.steps={steps}",
+            # The baseline is classic BERT: pin the quickstart's recipe keys to it.
+            "--set", "model.architecture=bert", "--set", f"model.intermediate={inter}",
+            "--set", "model.dropout=0.1", "--set", "model.attention_dropout=0.1",
+            "--set", "model.layer_norm_eps=1e-12", "--set", "data.nsp=true",
+            "--set", "masking.probability=0.15",
             "--set", "train.batch_size=32", "--set", "data.max_seq_len=128",
             "--set", "data.pad_to_max=true", "--set", f"train.threads={threads}",
             "--set", "train.log_every=5", "--set", "train.eval_every=0", "--set", "train.save_every=0",

@@ -4,20 +4,20 @@
 #
 #   1. general   pretrain on data/corpus/general.txt (configs/quickstart.json)
 #   2. continued continue (1) on data/corpus/domain.txt for N steps (configs/domain.json --init-from)
-#   3. scratch   train on the domain from random weights for the same N steps, with (1)'s tokenizer
-#                and model size (a fair comparison: same vocabulary, same shape, same data)
+#   3. scratch   train on the domain from random weights for the same N steps, with (1)'s tokenizer,
+#                architecture, model size and recipe (configs/quickstart.json: a fair comparison,
+#                same vocabulary, same shape, same data)
 #
 # and evaluates all three on held-out domain text and held-out general text.
 #
 # Held-out text: every K-th document (default 25th) of each corpus is carved into a validation file
 # that no run trains on; the runs validate on those files (data.valid_files).
 #
-# Fairness: `bertforge evaluate` masks with the checkpoint's own config (masking strategy, seed,
-# batch size, NSP pairing, sequence length), so the three runs share those settings
-# (whole-word masking, MLM only, seed 42, 128 tokens, batch 32) and every model is scored on exactly
-# the same masked positions. The from-scratch run uses the general run's optimizer settings
-# (lr 1e-3, warmup 100, like configs/quickstart.json), which suit random initialisation; the
-# continuation uses configs/domain.json's (lr 2e-4, warmup 30).
+# Fairness: every model is evaluated with the same masking and batching (`evaluate --set`:
+# whole-word masking at 15%, MLM only, seed 42, 128 tokens, batch 32), so every model is scored on
+# exactly the same masked positions. The from-scratch run uses the general run's recipe
+# (configs/quickstart.json), which suits random initialisation; the continuation uses
+# configs/domain.json's (lr 2e-4, warmup 30).
 #
 # Usage: scripts/dapt_table.sh [--general-steps N] [--domain-steps N] [--out DIR] [--threads T]
 #                              [--holdout-every K] [--bin PATH] [--fresh]
@@ -95,15 +95,16 @@ run_pipeline "$OUT/general" "$GENERAL_STEPS" --config configs/quickstart.json \
 run_pipeline "$OUT/continued" "$DOMAIN_STEPS" --config configs/domain.json \
   --init-from "$OUT/general/final" \
   --set "data.train_files=[\"$DOMAIN_TRAIN\"]" --set "data.valid_files=[\"$DOMAIN_VALID\"]"
-run_pipeline "$OUT/scratch" "$DOMAIN_STEPS" --config configs/domain.json \
-  --set "tokenizer.model=$OUT/general/tokenizer/spm.model" --set model.preset=tiny \
-  --set train.lr=1e-3 --set train.warmup_steps=100 \
+run_pipeline "$OUT/scratch" "$DOMAIN_STEPS" --config configs/quickstart.json \
+  --set "tokenizer.model=$OUT/general/tokenizer/spm.model" --set train.eval_every=250 \
   --set "data.train_files=[\"$DOMAIN_TRAIN\"]" --set "data.valid_files=[\"$DOMAIN_VALID\"]"
 
 # Evaluate every model on both held-out files (all batches).
 evaluate() {  # $1 checkpoint, $2 text file: prints "loss accuracy"
-  "$BIN" evaluate --checkpoint "$1" --data "$2" --json 2>/dev/null |
-    python3 -c 'import json, sys; m = json.load(sys.stdin); print("%.3f %.3f" % (m["mlm_loss"], m["mlm_accuracy"]))'
+  "$BIN" evaluate --checkpoint "$1" --data "$2" --json --set masking.strategy=whole_word \
+    --set masking.probability=0.15 --set data.nsp=false --set data.max_seq_len=128 --set seed=42 \
+    --set train.batch_size=32 2>/dev/null |
+    python3 -c 'import json, sys; m = json.load(sys.stdin); print("%.3f %.3f" % (m["mlm_loss"], m["mask_accuracy"]))'
 }
 row() {  # $1 label, $2 run dir
   local d g
@@ -113,7 +114,7 @@ row() {  # $1 label, $2 run dir
   echo "| $1 | $2 | $3 | $4 | $5 |"
 }
 {
-  echo "| model | domain valid MLM loss | domain accuracy | general valid MLM loss | general accuracy |"
+  echo "| model | domain valid MLM loss | domain accuracy at [MASK] | general valid MLM loss | general accuracy at [MASK] |"
   echo "|---|---|---|---|---|"
   row "general ($GENERAL_STEPS steps on general)" "$OUT/general"
   row "general + $DOMAIN_STEPS steps on domain (\`--init-from\`)" "$OUT/continued"

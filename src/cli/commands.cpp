@@ -269,9 +269,13 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_flag("--json", *as_json, "Print one JSON object");
-    cmd->callback([&action, checkpoint, data, as_json, batches] {
+    auto sets = std::make_shared<std::vector<std::string>>();
+    cmd->add_option("--set", *sets,
+                    "Evaluate otherwise than the checkpoint's config: masking.*, data.*, seed, "
+                    "train.batch_size (e.g. --set masking.probability=0.15)");
+    cmd->callback([&action, checkpoint, data, as_json, batches, sets] {
       action = [=] {
-        print_eval(evaluate_checkpoint(*checkpoint, *data, *batches), *as_json);
+        print_eval(evaluate_checkpoint(*checkpoint, *data, *batches, *sets), *as_json);
         return 0;
       };
     });

@@ -395,6 +395,25 @@ json config_to_json(const Config& cc) {
 
 std::string config_to_string(const Config& c) { return config_to_json(c).dump(2) + "\n"; }
 
+namespace {
+// Applies "a.b=value" overrides (value parsed as JSON, else taken as a string) to `j`.
+void set_overrides(json& j, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(o, "malformed --set", "use --set section.key=value");
+    std::string key = o.substr(0, eq), raw = o.substr(eq + 1);
+    json value;
+    try {
+      value = json::parse(raw);
+    } catch (const json::parse_error&) {
+      value = raw;  // plain strings need no quotes: --set train.device=cpu
+    }
+    set_path(j, key, value);
+  }
+}
+}  // namespace
+
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   json j = json::object();
   if (!path.empty()) {
@@ -415,19 +434,13 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
     }
     if (!j.is_object()) throw Error(path + ": expected a JSON object at the top level", kExitUsage);
   }
-  for (const auto& o : overrides) {
-    auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw ConfigError(o, "malformed --set", "use --set section.key=value");
-    std::string key = o.substr(0, eq), raw = o.substr(eq + 1);
-    json value;
-    try {
-      value = json::parse(raw);
-    } catch (const json::parse_error&) {
-      value = raw;  // plain strings need no quotes: --set train.device=cpu
-    }
-    set_path(j, key, value);
-  }
+  set_overrides(j, overrides);
+  return config_from_json(j);
+}
+
+Config with_overrides(const Config& c, const std::vector<std::string>& overrides) {
+  json j = config_to_json(c);
+  set_overrides(j, overrides);
   return config_from_json(j);
 }
 

@@ -48,18 +48,18 @@ struct MaskingConfig {
 };
 
 struct ModelConfig {
-  std::string architecture = "bert";  // bert (BertForPreTraining) | modernbert (ModernBERT MLM).
-  std::string preset = "tiny";      // tiny | mini | small | medium | base (sets the four sizes).
-  int layers = 2;                   // Transformer layers (default from preset).
-  int hidden = 128;                 // Hidden size (default from preset).
-  int heads = 2;                    // Attention heads (default from preset).
-  int intermediate = 512;           // Feed-forward size (default from preset: 4 x hidden).
-  int max_position = 512;           // Position embeddings (>= data.max_seq_len).
-  double dropout = 0.1;             // Hidden dropout.
-  double attention_dropout = 0.1;   // Dropout on attention probabilities.
-  int type_vocab_size = 2;          // Segment (token type) embeddings.
-  double layer_norm_eps = 1e-12;    // LayerNorm epsilon.
-  double initializer_range = 0.02;  // Std of the normal weight init.
+  std::string architecture = "bert";   // bert (BertForPreTraining) | modernbert (ModernBERT MLM).
+  std::string preset = "tiny";         // tiny | mini | small | medium | base (sets the four sizes).
+  int layers = 2;                      // Transformer layers (default from preset).
+  int hidden = 128;                    // Hidden size (default from preset).
+  int heads = 2;                       // Attention heads (default from preset).
+  int intermediate = 512;              // Feed-forward size (default from preset: 4 x hidden).
+  int max_position = 512;              // Position embeddings (>= data.max_seq_len).
+  double dropout = 0.1;                // Hidden dropout.
+  double attention_dropout = 0.1;      // Dropout on attention probabilities.
+  int type_vocab_size = 2;             // Segment (token type) embeddings.
+  double layer_norm_eps = 1e-12;       // LayerNorm epsilon.
+  double initializer_range = 0.02;     // Std of the normal weight init.
   int global_attn_every_n_layers = 3;  // modernbert: every n-th layer (from 0) attends globally.
   int local_attention = 128;           // modernbert: other layers see |i - j| <= this / 2.
   double global_rope_theta = 160000.0;  // modernbert: rotary base of the global layers.
@@ -75,7 +75,7 @@ struct TrainConfig {
   int64_t warmup_steps = -1;   // Linear warmup steps; -1 = warmup_ratio of the steps.
   double warmup_ratio = 0.01;  // Warmup share of the steps when warmup_steps is -1 (>= 1 step).
   std::string schedule = "linear";  // After warmup: linear | cosine | constant | wsd.
-  double decay_ratio = 0.2;  // wsd: share of the steps of the final linear decay to 0.
+  double decay_ratio = 0.2;         // wsd: share of the steps of the final linear decay to 0.
   std::string optimizer = "adamw";  // adamw | lamb (layer-wise trust ratio, for large batches).
   double weight_decay = 0.01;       // Decoupled weight decay (not on biases and LayerNorm).
   double beta1 = 0.9;               // Adam beta1 (AdamW and LAMB).
@@ -122,6 +122,8 @@ struct KeyDoc {
 // Reads `path` (may be empty: defaults only), applies `overrides` ("a.b=value", value parsed as
 // JSON, else taken as a string), applies the model preset and validates. Throws ConfigError.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+// `c` with --set style overrides applied (and validated again).
+Config with_overrides(const Config& c, const std::vector<std::string>& overrides);
 // Same, from an already parsed JSON object (used by tests and checkpoints).
 Config config_from_json(const nlohmann::json& j);
 nlohmann::json config_to_json(const Config& c);

@@ -236,8 +236,7 @@ ContextCounts ContextCounts::load_or_build(const std::string& data_dir, bool wri
   const auto t0 = std::chrono::steady_clock::now();
   Dataset train = Dataset::open(data_dir, "train");
   ContextCounts cc = build(train);
-  const double sec =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log::info("context counts for the baselines: " + std::to_string(cc.total_tokens()) +
             " training tokens, " + std::to_string(cc.num_pairs()) + " distinct pairs (" +
             std::to_string(static_cast<int>(sec * 1000)) + " ms)");

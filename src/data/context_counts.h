@@ -8,7 +8,7 @@
 //   left           argmax_c n(prev, c)                          (unknown prev: unigram)
 //   bidirectional  argmax_c n(prev, c) n(c, next) / n(c)        (no such c: left, then unigram)
 // Torch-free; the counts are built once per data set, with bounded memory (see kMaxPairs), and
-// cached in <data_dir>/context_counts.bin, keyed by the SHA-256 of the manifest, so that a new
+// cached in <data_dir>/context_counts.cache, keyed by the SHA-256 of the manifest, so that a new
 // prepare invalidates them.
 #pragma once
 
@@ -20,7 +20,7 @@ namespace bertforge {
 
 class Dataset;
 
-constexpr const char* kContextCountsName = "context_counts.bin";
+constexpr const char* kContextCountsName = "context_counts.cache";
 
 class ContextCounts {
  public:

@@ -25,7 +25,7 @@ std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t T, int64_t d, doub
   auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   auto inv_freq = torch::pow(theta, torch::arange(0, d, 2, f32) / static_cast<double>(-d));
   auto freqs = torch::outer(torch::arange(T, f32), inv_freq);  // (T, d/2)
-  auto emb = torch::cat({freqs, freqs}, -1);                      // (T, d)
+  auto emb = torch::cat({freqs, freqs}, -1);                   // (T, d)
   return {emb.cos(), emb.sin()};
 }
 
@@ -103,8 +103,8 @@ torch::Tensor ModernBertMLPImpl::forward(const torch::Tensor& x) {
 ModernBertLayerImpl::ModernBertLayerImpl(const BertShape& s, int64_t index)
     : global(index % s.global_every == 0) {
   if (index > 0) attn_norm = register_module("attn_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
-  attn = register_module(
-      "attn", ModernBertAttention(s, global ? s.global_rope_theta : s.local_rope_theta));
+  attn = register_module("attn",
+                         ModernBertAttention(s, global ? s.global_rope_theta : s.local_rope_theta));
   mlp_norm = register_module("mlp_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
   mlp = register_module("mlp", ModernBertMLP(s));
 }
@@ -132,8 +132,8 @@ torch::Tensor ModernBertModelImpl::forward(const torch::Tensor& ids,
   auto window = (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(local_window / 2);  // (T, T)
   auto opts = torch::TensorOptions().dtype(x.scalar_type()).device(x.device());
   const auto hidden = torch::full({}, -1e9, opts), open = torch::zeros({}, opts);
-  auto global_bias = torch::where(keys, open, hidden);                               // (B,1,1,T)
-  auto local_bias = torch::where(keys & window.view({1, 1, T, T}), open, hidden);   // (B,1,T,T)
+  auto global_bias = torch::where(keys, open, hidden);                             // (B,1,1,T)
+  auto local_bias = torch::where(keys & window.view({1, 1, T, T}), open, hidden);  // (B,1,T,T)
   for (const auto& l : *layers) {
     auto* layer = l->as<ModernBertLayer>();
     x = layer->forward(x, layer->global ? global_bias : local_bias);

@@ -84,9 +84,9 @@ std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_di
 std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
 std::string best_dir(const std::string& run_dir) { return fs::join(run_dir, "best"); }
 
-void write_checkpoint(const std::string& dir, ModelPtr& model,
-                      torch::optim::Optimizer* optimizer, const TrainState& state,
-                      const Config& config, const std::string& tokenizer_model) {
+void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
+                      const TrainState& state, const Config& config,
+                      const std::string& tokenizer_model) {
   const std::string parent = fs::parent(dir);
   fs::make_dirs(parent);
   const std::string tmp = fs::join(parent, ".tmp-" + fs::filename(dir) + "-" + fs::unique_tag());

@@ -1,10 +1,11 @@
 #include "train/evaluator.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <spdlog/fmt/fmt.h>
 
 #include "common/config.h"
 #include "common/errors.h"
@@ -50,8 +51,9 @@ struct BaselineHits {
 }  // namespace
 
 std::string eval_summary(const EvalMetrics& m, bool nsp) {
-  std::string s = fmt::format("eval step {}: mlm_loss {:.4f} mlm_accuracy {:.4f} (at [MASK] {:.4f})",
-                              m.step, m.mlm_loss, m.mlm_accuracy, m.mask_accuracy);
+  std::string s =
+      fmt::format("eval step {}: mlm_loss {:.4f} mlm_accuracy {:.4f} (at [MASK] {:.4f})", m.step,
+                  m.mlm_loss, m.mlm_accuracy, m.mask_accuracy);
   if (m.has_baselines) {
     auto vs = [&](const char* name, double b) {
       return fmt::format(" {} {} {:.4f}", m.mask_accuracy > b ? "beats" : "does not beat", name, b);
@@ -138,9 +140,9 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
     }
   }
   if (dist) {
-    auto r = dist->all_reduce_sum(
-        {loss_sum, correct, count, nsp_correct, nsp_count, examples, mask_correct, mask_count,
-         hits.unigram, hits.left, hits.bidirectional});
+    auto r = dist->all_reduce_sum({loss_sum, correct, count, nsp_correct, nsp_count, examples,
+                                   mask_correct, mask_count, hits.unigram, hits.left,
+                                   hits.bidirectional});
     loss_sum = r[0], correct = r[1], count = r[2], nsp_correct = r[3], nsp_count = r[4];
     examples = r[5], mask_correct = r[6], mask_count = r[7];
     hits = {r[8], r[9], r[10]};
@@ -201,9 +203,14 @@ std::unique_ptr<ContextCounts> baseline_counts(const std::string& run_dir, const
 }  // namespace
 
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
-                                int64_t max_batches) {
+                                int64_t max_batches, const std::vector<std::string>& overrides) {
   Pretrained p = load_pretrained(checkpoint);
-  Config config = p.config;
+  for (const auto& o : overrides)
+    for (const char* fixed : {"model.", "tokenizer.", "run_dir"})
+      if (o.rfind(fixed, 0) == 0)
+        throw ConfigError(o.substr(0, o.find('=')), "is the checkpoint's and cannot be set here",
+                          "evaluate takes masking.*, data.*, seed and train.batch_size");
+  Config config = with_overrides(p.config, overrides);
   configure_threads(config.train.threads);
   torch::Device device = select_device(config.train.device);
   p.model->to(device);

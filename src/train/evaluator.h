@@ -28,10 +28,10 @@ struct EvalMetrics {
   // ignores the context scores about 0.8 * majority + 0.1 there; here it scores the majority.
   double mask_accuracy = 0, mask_majority_accuracy = 0;
   int64_t mask_tokens = 0;  // selected positions whose input is [MASK]
-  // What counts of the training shards reach at those same [MASK] positions (data/context_counts.h):
-  // the most frequent token, the most frequent after the left neighbour, and the best fit between
-  // both neighbours. A model that beats them uses its context. has_baselines is false when no
-  // training shards were at hand (the JSON then holds null).
+  // What counts of the training shards reach at those same [MASK] positions
+  // (data/context_counts.h): the most frequent token, the most frequent after the left neighbour,
+  // and the best fit between both neighbours. A model that beats them uses its context.
+  // has_baselines is false when no training shards were at hand (the JSON then holds null).
   bool has_baselines = false;
   double baseline_unigram = 0, baseline_left = 0, baseline_bidirectional = 0;
   int64_t examples = 0, masked_tokens = 0, batches = 0;
@@ -55,7 +55,10 @@ std::string eval_summary(const EvalMetrics& m, bool nsp);
 // on `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
 // prepared data directory or shard files; empty = the validation split of the checkpoint's run.
 // The baselines count the train split of the checkpoint's run (or of the --data directory).
+// `overrides` (--set) change how it is evaluated: masking.*, data.* (e.g. max_seq_len, nsp),
+// seed, train.batch_size/threads/device/precision; the model and tokenizer are the checkpoint's.
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
-                                int64_t max_batches);
+                                int64_t max_batches,
+                                const std::vector<std::string>& overrides = {});
 
 }  // namespace bertforge

@@ -35,48 +35,47 @@ json modernbert_config(const BertShape& s) {
   json layer_types = json::array();
   for (int64_t l = 0; l < s.layers; ++l)
     layer_types.push_back(l % s.global_every == 0 ? "full_attention" : "sliding_attention");
-  return {
-      {"architectures", {"ModernBertForMaskedLM"}},
-      {"model_type", "modernbert"},
-      {"vocab_size", s.vocab_size},
-      {"hidden_size", s.hidden},
-      {"num_hidden_layers", s.layers},
-      {"num_attention_heads", s.heads},
-      {"intermediate_size", s.intermediate},
-      {"hidden_activation", "gelu"},
-      {"max_position_embeddings", s.max_position},
-      {"initializer_range", s.initializer_range},
-      {"initializer_cutoff_factor", 2.0},
-      {"norm_eps", s.layer_norm_eps},
-      {"norm_bias", false},
-      {"pad_token_id", kPadId},
-      {"bos_token_id", kClsId},
-      {"cls_token_id", kClsId},
-      {"eos_token_id", kSepId},
-      {"sep_token_id", kSepId},
-      {"global_rope_theta", s.global_rope_theta},
-      {"local_rope_theta", s.local_rope_theta},
-      {"global_attn_every_n_layers", s.global_every},
-      {"local_attention", s.local_window},
-      {"layer_types", layer_types},
-      {"rope_parameters",
-       {{"full_attention", {{"rope_type", "default"}, {"rope_theta", s.global_rope_theta}}},
-        {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", s.local_rope_theta}}}}},
-      {"attention_bias", false},
-      {"attention_dropout", s.attention_dropout},
-      {"embedding_dropout", s.dropout},
-      {"mlp_bias", false},
-      {"mlp_dropout", s.dropout},
-      {"decoder_bias", true},
-      {"classifier_pooling", "cls"},
-      {"classifier_dropout", 0.0},
-      {"classifier_bias", false},
-      {"classifier_activation", "gelu"},
-      {"deterministic_flash_attn", false},
-      {"sparse_prediction", false},
-      {"sparse_pred_ignore_index", -100},
-      {"tie_word_embeddings", true},
-      {"torch_dtype", "float32"}};
+  return {{"architectures", {"ModernBertForMaskedLM"}},
+          {"model_type", "modernbert"},
+          {"vocab_size", s.vocab_size},
+          {"hidden_size", s.hidden},
+          {"num_hidden_layers", s.layers},
+          {"num_attention_heads", s.heads},
+          {"intermediate_size", s.intermediate},
+          {"hidden_activation", "gelu"},
+          {"max_position_embeddings", s.max_position},
+          {"initializer_range", s.initializer_range},
+          {"initializer_cutoff_factor", 2.0},
+          {"norm_eps", s.layer_norm_eps},
+          {"norm_bias", false},
+          {"pad_token_id", kPadId},
+          {"bos_token_id", kClsId},
+          {"cls_token_id", kClsId},
+          {"eos_token_id", kSepId},
+          {"sep_token_id", kSepId},
+          {"global_rope_theta", s.global_rope_theta},
+          {"local_rope_theta", s.local_rope_theta},
+          {"global_attn_every_n_layers", s.global_every},
+          {"local_attention", s.local_window},
+          {"layer_types", layer_types},
+          {"rope_parameters",
+           {{"full_attention", {{"rope_type", "default"}, {"rope_theta", s.global_rope_theta}}},
+            {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", s.local_rope_theta}}}}},
+          {"attention_bias", false},
+          {"attention_dropout", s.attention_dropout},
+          {"embedding_dropout", s.dropout},
+          {"mlp_bias", false},
+          {"mlp_dropout", s.dropout},
+          {"decoder_bias", true},
+          {"classifier_pooling", "cls"},
+          {"classifier_dropout", 0.0},
+          {"classifier_bias", false},
+          {"classifier_activation", "gelu"},
+          {"deterministic_flash_attn", false},
+          {"sparse_prediction", false},
+          {"sparse_pred_ignore_index", -100},
+          {"tie_word_embeddings", true},
+          {"torch_dtype", "float32"}};
 }
 
 void read_bert(const json& hf, const std::string& path, ModelConfig* m) {
@@ -91,8 +90,8 @@ void read_bert(const json& hf, const std::string& path, ModelConfig* m) {
 
 void read_modernbert(const json& hf, const std::string& path, ModelConfig* m) {
   m->architecture = "modernbert";
-  m->layer_norm_eps = hf.contains("norm_eps") ? hf.at("norm_eps").get<double>()
-                                              : hf.value("layer_norm_eps", 1e-5);
+  m->layer_norm_eps =
+      hf.contains("norm_eps") ? hf.at("norm_eps").get<double>() : hf.value("layer_norm_eps", 1e-5);
   m->dropout = hf.value("mlp_dropout", 0.0);
   m->attention_dropout = hf.value("attention_dropout", 0.0);
   m->global_attn_every_n_layers = hf.value("global_attn_every_n_layers", 3);

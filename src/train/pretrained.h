@@ -12,10 +12,10 @@
 namespace bertforge {
 
 struct Pretrained {
-  ModelPtr model;  // on CPU, eval mode
-  Config config;                      // the config it was trained with (model section = its shape)
-  std::string dir;                    // the resolved directory
-  std::string tokenizer_model;        // path of its SentencePiece model
+  ModelPtr model;               // on CPU, eval mode
+  Config config;                // the config it was trained with (model section = its shape)
+  std::string dir;              // the resolved directory
+  std::string tokenizer_model;  // path of its SentencePiece model
   std::string tokenizer_checksum;
   int64_t step = 0;
   std::string weights_checksum;  // sha256 of the weights file

@@ -43,9 +43,9 @@ TEST(ContextCounts, PredictorsFollowTheirDefinitions) {
   EXPECT_EQ(cc.predict_unigram(), 10);  // 10, 11, 12 tie at 2: the lowest id
   EXPECT_EQ(cc.predict_left(B), 10);    // B-10 x2 beats B-11 x1
   EXPECT_EQ(cc.predict_left(11), 12);
-  EXPECT_EQ(cc.predict_left(12), 10);   // 12-B is not a prediction
-  EXPECT_EQ(cc.predict_left(U), 10);    // unknown: unigram
-  EXPECT_EQ(cc.predict_left(13), 10);   // 13 is only followed by B: unigram
+  EXPECT_EQ(cc.predict_left(12), 10);  // 12-B is not a prediction
+  EXPECT_EQ(cc.predict_left(U), 10);   // unknown: unigram
+  EXPECT_EQ(cc.predict_left(13), 10);  // 13 is only followed by B: unigram
   // prev 10: c=11 scores 1 * n(11,12)=2 / 2 = 1; c=13 scores 1 * n(13,B)=1 / 1 = 1 -> tie, 11.
   EXPECT_EQ(cc.predict_bidirectional(10, 12), 11);
   // next B: c=11 scores 1 * n(11,B)=0 -> 0; c=13 scores 1 * 1 / 1 = 1 -> 13.
