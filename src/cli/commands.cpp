@@ -21,6 +21,7 @@
 #include "train/export.h"
 #include "train/pipeline.h"
 #include "train/predict.h"
+#include "train/pretrained.h"
 #include "train/trainer.h"
 
 namespace bertforge::cli {
@@ -132,6 +133,52 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
   });
 }
 
+// `bertforge tokenize`: the ids and pieces of a text under a checkpoint's or a run's tokenizer.
+void add_tokenize(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("tokenize",
+                                 "Print the token ids and pieces of a text (no [CLS]/[SEP] added)");
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  auto checkpoint = std::make_shared<std::string>();
+  auto text = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("--checkpoint", *checkpoint,
+                  "Checkpoint, final/, run directory, export or HuggingFace directory");
+  cmd->add_option("text", *text, "The text")->required();
+  cmd->add_flag("--json", *as_json, "Print {\"ids\": [...], \"pieces\": [...]}");
+  cmd->callback([&action, args, checkpoint, text, as_json] {
+    if (checkpoint->empty() == args->path.empty())
+      throw UsageError("tokenize takes one of --checkpoint P or --config C");
+    action = [=] {
+      std::string file;
+      if (!checkpoint->empty()) {
+        file = pretrained_tokenizer_file(*checkpoint);
+      } else {
+        const Config c = args->load();
+        file = tokenizer_model_path(c.run_dir);
+        if (!fs::exists(file) && !c.tokenizer.model.empty()) file = c.tokenizer.model;
+        if (!fs::exists(file))
+          throw InputError(file, 0, "no tokenizer", "run `bertforge tokenizer` first");
+      }
+      const Tokenizer tok = Tokenizer::load(file);
+      const std::vector<int> ids = tok.encode(*text);
+      std::vector<std::string> pieces;
+      for (int id : ids) pieces.push_back(tok.id_to_piece(id));
+      if (*as_json) {
+        std::cout << json{{"ids", ids}, {"pieces", pieces}}.dump() << std::endl;
+        return 0;
+      }
+      std::cout << "tokens " << ids.size() << " (" << tok.kind() << ", vocab " << tok.vocab_size()
+                << ")\nids    ";
+      for (int id : ids) std::cout << " " << id;
+      std::cout << "\npieces";
+      for (const auto& piece : pieces) std::cout << " " << piece;
+      std::cout << "\n";
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void check_command(const CLI::App& app, int argc, const char* const* argv) {
@@ -154,6 +201,7 @@ void check_command(const CLI::App& app, int argc, const char* const* argv) {
 
 void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
+  add_tokenize(app, action);
 
   {
     auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");

@@ -11,9 +11,9 @@
 namespace bertforge {
 
 struct TokenizerConfig {
-  std::string type = "unigram";        // SentencePiece algorithm: unigram | bpe.
+  std::string type = "unigram";        // unigram | bpe | wordpiece (adopted only).
   int vocab_size = 8000;               // Vocabulary size including the 5 specials.
-  std::string model = "";              // Adopt this existing .model instead of training one.
+  std::string model = "";              // Adopt this .model or vocab.txt instead of training one.
   int64_t max_sentences = 1000000;     // Train on at most this many (shuffled) sentences.
   double character_coverage = 0.9995;  // Share of characters the vocabulary must cover.
   bool byte_fallback = true;           // Encode unknown characters as byte pieces instead of [UNK].

@@ -28,7 +28,12 @@ void validate(const Config& c) {
   };
   require(!c.run_dir.empty(), "run_dir", "a non-empty path", "\"\"");
   const auto& t = c.tokenizer;
-  one_of(t.type, "tokenizer.type", {"unigram", "bpe"});
+  one_of(t.type, "tokenizer.type", {"unigram", "bpe", "wordpiece"});
+  if (t.type == "wordpiece" && t.model.empty())
+    throw ConfigError("tokenizer.type",
+                      "wordpiece tokenizers are adopted, not trained: set tokenizer.model to a "
+                      "vocab.txt (or --init-from a HuggingFace BERT directory)",
+                      "or train a SentencePiece tokenizer with tokenizer.type unigram or bpe");
   require(t.vocab_size >= 16 && t.vocab_size <= 1000000, "tokenizer.vocab_size",
           "between 16 and 1000000", t.vocab_size);
   require(t.max_sentences > 0, "tokenizer.max_sentences", "> 0", t.max_sentences);

@@ -8,7 +8,6 @@
 #include "common/random.h"
 #include "data/batch.h"
 #include "data/dataset.h"
-#include "tokenizer/tokenizer.h"
 
 namespace bertforge {
 namespace {
@@ -44,12 +43,14 @@ int copy_span(const TokenSpan& span, uint32_t begin, uint32_t end, int32_t* dst)
 
 }  // namespace
 
-ExampleBuilder::ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed)
+ExampleBuilder::ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed,
+                               SpecialIds specials)
     : data_(data),
       max_seq_len_(config.max_seq_len),
       short_seq_prob_(config.short_seq_prob),
       nsp_(config.nsp),
-      seed_(seed) {
+      seed_(seed),
+      specials_(specials) {
   if (max_seq_len_ < 8)
     throw ConfigError("data.max_seq_len", "must be >= 8, got " + std::to_string(max_seq_len_));
   if (nsp_ && data_.num_docs() == 1)
@@ -189,13 +190,13 @@ int ExampleBuilder::copy_segment(const SegmentSpec& s, int32_t* ids) const {
 
 int ExampleBuilder::materialize(const ExampleSpec& spec, int32_t* ids, int32_t* token_types) const {
   int p = 0;
-  ids[p++] = kClsId;
+  ids[p++] = specials_.cls;
   p += copy_segment(spec.a, ids + p);
-  ids[p++] = kSepId;
+  ids[p++] = specials_.sep;
   if (!spec.packed) {
     const int a_end = p;
     p += copy_segment(spec.b, ids + p);
-    ids[p++] = kSepId;
+    ids[p++] = specials_.sep;
     std::fill(token_types, token_types + a_end, 0);
     std::fill(token_types + a_end, token_types + p, 1);
     return p;
@@ -207,10 +208,10 @@ int ExampleBuilder::materialize(const ExampleSpec& spec, int32_t* ids, int32_t* 
         const TokenSpan span = data_.sentence(d, j);
         p += copy_span(span, 0, span.size, ids + p);
       }
-      ids[p++] = kSepId;
+      ids[p++] = specials_.sep;
     }
     p += copy_segment(spec.b, ids + p);
-    ids[p++] = kSepId;
+    ids[p++] = specials_.sep;
   }
   std::fill(token_types, token_types + p, 0);
   return p;

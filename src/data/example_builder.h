@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "tokenizer/specials.h"
 
 namespace bertforge {
 
@@ -47,7 +48,9 @@ struct ExampleSpec {
 class ExampleBuilder {
  public:
   // With NSP and a single document (a tiny validation split), every pair is IsNext.
-  ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed);
+  // `specials` gives the ids of [CLS] and [SEP].
+  ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed,
+                 SpecialIds specials = {});
 
   // The examples of `epoch`, in document order.
   std::vector<ExampleSpec> plan(int64_t epoch) const;
@@ -69,6 +72,7 @@ class ExampleBuilder {
   double short_seq_prob_;
   bool nsp_;
   uint64_t seed_;
+  SpecialIds specials_;
 };
 
 }  // namespace bertforge

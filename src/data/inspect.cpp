@@ -18,10 +18,6 @@ struct Counts {
   int64_t is_next = 0, not_next = 0;
 };
 
-bool is_structural(int32_t id) {
-  return id == kPadId || id == kClsId || id == kSepId || id == kMaskId;
-}
-
 std::string percent(int64_t part, int64_t whole) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", whole > 0 ? 100.0 * part / whole : 0.0);
@@ -31,7 +27,7 @@ std::string percent(int64_t part, int64_t whole) {
 // One token as shown to the user: plain, [MASK], {orig->replacement} or <kept>.
 std::string render(const Tokenizer& tok, int32_t input, int32_t label) {
   if (label == kIgnoreLabel) return tok.id_to_piece(input);
-  if (input == kMaskId) return "[MASK]";
+  if (input == tok.specials().mask) return "[MASK]";
   if (input != label) return "{" + tok.id_to_piece(label) + "->" + tok.id_to_piece(input) + "}";
   return "<" + tok.id_to_piece(label) + ">";
 }
@@ -75,6 +71,7 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
   opts.prefetch_threads = 1;
   opts.vocab_size = tok.vocab_size();
   opts.word_start = tok.word_start_table();
+  opts.specials = tok.specials();
   Loader loader(data, config.data, config.masking, opts);
 
   out << "data: " << data.num_docs() << " documents, " << data.num_tokens()
@@ -107,12 +104,12 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
         if (!s.empty()) s += ' ';
         s += render(tok, ids[p], labels[p]);
         const int32_t original = labels[p] != kIgnoreLabel ? labels[p] : ids[p];
-        if (!is_structural(original)) ++c.maskable;
+        if (!opts.specials.is_structural(original)) ++c.maskable;
         if (labels[p] == kIgnoreLabel) continue;
         label_line +=
             (label_line.empty() ? "" : " ") + std::to_string(p) + ":" + tok.id_to_piece(labels[p]);
         ++c.masked;
-        if (ids[p] == kMaskId)
+        if (ids[p] == opts.specials.mask)
           ++c.as_mask;
         else if (ids[p] != labels[p])
           ++c.as_random;

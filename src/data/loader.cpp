@@ -13,7 +13,6 @@
 #include "data/dataset.h"
 #include "data/example_builder.h"
 #include "data/masking.h"
-#include "tokenizer/tokenizer.h"
 
 namespace bertforge {
 namespace {
@@ -73,8 +72,8 @@ struct Loader::Impl {
       : data(d),
         dcfg(dc),
         opts(std::move(o)),
-        builder(d, dc, opts.seed),
-        masker(mc, opts.vocab_size, opts.word_start) {}
+        builder(d, dc, opts.seed, opts.specials),
+        masker(mc, opts.vocab_size, opts.word_start, opts.specials) {}
 
   int64_t data_epoch(int64_t epoch) const { return opts.shuffle ? epoch : 0; }
   int depth() const { return std::max(dcfg.prefetch, 1); }
@@ -135,7 +134,7 @@ struct Loader::Impl {
     const int T = dcfg.pad_to_max ? L : longest;
     b.seq_len = T;
     const size_t total = static_cast<size_t>(B) * T;
-    b.input_ids.assign(total, kPadId);
+    b.input_ids.assign(total, opts.specials.pad);
     b.token_type_ids.assign(total, 0);
     b.attention_mask.assign(total, 0);
     b.mlm_labels.assign(total, kIgnoreLabel);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/batch.h"
+#include "tokenizer/specials.h"
 
 namespace bertforge {
 
@@ -27,8 +28,9 @@ struct LoaderOptions {
   int batch_size = 32;
   bool shuffle = true;              // false for evaluation: plan order, epoch pinned to 0
   int prefetch_threads = 1;         // background workers; results do not depend on this
-  int vocab_size = 0;               // random replacement tokens are drawn from [5, vocab_size)
+  int vocab_size = 0;               // random replacements: the non-special ids below this
   std::vector<uint8_t> word_start;  // per id, for masking.strategy = whole_word
+  SpecialIds specials;              // the tokenizer's (Tokenizer::specials())
 };
 
 class Loader {

@@ -6,14 +6,9 @@
 #include "common/errors.h"
 #include "common/random.h"
 #include "data/batch.h"
-#include "tokenizer/tokenizer.h"
 
 namespace bertforge {
 namespace {
-
-bool never_selected(int32_t id) {
-  return id == kPadId || id == kClsId || id == kSepId || id == kMaskId;
-}
 
 Masker::Strategy parse_strategy(const std::string& s) {
   if (s == "token") return Masker::Strategy::kToken;
@@ -25,20 +20,22 @@ Masker::Strategy parse_strategy(const std::string& s) {
 
 }  // namespace
 
-Masker::Masker(const MaskingConfig& config, int vocab_size, std::vector<uint8_t> word_start)
+Masker::Masker(const MaskingConfig& config, int vocab_size, std::vector<uint8_t> word_start,
+               SpecialIds specials)
     : config_(config),
       strategy_(parse_strategy(config.strategy)),
       vocab_size_(vocab_size),
-      word_start_(std::move(word_start)) {
+      word_start_(std::move(word_start)),
+      specials_(specials) {
   if (config.probability <= 0 || config.probability > 1)
     throw ConfigError("masking.probability",
                       "must be in (0, 1], got " + std::to_string(config.probability));
   if (config.mask < 0 || config.random < 0 || config.mask + config.random > 1 + 1e-12)
     throw ConfigError("masking.mask",
                       "masking.mask and masking.random must be >= 0 with a sum <= 1");
-  if (config.random > 0 && vocab_size_ <= kNumSpecials)
-    throw ConfigError("masking.random", "random replacement needs a vocabulary larger than the " +
-                                            std::to_string(kNumSpecials) + " specials");
+  if (config.random > 0 && vocab_size_ <= 5)
+    throw ConfigError("masking.random",
+                      "random replacement needs a vocabulary larger than the 5 specials");
   if (strategy_ == Strategy::kWholeWord && word_start_.empty())
     throw ConfigError("masking.strategy", "whole_word masking needs the tokenizer's word starts");
   if (config.span_p <= 0 || config.span_p > 1)
@@ -143,7 +140,7 @@ int Masker::mask(int32_t* ids, int32_t* labels, int len, Rng& rng, MaskScratch& 
   std::fill(labels, labels + len, kIgnoreLabel);
   s.candidates.clear();
   for (int p = 0; p < len; ++p)
-    if (!never_selected(ids[p])) s.candidates.push_back(p);
+    if (!specials_.is_structural(ids[p])) s.candidates.push_back(p);
   if (s.candidates.empty()) return 0;
   s.selected.assign(static_cast<size_t>(len), 0);
   const int n_select = budget(static_cast<int>(s.candidates.size()), rng);
@@ -162,15 +159,15 @@ int Masker::mask(int32_t* ids, int32_t* labels, int len, Rng& rng, MaskScratch& 
       break;
   }
   const double p_mask = config_.mask, p_random = config_.mask + config_.random;
-  const uint64_t random_range = static_cast<uint64_t>(std::max(vocab_size_ - kNumSpecials, 1));
+  const uint64_t random_range = static_cast<uint64_t>(std::max(vocab_size_ - 5, 1));
   for (int p = 0; p < len; ++p) {
     if (!s.selected[p]) continue;
     labels[p] = ids[p];
     const double u = rng.uniform();
     if (u < p_mask)
-      ids[p] = kMaskId;
+      ids[p] = specials_.mask;
     else if (u < p_random)
-      ids[p] = kNumSpecials + static_cast<int32_t>(rng.below(random_range));
+      ids[p] = specials_.nth_ordinary(static_cast<int32_t>(rng.below(random_range)));
   }
   return count;
 }

@@ -12,14 +12,15 @@
 //               random unselected unit, until the budget is reached. Units are whole words when a
 //               word-start table is given, else tokens.
 // Of the selected positions, each independently: with probability `mask` -> [MASK], with `random`
-// -> a uniform id in [kNumSpecials, vocab_size), else unchanged. The label is the original token at
-// every selected position and kIgnoreLabel elsewhere.
+// -> a uniform id among the vocabulary's non-special ids, else unchanged. The label is the original
+// token at every selected position and kIgnoreLabel elsewhere.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "common/config.h"
+#include "tokenizer/specials.h"
 
 namespace bertforge {
 
@@ -40,7 +41,9 @@ class Masker {
 
   // `word_start` (per id) is required for whole_word and optional for span. Throws ConfigError for
   // an unknown strategy, inconsistent fractions or a missing word-start table.
-  Masker(const MaskingConfig& config, int vocab_size, std::vector<uint8_t> word_start);
+  // `specials` names the ids never selected and never drawn as a replacement.
+  Masker(const MaskingConfig& config, int vocab_size, std::vector<uint8_t> word_start,
+         SpecialIds specials = {});
 
   // Masks ids[0, len) in place and writes labels[0, len). Returns the number of selected positions.
   int mask(int32_t* ids, int32_t* labels, int len, Rng& rng, MaskScratch& scratch) const;
@@ -63,6 +66,7 @@ class Masker {
   Strategy strategy_;
   int vocab_size_;
   std::vector<uint8_t> word_start_;
+  SpecialIds specials_;
   double span_log_q_ = 0;      // log(1 - span_p)
   double span_tail_mass_ = 0;  // 1 - (1 - span_p)^span_max
 };

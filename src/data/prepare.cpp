@@ -106,7 +106,7 @@ void encode_chunk(const Tokenizer& tok, Chunk& c, WordCache* cache) {
   uint32_t begin = 0;
   for (uint32_t end : c.ends) {
     tok.encode_into(std::string_view(c.text.data() + begin, end - begin), &ids, cache);
-    for (int id : ids) c.unknown += id == kUnkId;
+    for (int id : ids) c.unknown += id == tok.specials().unk;
     c.tokens.insert(c.tokens.end(), ids.begin(), ids.end());
     c.token_ends.push_back(c.tokens.size());
     begin = end;

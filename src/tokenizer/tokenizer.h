@@ -1,4 +1,11 @@
-// The SentencePiece tokenizer with bertforge's fixed specials, and the tokenizer stage.
+// The tokenizer, of either kind, and the tokenizer stage.
+//   sentencepiece  a SentencePiece model (unigram or BPE) that bertforge trained or adopted; those
+//                  bertforge trains have [PAD] [UNK] [CLS] [SEP] [MASK] at ids 0-4.
+//   wordpiece      BERT's WordPiece (tokenizer/wordpiece.h), adopted from a vocab.txt and the
+//                  tokenizer_config.json beside it; its specials are found by name.
+// Either is held as one file (model_bytes(): the SentencePiece model, or bertforge's JSON form of a
+// WordPiece vocabulary and options), which the run's tokenizer/ and every checkpoint keep and whose
+// SHA-256 is the tokenizer's checksum.
 #pragma once
 
 #include <cstdint>
@@ -9,11 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "tokenizer/specials.h"
+
 namespace bertforge {
 
 struct Config;
 
-// Fixed ids in every model bertforge makes or adopts.
+// The ids of the specials in the SentencePiece models bertforge trains (and requires of adopted
+// SentencePiece models). Code outside the tokenizer takes them from Tokenizer::specials().
 constexpr int kPadId = 0;
 constexpr int kUnkId = 1;
 constexpr int kClsId = 2;
@@ -23,6 +33,7 @@ constexpr int kNumSpecials = 5;
 extern const char* const kSpecialPieces[kNumSpecials];  // "[PAD]" ... "[MASK]"
 
 class Tokenizer;
+class WordPiece;
 
 // Memo of word encodings for Tokenizer::encode_into: one per thread (it is not thread-safe). Holds
 // at most `max_words` words, then starts over. A word's ids do not depend on the cache's state,
@@ -42,10 +53,15 @@ class WordCache {
 
 class Tokenizer {
  public:
-  // Loads a .model file; throws InputError if it cannot be read or lacks the specials at 0-4.
+  // Loads a tokenizer file: a SentencePiece .model (with the specials at 0-4), bertforge's
+  // WordPiece form, or a *.txt vocabulary (HF's vocab.txt; its options from the
+  // tokenizer_config.json beside it, else BertTokenizer's uncased defaults). Throws InputError
+  // naming the file when it cannot be read or lacks a special.
   static Tokenizer load(const std::string& model_path);
-  // Same, from the serialized model bytes; `path` names the model in errors and path().
+  // Same, from model_bytes(); `path` names the model in errors and path().
   static Tokenizer from_bytes(const std::string& bytes, const std::string& path);
+  // A WordPiece tokenizer; throws InputError naming `path` when a special is missing.
+  static Tokenizer from_wordpiece(WordPiece wp, const std::string& path);
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
@@ -66,21 +82,29 @@ class Tokenizer {
   // Decodes ids into text (specials rendered as their pieces).
   std::string decode(const std::vector<int>& ids) const;
   std::string id_to_piece(int id) const;
-  int piece_to_id(const std::string& piece) const;  // kUnkId when absent
+  int piece_to_id(const std::string& piece) const;  // specials().unk when absent
   int vocab_size() const;
-  // The piece's score in the model (log probability for unigram).
+  // The piece's score in the model (log probability for unigram; 0 for WordPiece).
   float score(int id) const;
-  // True when the piece starts a word (SentencePiece's U+2581 marker), for whole-word masking.
-  // Specials and byte pieces count as word starts.
+  // True when the piece starts a word, for whole-word masking: SentencePiece's U+2581 marker, or a
+  // WordPiece piece without "##". Specials and byte pieces count as word starts.
   bool is_word_start(int id) const;
   // Per-id word-start table (size vocab_size()).
   const std::vector<uint8_t>& word_start_table() const;
   // SHA-256 of the .model file's bytes.
   const std::string& checksum() const;
   const std::string& path() const;
+  const SpecialIds& specials() const;
+  // The one-file form (see the top of this header); checksum() is its SHA-256.
+  const std::string& model_bytes() const;
+  // The WordPiece tokenizer, or null for SentencePiece.
+  const WordPiece* wordpiece() const;
+  const char* kind() const;  // "sentencepiece" or "wordpiece"
 
  private:
   Tokenizer();
+  // Encodes without splitting at spaces.
+  void encode_piece(std::string_view text, std::vector<int>* ids) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -33,11 +33,11 @@ namespace {
 // the inputs the model sees, [CLS]/[SEP] are the counts' boundary and a [MASK] is unknown.
 struct BaselineHits {
   double unigram = 0, left = 0, bidirectional = 0;
-  void add(const ContextCounts& cc, const Batch& b, size_t i, int32_t label) {
+  void add(const ContextCounts& cc, const SpecialIds& sp, const Batch& b, size_t i, int32_t label) {
     auto neighbour = [&](size_t j) {
       const int32_t id = b.input_ids[j];
-      if (id == kClsId || id == kSepId) return cc.boundary();
-      return id == kMaskId || id == kPadId ? ContextCounts::kUnknown : id;
+      if (id == sp.cls || id == sp.sep) return cc.boundary();
+      return id == sp.mask || id == sp.pad ? ContextCounts::kUnknown : id;
     };
     const auto t = static_cast<size_t>(b.seq_len);
     const int32_t prev = i % t > 0 ? neighbour(i - 1) : ContextCounts::kUnknown;
@@ -85,8 +85,8 @@ nlohmann::json EvalMetrics::to_json() const {
 }
 
 EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
-                           const std::vector<uint8_t>& word_start, const c10::Device& device,
-                           int64_t max_batches, Distributed* dist, const ContextCounts* counts) {
+                           const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
+                           Distributed* dist, const ContextCounts* counts) {
   LoaderOptions opt;
   opt.seed = config.seed + 1;  // fixed masks, independent of the training stream
   opt.rank = dist ? dist->rank() : 0;
@@ -94,7 +94,8 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
   opt.batch_size = config.train.batch_size;
   opt.shuffle = false;
   opt.vocab_size = static_cast<int>(model.shape().vocab_size);
-  opt.word_start = word_start;
+  opt.word_start = tok.word_start_table();
+  opt.specials = tok.specials();
   auto loader = std::make_unique<Loader>(data, config.data, config.masking, opt);
   if (loader->batches_per_epoch() == 0) {
     // A small validation split that cannot fill one batch: evaluate it in one smaller batch.
@@ -130,11 +131,11 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
       const int32_t l = b.mlm_labels[i];
       if (l == kIgnoreLabel) continue;
       label_counts[static_cast<size_t>(l)] += 1;
-      if (b.input_ids[i] == kMaskId) {
+      if (b.input_ids[i] == opt.specials.mask) {
         label_counts[vocab + static_cast<size_t>(l)] += 1;
         mask_count += 1;
         mask_correct += p[j] == l;
-        if (counts) hits.add(*counts, b, i, l);
+        if (counts) hits.add(*counts, opt.specials, b, i, l);
       }
       ++j;
     }
@@ -243,8 +244,7 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
   try {
     Tokenizer tok = Tokenizer::load(p.tokenizer_model);
     std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);
-    m = evaluate_model(*p.model, dataset, config, tok.word_start_table(), device, max_batches,
-                       nullptr, counts.get());
+    m = evaluate_model(*p.model, dataset, config, tok, device, max_batches, nullptr, counts.get());
     m.step = p.step;
   } catch (...) {
     if (!tmp.empty()) fs::remove_all(tmp);

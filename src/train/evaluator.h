@@ -18,6 +18,7 @@ class Dataset;
 struct PreTrainingModel;
 class Distributed;
 class ContextCounts;
+class Tokenizer;
 
 struct EvalMetrics {
   double mlm_loss = 0, mlm_accuracy = 0, perplexity = 0, nsp_accuracy = 0;
@@ -42,12 +43,11 @@ struct EvalMetrics {
 
 // Evaluates `model` on `data` (validation loader: no shuffle, epoch 0, seed config.seed + 1).
 // max_batches 0 = all. With `dist`, each rank evaluates its share and the sums are reduced.
-// `word_start` is the tokenizer's word-start table (whole_word masking). With `counts` (of the
+// `tok` gives the word starts (whole_word masking) and the special ids. With `counts` (of the
 // training shards) the three count baselines are scored at the same positions.
 EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
-                           const std::vector<uint8_t>& word_start, const c10::Device& device,
-                           int64_t max_batches, Distributed* dist = nullptr,
-                           const ContextCounts* counts = nullptr);
+                           const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
+                           Distributed* dist = nullptr, const ContextCounts* counts = nullptr);
 // One log line: the losses and accuracies, and whether the model beats each baseline.
 std::string eval_summary(const EvalMetrics& m, bool nsp);
 

@@ -8,12 +8,52 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/wordpiece.h"
 #include "train/hf_config.h"
 #include "train/pretrained.h"
 #include "train/safetensors.h"
 
 namespace bertforge {
 using json = nlohmann::json;
+
+namespace {
+// The tokenizer files of a HuggingFace directory: spiece.model with an AlbertTokenizer config, or
+// vocab.txt with a BertTokenizer config; the special tokens map for both.
+std::vector<std::pair<std::string, std::string>> hf_tokenizer_files(const Tokenizer& tok,
+                                                                    int64_t max_length) {
+  json special = {{"pad_token", "[PAD]"},
+                  {"unk_token", "[UNK]"},
+                  {"cls_token", "[CLS]"},
+                  {"sep_token", "[SEP]"},
+                  {"mask_token", "[MASK]"}};
+  json config = special;
+  config["model_max_length"] = max_length;
+  std::vector<std::pair<std::string, std::string>> files;
+  if (const WordPiece* wp = tok.wordpiece()) {
+    config["tokenizer_class"] = "BertTokenizer";
+    config["do_lower_case"] = wp->options().lowercase;
+    config["strip_accents"] = wp->options().strip_accents;
+    config["tokenize_chinese_chars"] = wp->options().tokenize_chinese_chars;
+    config["unk_token"] = wp->options().unk_token;
+    std::string vocab;
+    for (const std::string& t : wp->tokens()) vocab += t + "\n";
+    files.emplace_back("vocab.txt", vocab);
+  } else {
+    config["tokenizer_class"] = "AlbertTokenizer";
+    // An uncased model folds case in spiece.model's own normalizer (tokenizer.lowercase), so the
+    // tokenizer needs no extra step.
+    config["do_lower_case"] = false;
+    config["keep_accents"] = true;
+    config["remove_space"] = true;
+    config["bos_token"] = "[CLS]";
+    config["eos_token"] = "[SEP]";
+    files.emplace_back("spiece.model", tok.model_bytes());
+  }
+  files.emplace_back("tokenizer_config.json", config.dump(2) + "\n");
+  files.emplace_back("special_tokens_map.json", special.dump(2) + "\n");
+  return files;
+}
+}  // namespace
 
 int export_huggingface(const std::string& checkpoint, const std::string& out, bool force) {
   Pretrained p = load_pretrained(checkpoint);
@@ -32,7 +72,8 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& item : p.model->named_parameters())
     tensors.emplace_back(item.key(), item.value());
-  json config = hf_model_config(s);
+  const Tokenizer tok = Tokenizer::load(p.tokenizer_model);
+  json config = hf_model_config(s, tok.specials());
   config["bertforge"] = {{"step", p.step},
                          {"weights_checksum", p.weights_checksum},
                          {"tokenizer_checksum", p.tokenizer_checksum},
@@ -40,25 +81,8 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                          // The training config: evaluating the export masks and batches
                          // exactly like evaluating the checkpoint.
                          {"config", config_to_json(p.config)}};
-  json tokenizer_config = {{"tokenizer_class", "AlbertTokenizer"},
-                           // An uncased model folds case in spiece.model's own normalizer
-                           // (tokenizer.lowercase), so the tokenizer needs no extra step.
-                           {"do_lower_case", false},
-                           {"keep_accents", true},
-                           {"remove_space", true},
-                           {"model_max_length", s.max_position},
-                           {"pad_token", "[PAD]"},
-                           {"unk_token", "[UNK]"},
-                           {"cls_token", "[CLS]"},
-                           {"sep_token", "[SEP]"},
-                           {"mask_token", "[MASK]"},
-                           {"bos_token", "[CLS]"},
-                           {"eos_token", "[SEP]"}};
-  json special = {{"pad_token", "[PAD]"},
-                  {"unk_token", "[UNK]"},
-                  {"cls_token", "[CLS]"},
-                  {"sep_token", "[SEP]"},
-                  {"mask_token", "[MASK]"}};
+  const std::vector<std::pair<std::string, std::string>> tokenizer_files =
+      hf_tokenizer_files(tok, s.max_position);
   // Written into a temp directory, then renamed to `out`; into an existing directory (--force),
   // each file is renamed over its namesake and nothing else there is touched.
   const std::string tmp = fs::temp_sibling(out);
@@ -66,9 +90,8 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   try {
     write_safetensors(fs::join(tmp, "model.safetensors"), tensors, {{"format", "pt"}});
     fs::write_file_atomic(fs::join(tmp, "config.json"), config.dump(2) + "\n");
-    fs::write_file_atomic(fs::join(tmp, "tokenizer_config.json"), tokenizer_config.dump(2) + "\n");
-    fs::write_file_atomic(fs::join(tmp, "special_tokens_map.json"), special.dump(2) + "\n");
-    fs::write_file_atomic(fs::join(tmp, "spiece.model"), fs::read_file(p.tokenizer_model));
+    for (const auto& [name, bytes] : tokenizer_files)
+      fs::write_file_atomic(fs::join(tmp, name), bytes);
     fs::sync_path(tmp);
     if (into_existing) {
       for (const auto& e : std::filesystem::directory_iterator(tmp))

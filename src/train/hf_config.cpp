@@ -2,14 +2,14 @@
 
 #include "common/errors.h"
 #include "model/model.h"
-#include "tokenizer/tokenizer.h"
+#include "tokenizer/specials.h"
 
 namespace bertforge {
 using json = nlohmann::json;
 
 namespace {
 
-json bert_config(const BertShape& s) {
+json bert_config(const BertShape& s, const SpecialIds& sp) {
   return {{"architectures", {"BertForPreTraining"}},
           {"model_type", "bert"},
           {"vocab_size", s.vocab_size},
@@ -24,14 +24,14 @@ json bert_config(const BertShape& s) {
           {"type_vocab_size", s.type_vocab_size},
           {"initializer_range", s.initializer_range},
           {"layer_norm_eps", s.layer_norm_eps},
-          {"pad_token_id", kPadId},
+          {"pad_token_id", sp.pad},
           {"position_embedding_type", "absolute"},
           {"tie_word_embeddings", true},
           {"torch_dtype", "float32"}};
 }
 
 // ModernBertConfig's keys (transformers 4.48+; the rope/layer keys also in their 5.x form).
-json modernbert_config(const BertShape& s) {
+json modernbert_config(const BertShape& s, const SpecialIds& sp) {
   json layer_types = json::array();
   for (int64_t l = 0; l < s.layers; ++l)
     layer_types.push_back(l % s.global_every == 0 ? "full_attention" : "sliding_attention");
@@ -48,11 +48,11 @@ json modernbert_config(const BertShape& s) {
           {"initializer_cutoff_factor", 2.0},
           {"norm_eps", s.layer_norm_eps},
           {"norm_bias", false},
-          {"pad_token_id", kPadId},
-          {"bos_token_id", kClsId},
-          {"cls_token_id", kClsId},
-          {"eos_token_id", kSepId},
-          {"sep_token_id", kSepId},
+          {"pad_token_id", sp.pad},
+          {"bos_token_id", sp.cls},
+          {"cls_token_id", sp.cls},
+          {"eos_token_id", sp.sep},
+          {"sep_token_id", sp.sep},
           {"global_rope_theta", s.global_rope_theta},
           {"local_rope_theta", s.local_rope_theta},
           {"global_attn_every_n_layers", s.global_every},
@@ -121,8 +121,8 @@ void read_modernbert(const json& hf, const std::string& path, ModelConfig* m) {
 
 }  // namespace
 
-json hf_model_config(const BertShape& s) {
-  return s.architecture == "modernbert" ? modernbert_config(s) : bert_config(s);
+json hf_model_config(const BertShape& s, const SpecialIds& specials) {
+  return s.architecture == "modernbert" ? modernbert_config(s, specials) : bert_config(s, specials);
 }
 
 int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfig* m) {

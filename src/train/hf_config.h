@@ -11,9 +11,10 @@
 namespace bertforge {
 
 struct BertShape;
+struct SpecialIds;
 
-// The model keys of config.json for `s` (architectures, model_type, sizes, ...).
-nlohmann::json hf_model_config(const BertShape& s);
+// The model keys of config.json for `s` (architectures, model_type, sizes, special ids, ...).
+nlohmann::json hf_model_config(const BertShape& s, const SpecialIds& specials);
 // Sets `m` (architecture and shape keys) from a config.json; returns its vocab_size. Throws
 // InputError naming `path` for another model_type or a variant bertforge does not implement.
 int64_t model_config_from_hf(const nlohmann::json& hf, const std::string& path, ModelConfig* m);

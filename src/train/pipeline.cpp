@@ -33,7 +33,7 @@ void use_tokenizer(Config& config, const std::string& model, const std::string& 
 void adopt_init_tokenizer(Config& config, const std::string& init_from) {
   Pretrained p = load_pretrained(init_from);
   if (!config.tokenizer.model.empty() &&
-      sha256_file(config.tokenizer.model) != p.tokenizer_checksum)
+      Tokenizer::load(config.tokenizer.model).checksum() != p.tokenizer_checksum)
     throw ConfigError("tokenizer.model",
                       "names " + config.tokenizer.model + ", but --init-from " + init_from +
                           " has another tokenizer",

@@ -14,7 +14,8 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
   configure_threads(p.config.train.threads);
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   // Split on the literal "[MASK]" and encode the pieces between, so that a mask is one position.
-  std::vector<int64_t> ids{kClsId};
+  const SpecialIds sp = tok.specials();
+  std::vector<int64_t> ids{sp.cls};
   const std::string marker = "[MASK]";
   size_t pos = 0;
   int masks = 0;
@@ -23,11 +24,11 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
     std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
     for (int id : tok.encode(part)) ids.push_back(id);
     if (next == std::string::npos) break;
-    ids.push_back(kMaskId);
+    ids.push_back(sp.mask);
     ++masks;
     pos = next + marker.size();
   }
-  ids.push_back(kSepId);
+  ids.push_back(sp.sep);
   if (masks == 0) throw UsageError("the text has no [MASK] to fill");
   const int64_t max_len = p.model->shape().max_position;
   if (static_cast<int64_t>(ids.size()) > max_len)
@@ -37,13 +38,14 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
   auto input = torch::tensor(ids, torch::kInt64).view({1, T});
   std::vector<int64_t> mask_positions;
   for (int64_t i = 0; i < T; ++i)
-    if (ids[i] == kMaskId) mask_positions.push_back(i);
+    if (ids[i] == sp.mask) mask_positions.push_back(i);
   torch::NoGradGuard ng;
   auto out = p.model->forward(input, torch::zeros_like(input), torch::ones_like(input),
                               torch::tensor(mask_positions, torch::kInt64));
   auto probs = torch::softmax(out.mlm_logits, -1);  // (M, V)
   // Specials other than [UNK] are never a sensible fill.
-  probs.index_put_({torch::indexing::Slice(), torch::tensor({kPadId, kClsId, kSepId, kMaskId})},
+  probs.index_put_({torch::indexing::Slice(),
+                    torch::tensor(std::vector<int64_t>{sp.pad, sp.cls, sp.sep, sp.mask})},
                    0.0);
   auto [top_p, top_i] = probs.topk(std::min<int64_t>(top_k, probs.size(1)), -1);
   std::vector<std::vector<MaskPrediction>> result(mask_positions.size());

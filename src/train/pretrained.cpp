@@ -4,87 +4,119 @@
 #include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
+#include "common/logging.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint.h"
 #include "train/hf_config.h"
-#include "train/safetensors.h"
+#include "train/hf_weights.h"
 
 namespace bertforge {
 using json = nlohmann::json;
 
-ModelPtr load_hf_model(const std::string& dir, Config* config) {
-  const std::string cfg_path = fs::join(dir, "config.json");
-  json hf;
+namespace {
+json read_hf_config(const std::string& dir) {
+  const std::string path = fs::join(dir, "config.json");
   try {
-    hf = json::parse(fs::read_file(cfg_path));
+    return json::parse(fs::read_file(path));
   } catch (const json::exception& e) {
-    throw InputError(cfg_path, 0, std::string("not a JSON config.json: ") + e.what());
+    throw InputError(path, 0, std::string("not a JSON config.json: ") + e.what());
   }
+}
+
+// The tokenizer file of a HuggingFace directory: spiece.model (bertforge's SentencePiece
+// exports) or vocab.txt (BERT's WordPiece, with tokenizer_config.json beside it).
+std::string hf_tokenizer_file(const std::string& dir) {
+  for (const char* name : {"spiece.model", "vocab.txt"})
+    if (fs::exists(fs::join(dir, name))) return fs::join(dir, name);
+  throw InputError(dir, 0, "no tokenizer: expected spiece.model or vocab.txt beside config.json");
+}
+
+// sha256 of the weights: of model.safetensors, or of the shards' checksums in index order.
+std::string hf_weights_checksum(const std::string& dir) {
+  const std::string single = fs::join(dir, "model.safetensors");
+  if (fs::exists(single)) return sha256_file(single);
+  return sha256_file(fs::join(dir, "model.safetensors.index.json"));
+}
+}  // namespace
+
+ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* report_out) {
+  const json hf = read_hf_config(dir);
   ModelConfig& m = config->model;
-  const int64_t vocab = model_config_from_hf(hf, cfg_path, &m);
+  const int64_t vocab = model_config_from_hf(hf, fs::join(dir, "config.json"), &m);
   config->data.max_seq_len = std::min(config->data.max_seq_len, m.max_position);
   if (m.architecture == "modernbert") config->data.nsp = false;
   ModelPtr model = make_model(BertShape::from_config(m, vocab));
-  const std::string weights = fs::join(dir, "model.safetensors");
-  auto tensors = read_safetensors(weights);
-  torch::NoGradGuard ng;
-  for (auto& item : model->named_parameters()) {
-    auto it = tensors.find(item.key());
-    if (it == tensors.end()) throw InputError(weights, 0, "tensor " + item.key() + " missing");
-    if (it->second.sizes() != item.value().sizes())
-      throw InputError(weights, 0, "tensor " + item.key() + " has the wrong shape");
-    item.value().copy_(it->second);
+  // What the directory lacks (a head) starts from a fresh, seeded initialisation.
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(config->seed));
+  HfWeightsReport report = load_hf_weights(dir, *model);
+  if (!report.initialised.empty()) {
+    std::string list;
+    for (const auto& name : report.initialised) list += (list.empty() ? "" : ", ") + name;
+    log::info(dir + ": not in the directory, initialised fresh: " + list);
   }
+  if (!report.unused.empty())
+    log::warn(dir + ": " + std::to_string(report.unused.size()) +
+              " stored tensor(s) not used, e.g. " + report.unused.front());
   model->eval();
+  if (report_out) *report_out = report;
   return model;
 }
 
-bool is_hf_export(const std::string& dir) {
-  return fs::exists(fs::join(dir, "model.safetensors")) &&
-         fs::exists(fs::join(dir, "config.json")) && fs::exists(fs::join(dir, "spiece.model"));
-}
+bool is_hf_export(const std::string& dir) { return has_hf_weights(dir); }
 
 namespace {
 Pretrained load_export(const std::string& dir) {
   Pretrained p;
   p.dir = dir;
-  const std::string cfg_path = fs::join(dir, "config.json");
-  json hf;
-  try {
-    hf = json::parse(fs::read_file(cfg_path));
-  } catch (const json::exception& e) {
-    throw InputError(cfg_path, 0, std::string("not a JSON config.json: ") + e.what());
-  }
+  const json hf = read_hf_config(dir);
+  const bool ours = hf.contains("bertforge") && hf["bertforge"].is_object();
   // bertforge's own exports carry the training config (data, masking, seed, batch size), so
   // that evaluation reproduces the checkpoint's; the model shape comes from the HF keys.
-  if (hf.contains("bertforge") && hf["bertforge"].contains("config")) {
+  if (ours && hf["bertforge"].contains("config")) {
     try {
       p.config = config_from_json(hf["bertforge"]["config"]);
     } catch (const Error& e) {
-      throw InputError(cfg_path, 0, std::string("bertforge.config: ") + e.what());
+      throw InputError(fs::join(dir, "config.json"), 0,
+                       std::string("bertforge.config: ") + e.what());
     }
   }
-  p.model = load_hf_model(dir, &p.config);
-  p.has_nsp_head = p.model->shape().has_nsp_head();
-  if (hf.contains("bertforge") && hf["bertforge"].is_object()) {
+  HfWeightsReport report;
+  p.model = load_hf_model(dir, &p.config, &report);
+  p.has_nsp_head = report.has_nsp_head;
+  if (ours) {
     p.step = hf["bertforge"].value("step", int64_t{0});
     p.has_nsp_head = p.has_nsp_head && hf["bertforge"].value("nsp", true);
+  } else {
+    p.config.data.nsp = p.has_nsp_head;  // a public model: evaluate NSP only where it has a head
   }
-  p.tokenizer_model = fs::join(dir, "spiece.model");
+  p.tokenizer_model = hf_tokenizer_file(dir);
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   p.tokenizer_checksum = tok.checksum();
   if (p.model->shape().vocab_size != tok.vocab_size())
-    throw InputError(cfg_path, 0,
-                     "vocab_size " + std::to_string(p.model->shape().vocab_size) +
-                         " but spiece.model has " + std::to_string(tok.vocab_size()) + " pieces");
-  p.weights_checksum = sha256_file(fs::join(dir, "model.safetensors"));
+    throw InputError(fs::join(dir, "config.json"), 0,
+                     "vocab_size " + std::to_string(p.model->shape().vocab_size) + " but " +
+                         p.tokenizer_model + " has " + std::to_string(tok.vocab_size()) +
+                         " tokens");
+  p.weights_checksum = hf_weights_checksum(dir);
   return p;
 }
 }  // namespace
 
+namespace {
+std::string trimmed(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+}  // namespace
+
+std::string pretrained_tokenizer_file(const std::string& path) {
+  const std::string p = trimmed(path);
+  if (is_hf_export(p)) return hf_tokenizer_file(p);
+  return fs::join(resolve_checkpoint(p), "tokenizer.model");
+}
+
 Pretrained load_pretrained(const std::string& path) {
-  std::string p0 = path;
-  while (p0.size() > 1 && p0.back() == '/') p0.pop_back();
+  const std::string p0 = trimmed(path);
   Pretrained p;
   if (is_hf_export(p0)) {
     p = load_export(p0);

@@ -1,6 +1,7 @@
 // Loads a model for use (evaluate, fill-mask, export, --init-from) from any of: a checkpoint
-// directory, a final/ directory, a run directory (its newest complete checkpoint), or a directory
-// written by `bertforge export` (HuggingFace config.json + model.safetensors + spiece.model).
+// directory, a final/ directory, a run directory (its newest complete checkpoint), a directory
+// written by `bertforge export`, or a public HuggingFace BERT/ModernBERT directory (config.json,
+// safetensors, and spiece.model or vocab.txt + tokenizer_config.json).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 
 #include "common/config.h"
 #include "model/model.h"
+#include "train/hf_weights.h"
 
 namespace bertforge {
 
@@ -15,7 +17,7 @@ struct Pretrained {
   ModelPtr model;               // on CPU, eval mode
   Config config;                // the config it was trained with (model section = its shape)
   std::string dir;              // the resolved directory
-  std::string tokenizer_model;  // path of its SentencePiece model
+  std::string tokenizer_model;  // path of its tokenizer file (Tokenizer::load)
   std::string tokenizer_checksum;
   int64_t step = 0;
   std::string weights_checksum;  // sha256 of the weights file
@@ -23,13 +25,18 @@ struct Pretrained {
 };
 
 Pretrained load_pretrained(const std::string& path);
+// The tokenizer file of what load_pretrained would load (without loading the model).
+std::string pretrained_tokenizer_file(const std::string& path);
 
-// The model of a HuggingFace directory (config.json + model.safetensors, parameters by HF name):
-// BertForPreTraining or ModernBertForMaskedLM. Sets config->model from config.json (and the
-// data keys the model constrains). On CPU, eval mode. Throws InputError naming the file.
-ModelPtr load_hf_model(const std::string& dir, Config* config);
+// The model of a HuggingFace directory (config.json + safetensors, train/hf_weights.h):
+// BertForPreTraining, BertForMaskedLM, BertModel or ModernBertForMaskedLM. Sets config->model from
+// config.json (and the data keys the model constrains); what the directory lacks starts from a
+// fresh initialisation seeded by config->seed, and the log says which modules. On CPU, eval mode.
+// Throws InputError naming the file.
+ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* report = nullptr);
 
-// True when `dir` holds a `bertforge export` (HF layout).
+// True when `dir` is a HuggingFace directory (config.json and weights): a `bertforge export` or a
+// public BERT or ModernBERT.
 bool is_hf_export(const std::string& dir);
 
 }  // namespace bertforge

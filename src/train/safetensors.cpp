@@ -58,17 +58,24 @@ std::map<std::string, torch::Tensor> read_safetensors(const std::string& path) {
     std::vector<int64_t> shape = info.at("shape");
     uint64_t begin = info.at("data_offsets")[0], end = info.at("data_offsets")[1];
     if (end < begin || end > data_size) throw bad(name + ": data offsets beyond the file");
-    torch::ScalarType st = dtype == "F32"    ? torch::kFloat32
-                           : dtype == "BF16" ? torch::kBFloat16
-                           : dtype == "F16"  ? torch::kFloat16
-                                             : throw bad(name + ": unsupported dtype " + dtype);
-    int64_t numel = 1;
-    for (auto d : shape) numel *= d;
-    if (static_cast<uint64_t>(numel) * torch::elementSize(st) != end - begin)
+    static const std::map<std::string, torch::ScalarType> kTypes = {
+        {"F32", torch::kFloat32}, {"BF16", torch::kBFloat16}, {"F16", torch::kFloat16},
+        {"I64", torch::kInt64},   {"I32", torch::kInt32},     {"U8", torch::kUInt8},
+        {"BOOL", torch::kBool}};
+    auto type = kTypes.find(dtype);
+    if (type == kTypes.end()) throw bad(name + ": unsupported dtype " + dtype);
+    const torch::ScalarType st = type->second;
+    uint64_t numel = 1;  // checked against the byte size before anything is allocated
+    for (auto d : shape) {
+      if (d < 0 || (d > 0 && numel > data_size / static_cast<uint64_t>(d)))
+        throw bad(name + ": shape does not match its byte size");
+      numel *= static_cast<uint64_t>(d);
+    }
+    if (numel * torch::elementSize(st) != end - begin)
       throw bad(name + ": shape does not match its byte size");
     auto t = torch::empty(shape, torch::TensorOptions().dtype(st));
     std::memcpy(t.data_ptr(), bytes.data() + base + begin, end - begin);
-    out[name] = t.to(torch::kFloat32);
+    out[name] = t.is_floating_point() ? t.to(torch::kFloat32) : t;
   }
   return out;
 }

@@ -224,6 +224,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   lopt.batch_size = cfg.train.batch_size;
   lopt.vocab_size = tok.vocab_size();
   lopt.word_start = tok.word_start_table();
+  lopt.specials = tok.specials();
   Loader loader(train_data, cfg.data, cfg.masking, lopt);
   if (loader.batches_per_epoch() < 1)
     throw InputError(data_dir(run_dir), 0,
@@ -282,7 +283,7 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   }
 
   auto evaluate_now = [&](int64_t step) {
-    EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok.word_start_table(), device,
+    EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok, device,
                                    cfg.train.eval_batches, &dist, counts ? &*counts : nullptr);
     m.step = step;
     if (main_rank) {

@@ -108,10 +108,16 @@ TEST(ConfigTest, InvalidValuesNameKeyAndExpectation) {
   auto [msg, code] = error_of("", {"train.lr=-1"});
   EXPECT_NE(msg.find("train.lr: must be > 0 (got -1)"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
-  std::tie(msg, code) = error_of("", {"tokenizer.type=wordpiece"});
-  EXPECT_NE(msg.find("tokenizer.type: must be one of unigram | bpe (got 'wordpiece')"),
+  std::tie(msg, code) = error_of("", {"tokenizer.type=word"});
+  EXPECT_NE(msg.find("tokenizer.type: must be one of unigram | bpe | wordpiece (got 'word')"),
             std::string::npos)
       << msg;
+  // WordPiece vocabularies are adopted, never trained.
+  std::tie(msg, code) = error_of("", {"tokenizer.type=wordpiece"});
+  EXPECT_NE(msg.find("tokenizer.type: wordpiece tokenizers are adopted, not trained"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(code, 2);
   std::tie(msg, code) = error_of("", {"data.valid_fraction=1"});
   EXPECT_NE(msg.find("data.valid_fraction"), std::string::npos) << msg;
   std::tie(msg, code) = error_of("", {"train.early_stopping=-1"});

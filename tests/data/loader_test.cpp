@@ -76,6 +76,37 @@ std::vector<int32_t> row(const Batch& b, int64_t i) {
   return r;
 }
 
+// A tokenizer whose specials sit above the data's ids (as an adopted vocab.txt may have them):
+// the loader writes and masks with those ids, never with 0-4.
+TEST_F(LoaderTest, UsesTheTokenizersSpecialIds) {
+  LoaderOptions o = options(16);
+  o.vocab_size = kSynthVocab + 5;
+  const int32_t V = kSynthVocab;
+  o.specials = SpecialIds{V + 4, V, V + 1, V + 2, V + 3};  // pad, unk, cls, sep, mask
+  o.word_start.resize(static_cast<size_t>(o.vocab_size), 1);
+  Loader loader(*data_, dcfg_, mcfg_, o);
+  int64_t as_mask = 0;
+  for (int k = 0; k < 10; ++k) {
+    const Batch b = loader.next();
+    const int64_t T = b.seq_len;
+    for (int64_t i = 0; i < b.batch_size; ++i) {
+      int64_t len = 0;
+      while (len < T && b.attention_mask[size_t(i * T + len)]) ++len;
+      EXPECT_EQ(b.input_ids[size_t(i * T)], V + 1) << "[CLS]";
+      EXPECT_EQ(b.input_ids[size_t(i * T + len - 1)], V + 2) << "[SEP]";
+      for (int64_t p = len; p < T; ++p) EXPECT_EQ(b.input_ids[size_t(i * T + p)], V + 4);
+      for (int64_t p = 0; p < len; ++p) {
+        const size_t q = size_t(i * T + p);
+        if (b.mlm_labels[q] == kIgnoreLabel) continue;
+        EXPECT_LT(b.mlm_labels[q], V) << "a special was selected";
+        as_mask += b.input_ids[q] == V + 3;
+        if (b.input_ids[q] != V + 3) EXPECT_LT(b.input_ids[q], V) << "a special was drawn";
+      }
+    }
+  }
+  EXPECT_GT(as_mask, 100);
+}
+
 TEST_F(LoaderTest, BatchLayout) {
   Loader loader(*data_, dcfg_, mcfg_, options(16));
   for (int k = 0; k < 20; ++k) {

@@ -250,5 +250,62 @@ TEST(Masking, SpanOverWordsNeverSplitsAWord) {
   EXPECT_NEAR(double(t.selected) / t.candidates, 0.15, 0.01);
 }
 
+// bert-base-uncased's layout: [PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103.
+constexpr SpecialIds kBertBase{0, 100, 101, 102, 103};
+
+TEST(Masking, NthOrdinarySkipsTheSpecialsWhereverTheyAre) {
+  const SpecialIds ours;  // 0-4
+  for (int32_t r : {0, 1, 7, 500}) EXPECT_EQ(ours.nth_ordinary(r), 5 + r);
+  // Ordinary ids of bert-base: 1..99, then 104... (hand-counted).
+  EXPECT_EQ(kBertBase.nth_ordinary(0), 1);
+  EXPECT_EQ(kBertBase.nth_ordinary(98), 99);
+  EXPECT_EQ(kBertBase.nth_ordinary(99), 104);
+  EXPECT_EQ(kBertBase.nth_ordinary(200), 205);
+}
+
+TEST(Masking, SpecialsAtBertBaseIdsAreNeverSelectedNorDrawn) {
+  const int vocab = 300;
+  MaskingConfig c = config("token");
+  c.probability = 0.5;
+  c.mask = 0.2;
+  c.random = 0.7;  // mostly random replacements: every one must be an ordinary id
+  Masker masker(c, vocab, {}, kBertBase);
+  MaskScratch scratch;
+  Rng gen(11);
+  int64_t masked = 0, random = 0;
+  for (int e = 0; e < 2000; ++e) {
+    std::vector<int32_t> ids = {101};
+    for (int i = 0; i < 30; ++i) {
+      int32_t id;
+      do id = static_cast<int32_t>(gen.range(1, vocab - 1));
+      while (kBertBase.is_special(id));
+      ids.push_back(id);
+    }
+    ids[3] = 103;  // a stray [MASK] in the text
+    ids.push_back(102);
+    ids.resize(40, 0);
+    const std::vector<int32_t> original = ids;
+    std::vector<int32_t> labels(ids.size());
+    Rng rng = Rng::derive(5, {static_cast<uint64_t>(e)});
+    masker.mask(ids.data(), labels.data(), static_cast<int>(ids.size()), rng, scratch);
+    for (size_t p = 0; p < ids.size(); ++p) {
+      if (labels[p] == kIgnoreLabel) continue;
+      EXPECT_FALSE(kBertBase.is_structural(original[p])) << "selected a special at " << p;
+      if (ids[p] == 103) {
+        ++masked;
+      } else if (ids[p] != original[p]) {
+        ++random;
+        EXPECT_FALSE(kBertBase.is_special(ids[p])) << "drew special " << ids[p];
+        EXPECT_GE(ids[p], 0);
+        EXPECT_LT(ids[p], vocab);
+      }
+    }
+    EXPECT_EQ(ids[0], 101);
+    EXPECT_EQ(ids[31], 102);
+  }
+  EXPECT_GT(masked, 1000);
+  EXPECT_GT(random, 5000);
+}
+
 }  // namespace
 }  // namespace bertforge

@@ -1,0 +1,261 @@
+// The tokenizer stage: trains a SentencePiece model or adopts a tokenizer into
+// <run_dir>/tokenizer/.
+#include <cstdio>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <unordered_map>
+
+#include "common/checksum.h"
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "data/corpus_reader.h"
+#include "tokenizer/spm_library.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/wordpiece.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+namespace {
+
+json file_stamp(const std::string& path) {
+  return json{{"path", path}, {"size", fs::file_size(path)}, {"mtime_ns", fs::mtime_ns(path)}};
+}
+
+// Feeds the corpus reader's sentences to the SentencePiece trainer. Errors of the reader are kept
+// and rethrown after training (exceptions must not cross the library).
+class CorpusSentenceSource : public spm::SentenceSource {
+ public:
+  CorpusSentenceSource(std::vector<std::string> files, CorpusOptions options)
+      : reader_(std::move(files), std::move(options)) {}
+  bool next(std::string* out) override {
+    if (error_) return false;
+    try {
+      std::string_view s;
+      uint64_t doc;
+      if (!reader_.next(&s, &doc)) return false;
+      out->assign(s.data(), s.size());
+      ++count_;
+      return true;
+    } catch (...) {
+      error_ = std::current_exception();
+      return false;
+    }
+  }
+  std::string error() const override { return error_ ? "corpus read error" : ""; }
+  std::exception_ptr exception() const { return error_; }
+  int64_t count() const { return count_; }
+
+ private:
+  CorpusReader reader_;
+  int64_t count_ = 0;
+  std::exception_ptr error_;
+};
+
+// Turns a SentencePiece training failure into a one-line error naming the config key.
+[[noreturn]] void training_failed(const std::string& message, const Config& c) {
+  std::smatch m;
+  static const std::regex too_high(R"(Vocabulary size too high \((\d+)\).*<= (\d+))");
+  static const std::regex too_small(
+      R"(Vocabulary size is smaller than required_chars\. (\d+) vs (\d+))");
+  if (std::regex_search(message, m, too_high)) {
+    throw ConfigError("tokenizer.vocab_size",
+                      "too large for this corpus (got " + std::to_string(c.tokenizer.vocab_size) +
+                          ", the corpus supports at most " + m[2].str() + ")",
+                      "set tokenizer.vocab_size <= " + m[2].str() + " or use a bigger corpus");
+  }
+  if (std::regex_search(message, m, too_small)) {
+    throw ConfigError("tokenizer.vocab_size",
+                      "too small for this corpus's characters (got " +
+                          std::to_string(c.tokenizer.vocab_size) + ", needs at least " +
+                          m[2].str() + ")",
+                      c.tokenizer.byte_fallback
+                          ? "raise tokenizer.vocab_size; tokenizer.byte_fallback alone takes 256 "
+                            "pieces (set it to false for a tiny vocabulary)"
+                          : "raise tokenizer.vocab_size, or lower tokenizer.character_coverage "
+                            "(down to 0.98)");
+  }
+  throw RuntimeError("tokenizer training failed: " + message);
+}
+
+std::string vocab_text(const Tokenizer& tok) {
+  std::string out;
+  char score[32];
+  for (int id = 0; id < tok.vocab_size(); ++id) {
+    std::snprintf(score, sizeof score, "%g", tok.score(id));
+    out += tok.id_to_piece(id) + "\t" + score + "\n";
+  }
+  return out;
+}
+
+constexpr const char* kSpmFile = "spm.model";
+constexpr const char* kWordPieceFile = "wordpiece.json";
+
+}  // namespace
+
+std::string tokenizer_dir(const std::string& run_dir) { return fs::join(run_dir, "tokenizer"); }
+std::string tokenizer_model_path(const std::string& run_dir) {
+  const std::string wordpiece = fs::join(tokenizer_dir(run_dir), kWordPieceFile);
+  return fs::exists(wordpiece) ? wordpiece : fs::join(tokenizer_dir(run_dir), kSpmFile);
+}
+std::string tokenizer_info_path(const std::string& run_dir) {
+  return fs::join(tokenizer_dir(run_dir), "tokenizer.json");
+}
+
+std::string read_tokenizer_checksum(const std::string& run_dir) {
+  const std::string info = tokenizer_info_path(run_dir);
+  if (!fs::exists(info) || !fs::exists(tokenizer_model_path(run_dir)))
+    throw InputError(tokenizer_dir(run_dir), 0, "no complete tokenizer",
+                     "run `bertforge tokenizer` first");
+  json j;
+  try {
+    j = json::parse(fs::read_file(info));
+  } catch (const json::exception& e) {
+    throw InputError(info, 0, std::string("malformed tokenizer info: ") + e.what());
+  }
+  if (!j.contains("checksum") || !j["checksum"].is_string())
+    throw InputError(info, 0, "missing \"checksum\"");
+  return j["checksum"].get<std::string>();
+}
+
+json tokenizer_stage_inputs(const Config& c) {
+  const auto& t = c.tokenizer;
+  if (!t.model.empty()) {
+    if (!fs::exists(t.model)) throw InputError(t.model, 0, "no such file (from tokenizer.model)");
+    json inputs = {{"source", "adopted"}, {"model", file_stamp(t.model)}};
+    const std::string hf_config = fs::join(fs::parent(t.model), "tokenizer_config.json");
+    if (t.model.size() > 4 && t.model.substr(t.model.size() - 4) == ".txt" && fs::exists(hf_config))
+      inputs["tokenizer_config"] = file_stamp(hf_config);
+    return inputs;
+  }
+  if (c.data.train_files.empty())
+    throw ConfigError("data.train_files", "is empty; the tokenizer trains on the corpus",
+                      "set data.train_files or tokenizer.model");
+  json files = json::array();
+  for (const auto& f : fs::expand_globs(c.data.train_files, "data.train_files"))
+    files.push_back(file_stamp(f));
+  json inputs = json{{"source", "trained"},
+                     {"files", files},
+                     {"seed", c.seed},
+                     {"tokenizer",
+                      {{"type", t.type},
+                       {"vocab_size", t.vocab_size},
+                       {"max_sentences", t.max_sentences},
+                       {"character_coverage", t.character_coverage},
+                       {"byte_fallback", t.byte_fallback}}},
+                     {"data",
+                      {{"format", c.data.format},
+                       {"text_field", c.data.text_field},
+                       {"invalid_utf8", c.data.invalid_utf8}}}};
+  // Only when set: a cased tokenizer trained before the key existed stays up to date.
+  if (t.lowercase) inputs["tokenizer"]["lowercase"] = true;
+  return inputs;
+}
+
+std::string train_tokenizer_model(const Config& c, const std::vector<std::string>& files) {
+  const auto& t = c.tokenizer;
+  std::unordered_map<std::string, std::string> args = {
+      {"model_type", t.type},
+      {"vocab_size", std::to_string(t.vocab_size)},
+      {"character_coverage", std::to_string(t.character_coverage)},
+      {"byte_fallback", t.byte_fallback ? "true" : "false"},
+      // NFKC, plus Unicode case folding for an uncased model; kept in the model, so encoding
+      // folds too.
+      {"normalization_rule_name", t.lowercase ? "nmt_nfkc_cf" : "nmt_nfkc"},
+      {"input_sentence_size", std::to_string(t.max_sentences)},
+      {"shuffle_input_sentence", "true"},
+      {"num_threads", std::to_string(resolve_threads(t.threads))},
+      {"pad_id", "0"},
+      {"unk_id", "1"},
+      {"bos_id", "-1"},
+      {"eos_id", "-1"},
+      {"pad_piece", kSpecialPieces[kPadId]},
+      {"unk_piece", kSpecialPieces[kUnkId]},
+      {"control_symbols", "[CLS],[SEP],[MASK]"},
+      {"minloglevel", "1"},
+  };
+  CorpusSentenceSource source(files, CorpusOptions::from(c.data));
+  std::string model;
+  const std::string error =
+      spm::library().train(args, &source, static_cast<unsigned>(c.seed), &model);
+  if (source.exception()) std::rethrow_exception(source.exception());
+  if (source.count() == 0)
+    throw InputError(files.front(), 0, "the corpus is empty (no sentences in data.train_files)");
+  if (!error.empty()) training_failed(error, c);
+  return model;
+}
+
+namespace {
+
+// Writes the tokenizer into <run_dir>/tokenizer/: the info file is the completeness marker, so it
+// goes first (removed) and last. The model file is named by its kind; a human-readable vocabulary
+// sits beside it.
+void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs) {
+  const std::string dir = tokenizer_dir(c.run_dir);
+  const bool wordpiece = tok.wordpiece() != nullptr;
+  const std::string name = wordpiece ? kWordPieceFile : kSpmFile;
+  const std::string path = fs::join(dir, name);
+  fs::make_dirs(dir);
+  fs::remove_all(tokenizer_info_path(c.run_dir));
+  for (const char* other : {kSpmFile, kWordPieceFile, "spm.vocab", "vocab.txt"})
+    fs::remove_all(fs::join(dir, other));
+  fs::write_file_atomic(path, tok.model_bytes());
+  std::string vocab;
+  for (int id = 0; id < tok.vocab_size(); ++id) vocab += tok.id_to_piece(id) + "\n";
+  fs::write_file_atomic(fs::join(dir, wordpiece ? "vocab.txt" : "spm.vocab"),
+                        wordpiece ? vocab : vocab_text(tok));
+  const SpecialIds& sp = tok.specials();
+  json info = {
+      {"checksum", tok.checksum()},
+      {"source", inputs["source"]},
+      {"kind", tok.kind()},
+      {"model", name},
+      {"vocab_size", tok.vocab_size()},
+      {"specials", std::vector<std::string>(kSpecialPieces, kSpecialPieces + kNumSpecials)},
+      {"special_ids", {sp.pad, sp.unk, sp.cls, sp.sep, sp.mask}},
+      {"inputs", inputs}};
+  fs::write_file_atomic(tokenizer_info_path(c.run_dir), info.dump(2) + "\n");
+  log::info("tokenizer: wrote " + path + " (" + tok.kind() + ", vocab " +
+            std::to_string(tok.vocab_size()) + ", sha256 " + tok.checksum().substr(0, 12) + ")");
+}
+
+}  // namespace
+
+bool run_tokenizer_stage(const Config& c) {
+  const std::string model_path = tokenizer_model_path(c.run_dir);
+  const std::string info_path = tokenizer_info_path(c.run_dir);
+  const json inputs = tokenizer_stage_inputs(c);
+
+  // Up to date: the info file matches the inputs and the model matches its checksum.
+  if (fs::exists(info_path) && fs::exists(model_path)) {
+    try {
+      json old = json::parse(fs::read_file(info_path));
+      if (old.value("inputs", json()) == inputs &&
+          old.value("checksum", std::string()) == sha256_file(model_path)) {
+        log::info("tokenizer: up to date, skipping (" + model_path + ")");
+        return false;
+      }
+    } catch (const json::exception&) {
+      // Unreadable info: redo the stage.
+    }
+  }
+  if (!c.tokenizer.model.empty()) {
+    log::info("tokenizer: adopting " + c.tokenizer.model);
+    publish_tokenizer(c, Tokenizer::load(c.tokenizer.model), inputs);  // checks the specials
+    return true;
+  }
+  std::vector<std::string> files;
+  for (const auto& f : inputs["files"]) files.push_back(f["path"].get<std::string>());
+  log::info("tokenizer: training " + c.tokenizer.type + " model, vocab_size " +
+            std::to_string(c.tokenizer.vocab_size) + ", on " + std::to_string(files.size()) +
+            " file(s)");
+  const std::string model = train_tokenizer_model(c, files);
+  publish_tokenizer(c, Tokenizer::from_bytes(model, fs::join(tokenizer_dir(c.run_dir), kSpmFile)),
+                    inputs);
+  return true;
+}
+
+}  // namespace bertforge
