@@ -42,11 +42,13 @@ std::map<std::string, torch::Tensor> read_all(const std::string& dir) {
   }
   std::set<std::string> shards;
   try {
-    for (const auto& [name, file] : json::parse(fs::read_file(index)).at("weight_map").items())
+    const json parsed = json::parse(fs::read_file(index));
+    for (const auto& [name, file] : parsed.at("weight_map").items())
       shards.insert(file.get<std::string>());
   } catch (const json::exception& e) {
     throw InputError(index, 0, std::string("malformed safetensors index: ") + e.what());
   }
+  if (shards.empty()) throw InputError(index, 0, "the weight_map names no shard");
   std::map<std::string, torch::Tensor> all;
   for (const std::string& shard : shards) {
     if (shard.find('/') != std::string::npos || shard.empty() || shard[0] == '.')
