@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12: installs what is missing, builds, gets the default corpus
 # and runs the whole pipeline (tokenizer, prepare, train, evaluate) with configs/quickstart.json.
-#   scripts/quickstart.sh                     # ~15 minutes on 2 cores
+#   scripts/quickstart.sh                     # ~11 minutes on 2 cores once built
 #   scripts/quickstart.sh --set train.steps=300   # extra arguments go to `bertforge pipeline`
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -17,6 +17,7 @@
 #include "data/inspect.h"
 #include "data/prepare.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab_growth.h"
 #include "train/evaluator.h"
 #include "train/export.h"
 #include "train/pipeline.h"
@@ -122,9 +123,12 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
     action = [args, docs] {
       if (*docs) {
         std::cout << "| key | type | default | meaning |\n|---|---|---|---|\n";
-        for (const auto& k : config_keys())
-          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << k.doc
+        for (const auto& k : config_keys()) {
+          std::string doc;  // a "|" inside a cell would end it
+          for (char ch : k.doc) doc += ch == '|' ? std::string("\\|") : std::string(1, ch);
+          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << doc
                     << " |\n";
+        }
       } else {
         std::cout << config_to_string(args->load());
       }
@@ -143,7 +147,7 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   auto text = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   cmd->add_option("--checkpoint", *checkpoint,
-                  "Checkpoint, final/, run directory, export or HuggingFace directory");
+                  "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file");
   cmd->add_option("text", *text, "The text")->required();
   cmd->add_flag("--json", *as_json, "Print {\"ids\": [...], \"pieces\": [...]}");
   cmd->callback([&action, args, checkpoint, text, as_json] {
@@ -179,6 +183,35 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   });
 }
 
+// `bertforge vocab-candidates`: the corpus words a model's tokenizer splits the most.
+void add_vocab_candidates(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand(
+      "vocab-candidates",
+      "List frequent corpus words the tokenizer splits into many pieces (for tokenizer.add_tokens)");
+  auto checkpoint = std::make_shared<std::string>();
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto top = std::make_shared<int>(50);
+  cmd->add_option("--checkpoint", *checkpoint,
+                  "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file")
+      ->required();
+  cmd->add_option("--data", *files, "Corpus files (text, or JSON Lines for *.jsonl)")
+      ->required()
+      ->expected(1, -1);
+  cmd->add_option("--top", *top, "How many to list")->capture_default_str();
+  cmd->callback([&action, checkpoint, files, top] {
+    action = [=] {
+      const Tokenizer tok = Tokenizer::load(pretrained_tokenizer_file(*checkpoint));
+      std::cout << "word\tcount\tpieces\tsplit as\n";
+      for (const VocabCandidate& c : vocab_candidates(tok, *files, *top)) {
+        std::string split;
+        for (int id : tok.encode(c.word)) split += (split.empty() ? "" : " ") + tok.id_to_piece(id);
+        std::cout << c.word << "\t" << c.count << "\t" << c.pieces << "\t" << split << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void check_command(const CLI::App& app, int argc, const char* const* argv) {
@@ -202,6 +235,7 @@ void check_command(const CLI::App& app, int argc, const char* const* argv) {
 void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
   add_tokenize(app, action);
+  add_vocab_candidates(app, action);
 
   {
     auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");

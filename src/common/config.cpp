@@ -54,7 +54,12 @@ const Section<TokenizerConfig>& tokenizer_section() {
        {"byte_fallback", "Encode unknown characters as byte pieces instead of [UNK].",
         &T::byte_fallback},
        {"lowercase", "Case-fold text in the tokenizer (an uncased model).", &T::lowercase},
-       {"threads", "Training threads; 0 = all cores.", &T::threads}}};
+       {"threads", "Training threads; 0 = all cores.", &T::threads},
+       {"add_tokens",
+        "Domain words added to an adopted WordPiece vocabulary ([unused*] slots first, then new "
+        "rows; their embeddings start as the mean of their old pieces'): a list, or a file with "
+        "one word a line.",
+        &T::add_tokens}}};
   return s;
 }
 

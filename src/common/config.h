@@ -19,6 +19,7 @@ struct TokenizerConfig {
   bool byte_fallback = true;           // Encode unknown characters as byte pieces instead of [UNK].
   bool lowercase = false;              // Case-fold text in the tokenizer (an uncased model).
   int threads = 0;                     // Training threads; 0 = all cores.
+  std::vector<std::string> add_tokens;  // Domain words added to a WordPiece vocabulary.
 };
 
 struct DataConfig {

@@ -100,8 +100,12 @@ void write_file_atomic(const std::string& path, const std::string& data) {
     }
     off += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  // A full disk or an I/O error may surface only when the data is flushed.
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw RuntimeError("cannot write " + path + ": " + std::strerror(e));
+  }
   rename_sync(tmp, path);
 }
 

@@ -1,6 +1,7 @@
 #include "common/process.h"
 
 #include <malloc.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,8 @@ namespace bertforge {
 
 void tune_process(int argc, char** argv) {
   (void)argc;
+  // Past RLIMIT_FSIZE a write fails with EFBIG (reported with the path) instead of a SIGXFSZ kill.
+  signal(SIGXFSZ, SIG_IGN);
   if (!std::getenv("MALLOC_MMAP_MAX_")) mallopt(M_MMAP_MAX, 0);
   if (!std::getenv("MALLOC_TRIM_THRESHOLD_")) mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("BERTFORGE_NO_REEXEC")) {

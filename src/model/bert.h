@@ -126,6 +126,9 @@ struct BertForPreTrainingImpl : PreTrainingModel {
   // normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, drawn from `gen`.
   void init_weights(at::Generator gen) override;
   std::string nsp_prefix() const override { return "cls.seq_relationship"; }
+  std::vector<std::string> vocab_parameters() const override {
+    return {"bert.embeddings.word_embeddings.weight", "cls.predictions.bias"};
+  }
 
   BertModel bert{nullptr};
   PreTrainingHeads cls{nullptr};

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 
@@ -46,6 +47,8 @@ struct PreTrainingModel : torch::nn::Module {
   virtual void init_weights(at::Generator gen) = 0;
   // Name prefix of the NSP head's parameters ("" when there is none).
   virtual std::string nsp_prefix() const { return ""; }
+  // Names of the parameters with one row per vocabulary id (the word embeddings, the MLM bias).
+  virtual std::vector<std::string> vocab_parameters() const = 0;
   const BertShape& shape() const { return shape_; }
 
  protected:

@@ -96,6 +96,9 @@ struct ModernBertForMaskedLMImpl : PreTrainingModel {
   // Wi, initializer_range / sqrt(2 layers) for the output projections (Wo) and head.dense; norms
   // 1; the decoder bias 0.
   void init_weights(at::Generator gen) override;
+  std::vector<std::string> vocab_parameters() const override {
+    return {"model.embeddings.tok_embeddings.weight", "decoder.bias"};
+  }
 
   ModernBertModel model{nullptr};
   ModernBertHead head{nullptr};

@@ -112,8 +112,12 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& path) {
-  if (!bytes.empty() && bytes[0] == '{')
-    return from_wordpiece(wordpiece_from_bytes(bytes, path), path);
+  if (!bytes.empty() && bytes[0] == '{') {
+    Tokenizer t = from_wordpiece(wordpiece_from_bytes(bytes, path), path);
+    t.impl_->bytes = bytes;  // the file as it is: its SHA-256 is the checksum
+    t.impl_->checksum = sha256_hex(bytes);
+    return t;
+  }
   Tokenizer t;
   Impl& impl = *t.impl_;
   impl.bytes = bytes;

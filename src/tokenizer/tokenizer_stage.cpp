@@ -1,5 +1,7 @@
 // The tokenizer stage: trains a SentencePiece model or adopts a tokenizer into
 // <run_dir>/tokenizer/.
+#include <spdlog/fmt/fmt.h>
+
 #include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 #include "data/corpus_reader.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab_growth.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -126,6 +129,7 @@ json tokenizer_stage_inputs(const Config& c) {
   if (!t.model.empty()) {
     if (!fs::exists(t.model)) throw InputError(t.model, 0, "no such file (from tokenizer.model)");
     json inputs = {{"source", "adopted"}, {"model", file_stamp(t.model)}};
+    if (!t.add_tokens.empty()) inputs["add_tokens"] = read_add_tokens(t.add_tokens);
     const std::string hf_config = fs::join(fs::parent(t.model), "tokenizer_config.json");
     if (t.model.size() > 4 && t.model.substr(t.model.size() - 4) == ".txt" && fs::exists(hf_config))
       inputs["tokenizer_config"] = file_stamp(hf_config);
@@ -244,9 +248,20 @@ bool run_tokenizer_stage(const Config& c) {
   }
   if (!c.tokenizer.model.empty()) {
     log::info("tokenizer: adopting " + c.tokenizer.model);
-    publish_tokenizer(c, Tokenizer::load(c.tokenizer.model), inputs);  // checks the specials
+    Tokenizer adopted = Tokenizer::load(c.tokenizer.model);  // checks the specials
+    if (inputs.contains("add_tokens")) {
+      VocabGrowth g;
+      adopted = grow_vocabulary(adopted, inputs["add_tokens"], c.tokenizer.model, &g);
+      log::info(fmt::format(
+          "tokenizer: add_tokens: {} word(s) into [unused] slots, {} appended, {} already there",
+          g.into_unused, g.appended, g.already));
+    }
+    publish_tokenizer(c, adopted, inputs);
     return true;
   }
+  if (!c.tokenizer.add_tokens.empty())
+    throw ConfigError("tokenizer.add_tokens", "grows an adopted WordPiece vocabulary",
+                      "use it with --init-from a BERT model or tokenizer.model = its vocab.txt");
   std::vector<std::string> files;
   for (const auto& f : inputs["files"]) files.push_back(f["path"].get<std::string>());
   log::info("tokenizer: training " + c.tokenizer.type + " model, vocab_size " +

@@ -744,6 +744,17 @@ std::vector<int> WordPiece::encode(std::string_view text) const {
   return ids;
 }
 
+std::vector<std::string> WordPiece::basic_tokens(std::string_view text) const {
+  std::vector<std::string> out;
+  BasicTokenizer basic(options_);
+  basic.run(text, [&](const std::u32string& token) {
+    std::string utf8;
+    for (char32_t cp : token) append_utf8(cp, &utf8);
+    out.push_back(std::move(utf8));
+  });
+  return out;
+}
+
 std::vector<std::string> WordPiece::tokenize(std::string_view text) const {
   std::vector<std::string> pieces;
   for (int id : encode(text)) pieces.push_back(tokens_[static_cast<size_t>(id)]);

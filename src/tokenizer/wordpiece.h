@@ -66,6 +66,9 @@ class WordPiece {
 
   // The ids of `text` (UTF-8, any bytes), no specials added. Thread-safe.
   std::vector<int> encode(std::string_view text) const;
+  // The basic tokens of `text` (steps 1-4: cleaned, lowercased and accent-stripped as configured,
+  // punctuation split off), before WordPiece splits them into pieces. Thread-safe.
+  std::vector<std::string> basic_tokens(std::string_view text) const;
   // The pieces of `text`: id_to_piece of each id of encode(text). Thread-safe.
   std::vector<std::string> tokenize(std::string_view text) const;
   // The pieces joined with spaces, except that a "##" piece is glued, without its "##", to the

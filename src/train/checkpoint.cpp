@@ -84,6 +84,15 @@ std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_di
 std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
 std::string best_dir(const std::string& run_dir) { return fs::join(run_dir, "best"); }
 
+namespace {
+template <class T>
+std::string serialize(const T& value) {
+  std::ostringstream out;
+  torch::save(value, out);
+  return out.str();
+}
+}  // namespace
+
 void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
                       const TrainState& state, const Config& config,
                       const std::string& tokenizer_model) {
@@ -93,9 +102,11 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
   fs::remove_all(tmp);
   fs::make_dirs(tmp);
   try {
-    torch::save(model, fs::join(tmp, "model.pt"));
-    if (optimizer) torch::save(*optimizer, fs::join(tmp, "optimizer.pt"));
-    stdfs::copy_file(tokenizer_model, fs::join(tmp, "tokenizer.model"));
+    // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
+    // reports a full disk by throwing from a destructor, which terminates the process.
+    fs::write_file_atomic(fs::join(tmp, "model.pt"), serialize(model));
+    if (optimizer) fs::write_file_atomic(fs::join(tmp, "optimizer.pt"), serialize(*optimizer));
+    fs::write_file_atomic(fs::join(tmp, "tokenizer.model"), fs::read_file(tokenizer_model));
     fs::write_file_atomic(fs::join(tmp, "config.json"), config_to_string(config));
     json files = json::object();
     for (const char* f : kFiles) {

@@ -111,6 +111,7 @@ std::string trimmed(std::string p) {
 
 std::string pretrained_tokenizer_file(const std::string& path) {
   const std::string p = trimmed(path);
+  if (fs::exists(p) && !fs::is_dir(p)) return p;  // a tokenizer file itself
   if (is_hf_export(p)) return hf_tokenizer_file(p);
   return fs::join(resolve_checkpoint(p), "tokenizer.model");
 }

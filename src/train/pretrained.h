@@ -25,7 +25,8 @@ struct Pretrained {
 };
 
 Pretrained load_pretrained(const std::string& path);
-// The tokenizer file of what load_pretrained would load (without loading the model).
+// The tokenizer file of what load_pretrained would load (without loading the model); a path that
+// is a file (a vocab.txt, a SentencePiece .model) is a tokenizer file itself.
 std::string pretrained_tokenizer_file(const std::string& path);
 
 // The model of a HuggingFace directory (config.json + safetensors, train/hf_weights.h):

@@ -20,6 +20,8 @@
 #include "data/loader.h"
 #include "model/bert.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab_growth.h"
+#include "train/init_from.h"
 #include "train/batch_tensors.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
@@ -65,19 +67,6 @@ void reseed_dropout(const torch::Device& device, uint64_t seed, int64_t step, in
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_current_seed(mix_seed(seed, {kDropoutStream, static_cast<uint64_t>(step),
                                        static_cast<uint64_t>(micro), static_cast<uint64_t>(rank)}));
-}
-
-// Copies every parameter of `from` into `to` by name (shapes must agree).
-void copy_weights(PreTrainingModel& from, PreTrainingModel& to, bool skip_nsp_head) {
-  torch::NoGradGuard ng;
-  auto src = from.named_parameters();
-  for (auto& item : to.named_parameters()) {
-    if (skip_nsp_head && !to.nsp_prefix().empty() && item.key().rfind(to.nsp_prefix(), 0) == 0)
-      continue;
-    const torch::Tensor* s = src.find(item.key());
-    TORCH_CHECK(s && s->sizes() == item.value().sizes(), "missing or mis-shaped ", item.key());
-    item.value().copy_(*s);
-  }
 }
 
 std::string fmt(double v, int prec = 4) {
@@ -134,7 +123,9 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
         tok_path, 0, "no tokenizer in the run directory",
         "run `bertforge tokenizer` and `bertforge prepare` first, or `bertforge pipeline`");
   Tokenizer tok = Tokenizer::load(tok_path);
-  if (init && init->tokenizer_checksum != tok.checksum())
+  std::optional<Tokenizer> init_tok;
+  if (init) init_tok.emplace(Tokenizer::load(init->tokenizer_model));
+  if (init && init->tokenizer_checksum != tok.checksum() && !is_grown_from(*init_tok, tok))
     throw ConfigError(
         "tokenizer",
         "the run's tokenizer (" + tok_path + ") is not the tokenizer of --init-from " + init->dir,
@@ -202,7 +193,10 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   if (init) {
     bool fresh_nsp = cfg.data.nsp && !init->has_nsp_head;
     nsp_head_trained = cfg.data.nsp || init->has_nsp_head;
-    copy_weights(*init->model, *model, fresh_nsp);
+    const int new_rows = copy_pretrained_weights(*init->model, *model, fresh_nsp, *init_tok, tok);
+    if (new_rows > 0)
+      log::info("init-from: " + std::to_string(new_rows) +
+                " added token(s) start as the mean of the embeddings of their old pieces");
     log::info(
         "init-from " + init->dir + " (step " + std::to_string(init->step) + ")" +
         (fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : ""));

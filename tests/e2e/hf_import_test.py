@@ -67,8 +67,9 @@ def read_bytes(path):
         return f.read()
 
 
-def tokenize_json(*args):
-    out = json.loads(bertforge("tokenize", *args, TOKENIZE_TEXT, "--json")[0])
+def tokenize_json(*args, text=None):
+    out = json.loads(bertforge("tokenize", *args, TOKENIZE_TEXT if text is None else text,
+                               "--json")[0])
     check(set(out) == {"ids", "pieces"}, "tokenize --json: keys %s" % sorted(out))
     return out
 
@@ -254,6 +255,45 @@ def run(passed):
     got = tokenize_json("--config", cfg_path)
     check(got["ids"] == want_ids, "tokenize --config: %s, expected %s" % (got["ids"], want_ids))
     ok("tokenize --config of the continuation run = (a)")
+
+    # i. domain vocabulary: vocab-candidates, then add_tokens under --init-from
+    out, _ = bertforge("vocab-candidates", "--checkpoint", base, "--data", corpus, "--top", "3")
+    rows = [line.split("\t") for line in out.strip().splitlines()[1:]]
+    check(len(rows) == 3 and all(int(r[2]) > 1 for r in rows),
+          "vocab-candidates: expected 3 words split into pieces:\n" + out)
+    words = [r[0] for r in rows]
+    for r in rows:
+        check(int(r[2]) == len(hf.encode(r[0])), "vocab-candidates: %s pieces %s, reference %d" %
+              (r[0], r[2], len(hf.encode(r[0]))))
+    grow = dict(cfg, run_dir=j("run-grown"))
+    grow["tokenizer"] = {"add_tokens": words}
+    grow["train"] = dict(cfg["train"], steps=1, lr=1e-12, warmup_steps=0, save_every=1)
+    grow_path = j("grow.json")
+    with open(grow_path, "w") as f:
+        json.dump(grow, f, indent=2)
+    _, err = bertforge("pipeline", "--config", grow_path, "--init-from", base)
+    check("3 word(s) into [unused] slots" in err, "add_tokens log line missing:\n" + err[-2000:])
+    grown_vocab = read_bytes(j("run-grown", "tokenizer", "vocab.txt")).decode().split("\n")
+    check(grown_vocab[1:4] == words, "[unused0..2] are not the added words: %s" % grown_vocab[:5])
+    for k, w in enumerate(words):
+        got = tokenize_json("--config", grow_path, text=w)["ids"]
+        check(got == [1 + k], "tokenize %r after add_tokens: %s, expected [%d]" % (w, got, 1 + k))
+    exp_grown = j("export-grown")
+    bertforge("export", "--checkpoint", j("run-grown", "final"), "--out", exp_grown)
+    stored, _ = hf.read_safetensors(os.path.join(exp_grown, "model.safetensors"))
+    emb_name, bias_name = "bert.embeddings.word_embeddings.weight", "cls.predictions.bias"
+    old_emb, old_bias = tensors["pretraining"][emb_name], tensors["pretraining"][bias_name]
+    for k, w in enumerate(words):
+        pieces = hf.encode(w)
+        for name, old in ((emb_name, old_emb), (bias_name, old_bias)):
+            want = old[pieces].astype(np.float64).mean(0)
+            check(np.allclose(stored[name][1 + k], want, atol=1e-6),
+                  "%s row of %r is not the mean of its old pieces %s" % (name, w, pieces))
+    for k, w in enumerate(words):
+        got = tokenize_json("--checkpoint", exp_grown, text=w)["ids"]
+        check(got == [1 + k], "the export's tokenizer splits %r: %s" % (w, got))
+    ok("vocab-candidates (top 3 agree with the reference piece counts) and add_tokens: %s into "
+       "[unused0-2], one piece each, rows = mean of the old pieces'" % ", ".join(words))
 
 
 if __name__ == "__main__":
