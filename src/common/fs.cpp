@@ -87,7 +87,7 @@ void rename_sync(const std::string& from, const std::string& to) {
 void write_file_atomic(const std::string& path, const std::string& data) {
   const std::string tmp = temp_sibling(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) throw RuntimeError("cannot write " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) throw RuntimeError("cannot write " + path + ": " + std::strerror(errno));
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
@@ -96,7 +96,7 @@ void write_file_atomic(const std::string& path, const std::string& data) {
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      throw RuntimeError("cannot write " + tmp + ": " + std::strerror(e));
+      throw RuntimeError("cannot write " + path + ": " + std::strerror(e));
     }
     off += static_cast<size_t>(n);
   }

@@ -65,7 +65,8 @@ def run(passed):
     check("terminate called" not in p.stderr and "Traceback" not in p.stderr,
           "a crash:\n" + p.stderr[-2000:])
     passed.append("a save past the limit exits 1 with one line: " + errors[0].split("] ", 2)[-1])
-    left = [n for n in os.listdir(os.path.join(run_dir, "checkpoints")) if n.startswith(".")]
+    left = [n for d in (run_dir, os.path.join(run_dir, "checkpoints")) for n in os.listdir(d)
+            if n.startswith(".tmp") or n.startswith(".old")]
     check(not left, "partial output left: %s" % left)
     check(not os.path.exists(os.path.join(run_dir, "checkpoints", "step-20")), "step-20 exists")
     out, _ = bertforge("evaluate", "--checkpoint", step10, "--json")
