@@ -146,8 +146,9 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   auto checkpoint = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("--checkpoint", *checkpoint,
-                  "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file");
+  cmd->add_option(
+      "--checkpoint", *checkpoint,
+      "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file");
   cmd->add_option("text", *text, "The text")->required();
   cmd->add_flag("--json", *as_json, "Print {\"ids\": [...], \"pieces\": [...]}");
   cmd->callback([&action, args, checkpoint, text, as_json] {
@@ -185,14 +186,15 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
 
 // `bertforge vocab-candidates`: the corpus words a model's tokenizer splits the most.
 void add_vocab_candidates(CLI::App& app, std::function<int()>& action) {
-  auto* cmd = app.add_subcommand(
-      "vocab-candidates",
-      "List frequent corpus words the tokenizer splits into many pieces (for tokenizer.add_tokens)");
+  auto* cmd = app.add_subcommand("vocab-candidates",
+                                 "List frequent corpus words the tokenizer splits into many pieces "
+                                 "(for tokenizer.add_tokens)");
   auto checkpoint = std::make_shared<std::string>();
   auto files = std::make_shared<std::vector<std::string>>();
   auto top = std::make_shared<int>(50);
-  cmd->add_option("--checkpoint", *checkpoint,
-                  "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file")
+  cmd->add_option(
+         "--checkpoint", *checkpoint,
+         "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file")
       ->required();
   cmd->add_option("--data", *files, "Corpus files (text, or JSON Lines for *.jsonl)")
       ->required()

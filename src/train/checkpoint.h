@@ -1,7 +1,7 @@
 // Checkpoints: <run_dir>/checkpoints/step-<N>/ holding everything a run needs to continue exactly.
 //   model.pt        weights (HF parameter names)
 //   optimizer.pt    AdamW state (absent in final/)
-//   tokenizer.model the SentencePiece model (so a checkpoint is self-contained)
+//   tokenizer.model the run's tokenizer file, SentencePiece or WordPiece (self-contained)
 //   config.json     the resolved config
 //   state.json      format version, step, loader position, metric windows, elapsed time,
 //                   model shape, tokenizer checksum, init-from record, sha256 of every file above
@@ -53,9 +53,9 @@ std::string final_dir(const std::string& run_dir);
 std::string best_dir(const std::string& run_dir);  // lowest validation loss (train.keep_best)
 
 // Writes a checkpoint to `dir` atomically. `optimizer` may be null (final model).
-void write_checkpoint(const std::string& dir, ModelPtr& model,
-                      torch::optim::Optimizer* optimizer, const TrainState& state,
-                      const Config& config, const std::string& tokenizer_model);
+void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
+                      const TrainState& state, const Config& config,
+                      const std::string& tokenizer_model);
 // Repairs what an interrupted write of final/ or best/ left in run_dir: a complete .old-<X> whose
 // <X> is missing is put back; any other .old-<X> and the .tmp-<X>-* staging directories go.
 void tidy_run_dir(const std::string& run_dir);

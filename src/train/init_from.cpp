@@ -54,7 +54,8 @@ int copy_pretrained_weights(PreTrainingModel& from, PreTrainingModel& to, bool s
     item.value().narrow(0, 0, common).copy_(s->narrow(0, 0, common));
     for (size_t id = 0; id < sources.size(); ++id) {
       if (sources[id].size() == 1 && sources[id][0] == static_cast<int>(id)) continue;
-      const auto index = torch::tensor(std::vector<int64_t>(sources[id].begin(), sources[id].end()));
+      const auto index =
+          torch::tensor(std::vector<int64_t>(sources[id].begin(), sources[id].end()));
       item.value()[static_cast<int64_t>(id)].copy_(s->index_select(0, index).mean(0));
     }
   }

@@ -21,10 +21,10 @@
 #include "model/bert.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
-#include "train/init_from.h"
 #include "train/batch_tensors.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
+#include "train/init_from.h"
 #include "train/jsonl_log.h"
 #include "train/loss.h"
 #include "train/metric_window.h"
@@ -277,8 +277,8 @@ TrainResult run_train(const Config& config_in, const TrainOptions& options) {
   }
 
   auto evaluate_now = [&](int64_t step) {
-    EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok, device,
-                                   cfg.train.eval_batches, &dist, counts ? &*counts : nullptr);
+    EvalMetrics m = evaluate_model(*model, *valid_data, cfg, tok, device, cfg.train.eval_batches,
+                                   &dist, counts ? &*counts : nullptr);
     m.step = step;
     if (main_rank) {
       eval_log.append(m.to_json());
