@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "common/config.h"
@@ -13,6 +14,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/run_lock.h"
 #include "common/suggest.h"
 #include "data/inspect.h"
 #include "data/prepare.h"
@@ -87,6 +89,12 @@ void print_eval(const EvalMetrics& m, bool as_json) {
                                 : "n/a (MLM-only data: data.nsp is false)")
             << "\n"
             << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
+}
+
+// The run directory's lock for a command that writes into it (the main process only).
+std::optional<RunLock> lock_run(const Config& c) {
+  if (!DistEnv::main_process()) return std::nullopt;
+  return RunLock::acquire(c.run_dir);
 }
 
 // The footer of the commands that use a trained model.
@@ -247,6 +255,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     cmd->callback([&action, args] {
       action = [args] {
         Config c = args->load();
+        const auto lock = lock_run(c);
         run_tokenizer_stage(c);
         ConfigArgs::record(c);
         return 0;
@@ -261,6 +270,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
     cmd->callback([&action, args] {
       action = [args] {
         Config c = args->load();
+        const auto lock = lock_run(c);
         run_prepare(c);
         ConfigArgs::record(c);
         return 0;
@@ -308,6 +318,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
         // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
         // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
         Config cfg = args->load();
+        const auto lock = lock_run(cfg);
         if (pipeline) {
           PipelineResult r = run_pipeline(cfg, *opts);
           std::cout << "run directory: " << cfg.run_dir << "\n"
