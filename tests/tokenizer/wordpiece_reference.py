@@ -3,7 +3,7 @@
 
 Usage:
   python3 tests/tokenizer/wordpiece_reference.py              # golden cases, as C++
-  python3 tests/tokenizer/wordpiece_reference.py --cpp-tables # Unicode tables of wordpiece.cpp
+  python3 tests/tokenizer/wordpiece_reference.py --cpp-tables # Unicode tables of wordpiece_tables.inc
 
 The first form prints the kSmallVocab and kGolden initializers that
 tests/tokenizer/wordpiece_test.cpp hard-codes; paste them over the ones there when a case is
@@ -30,7 +30,7 @@ values. The steps:
        longest-match-first from the left, continuations prefixed "##"; when some position has no
        match, the whole token is [UNK]
 
-The second form generates the compact tables of src/tokenizer/wordpiece.cpp from this Python's
+The second form generates the compact tables of src/tokenizer/wordpiece_tables.inc from this Python's
 unicodedata (their comment names the Unicode version); it is not used by the tokenizer above.
 """
 
@@ -295,7 +295,7 @@ def print_golden():
 
 
 # --------------------------------------------------------------------------------------------
-# Table generator for src/tokenizer/wordpiece.cpp (not used above).
+# Table generator for src/tokenizer/wordpiece_tables.inc (not used above).
 
 def all_code_points():
     return (cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF)
