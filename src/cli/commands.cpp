@@ -222,6 +222,195 @@ void add_vocab_candidates(CLI::App& app, std::function<int()>& action) {
   });
 }
 
+void add_tokenizer(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");
+  cmd->footer(keys_footer({"", "tokenizer"}));
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  cmd->callback([&action, args] {
+    action = [args] {
+      Config c = args->load();
+      const auto lock = lock_run(c);
+      run_tokenizer_stage(c);
+      ConfigArgs::record(c);
+      return 0;
+    };
+  });
+}
+
+void add_prepare(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("prepare", "Encode the corpus into train/valid token shards");
+  cmd->footer(keys_footer({"", "data"}));
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  cmd->callback([&action, args] {
+    action = [args] {
+      Config c = args->load();
+      const auto lock = lock_run(c);
+      run_prepare(c);
+      ConfigArgs::record(c);
+      return 0;
+    };
+  });
+}
+
+void add_inspect(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("inspect", "Print decoded, masked training batches");
+  cmd->footer(keys_footer({"masking"}));
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  auto batches = std::make_shared<int>(1);
+  cmd->add_option("--batches,-n", *batches, "Batches to print")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&action, args, batches] {
+    action = [args, batches] {
+      run_inspect(args->load(), *batches, std::cout);
+      return 0;
+    };
+  });
+}
+
+// `train` and `pipeline`: the same options; pipeline runs every stage first.
+void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
+  const bool pipeline = std::string(name) == "pipeline";
+  auto* cmd = app.add_subcommand(
+      name, pipeline ? "Run tokenizer, prepare, train and evaluate (skipping finished stages)"
+                     : "Pre-train with MLM (+ NSP): checkpoints, logs, evaluation");
+  cmd->footer(keys_footer({"model", "train"}));
+  auto args = std::make_shared<ConfigArgs>();
+  args->add(cmd);
+  auto opts = std::make_shared<TrainOptions>();
+  cmd->add_option("--resume", opts->resume,
+                  "Continue this run exactly: 'auto' (newest complete checkpoint) or a path");
+  cmd->add_option("--init-from", opts->init_from,
+                  "Start a new run from this model's weights and tokenizer (checkpoint, final/, "
+                  "run directory or export)");
+  cmd->add_flag("--overwrite", opts->overwrite,
+                "Start afresh even if run_dir has checkpoints (deletes them)");
+  cmd->callback([&action, args, opts, pipeline] {
+    action = [args, opts, pipeline] {
+      if (!opts->resume.empty() && !opts->init_from.empty())
+        throw UsageError(
+            "--resume and --init-from exclude each other: --resume continues a "
+            "run, --init-from starts a new one from a model");
+      // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
+      // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
+      Config cfg = args->load();
+      const auto lock = lock_run(cfg);
+      if (pipeline) {
+        PipelineResult r = run_pipeline(cfg, *opts);
+        std::cout << "run directory: " << cfg.run_dir << "\n"
+                  << "checkpoints:   " << fs::join(cfg.run_dir, "checkpoints") << "\n"
+                  << "final model:   " << r.train.final_dir << "\n"
+                  << (fs::exists(fs::join(cfg.run_dir, "best/DONE"))
+                          ? "best model:    " + fs::join(cfg.run_dir, "best") +
+                                " (lowest validation MLM loss)\n"
+                          : std::string())
+                  << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
+                  << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
+                  << (cfg.train.tensorboard ? "tensorboard:   tensorboard --logdir " +
+                                                  fs::join(cfg.run_dir, "logs/tensorboard") + "\n"
+                                            : std::string())
+                  << "validation:\n";
+        print_eval(r.final_eval, false);
+        return 0;
+      }
+      if (!opts->init_from.empty()) {
+        // A continuation encodes its corpus with the starting model's tokenizer.
+        adopt_init_tokenizer(cfg, opts->init_from);
+        run_tokenizer_stage(cfg);
+        run_prepare(cfg);
+      }
+      run_train(cfg, *opts);
+      return 0;
+    };
+  });
+}
+
+void add_evaluate(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("evaluate", "MLM loss, accuracy, perplexity, NSP accuracy");
+  cmd->footer(kCheckpointFooter);
+  auto checkpoint = std::make_shared<std::string>();
+  auto data = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  auto batches = std::make_shared<int64_t>(0);
+  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
+      ->required();
+  cmd->add_option("--data", *data,
+                  "Text/jsonl corpus file, prepared data directory or shard file (default: the "
+                  "run's validation split)");
+  cmd->add_option("--batches", *batches, "Evaluate at most this many batches (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--json", *as_json, "Print one JSON object");
+  auto sets = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--set", *sets,
+                  "Evaluate otherwise than the checkpoint's config: masking.*, data.*, seed, "
+                  "train.batch_size (e.g. --set masking.probability=0.15)");
+  cmd->callback([&action, checkpoint, data, as_json, batches, sets] {
+    action = [=] {
+      print_eval(evaluate_checkpoint(*checkpoint, *data, *batches, *sets), *as_json);
+      return 0;
+    };
+  });
+}
+
+void add_fill_mask(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("fill-mask", "Predict the tokens at each [MASK] of a text");
+  cmd->footer(kCheckpointFooter);
+  auto checkpoint = std::make_shared<std::string>();
+  auto text = std::make_shared<std::string>();
+  auto top_k = std::make_shared<int>(5);
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
+      ->required();
+  cmd->add_option("text", *text, "Text with one or more [MASK]")->required();
+  cmd->add_option("--top-k,-k", *top_k, "Predictions per mask")->capture_default_str();
+  cmd->add_flag("--json", *as_json, "Print JSON: per mask, a list of {token, id, probability}");
+  cmd->callback([&action, checkpoint, text, top_k, as_json] {
+    action = [=] {
+      auto result = fill_mask(*checkpoint, *text, *top_k);
+      if (*as_json) {
+        json out = json::array();
+        for (const auto& preds : result) {
+          json list = json::array();
+          for (const auto& p : preds)
+            list.push_back({{"token", p.token}, {"id", p.id}, {"probability", p.probability}});
+          out.push_back(list);
+        }
+        std::cout << out.dump() << std::endl;
+      } else {
+        for (size_t m = 0; m < result.size(); ++m) {
+          std::cout << "[MASK] #" << (m + 1) << ":\n";
+          for (const auto& p : result[m])
+            std::cout << "  " << std::left << std::setw(20) << ("'" + p.token + "'") << " "
+                      << fixed(p.probability, 4) << "  (id " << p.id << ")\n";
+        }
+      }
+      return 0;
+    };
+  });
+}
+
+void add_export(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("export", "Write a HuggingFace BertForPreTraining directory");
+  cmd->footer(kCheckpointFooter);
+  auto checkpoint = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/ or run directory")->required();
+  cmd->add_option("--out", *out, "Output directory")->required();
+  cmd->add_flag("--force", *force, "Overwrite a non-empty output directory");
+  cmd->callback([&action, checkpoint, out, force] {
+    action = [=] {
+      int n = export_huggingface(*checkpoint, *out, *force);
+      std::cout << "exported " << n << " tensors to " << *out << "\n";
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void check_command(const CLI::App& app, int argc, const char* const* argv) {
@@ -238,7 +427,7 @@ void check_command(const CLI::App& app, int argc, const char* const* argv) {
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   const std::string near = closest(lower, names, 3);
   throw UsageError("unknown command '" + name + "'" +
-                   (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; the commands are " +
+                   (near.empty() ? "" : " (" + did_you_mean(near) + ")") + "; the commands are " +
                    list + " (bertforge --help)");
 }
 
@@ -246,188 +435,13 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
   add_tokenize(app, action);
   add_vocab_candidates(app, action);
-
-  {
-    auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");
-    cmd->footer(keys_footer({"", "tokenizer"}));
-    auto args = std::make_shared<ConfigArgs>();
-    args->add(cmd);
-    cmd->callback([&action, args] {
-      action = [args] {
-        Config c = args->load();
-        const auto lock = lock_run(c);
-        run_tokenizer_stage(c);
-        ConfigArgs::record(c);
-        return 0;
-      };
-    });
-  }
-  {
-    auto* cmd = app.add_subcommand("prepare", "Encode the corpus into train/valid token shards");
-    cmd->footer(keys_footer({"", "data"}));
-    auto args = std::make_shared<ConfigArgs>();
-    args->add(cmd);
-    cmd->callback([&action, args] {
-      action = [args] {
-        Config c = args->load();
-        const auto lock = lock_run(c);
-        run_prepare(c);
-        ConfigArgs::record(c);
-        return 0;
-      };
-    });
-  }
-  {
-    auto* cmd = app.add_subcommand("inspect", "Print decoded, masked training batches");
-    cmd->footer(keys_footer({"masking"}));
-    auto args = std::make_shared<ConfigArgs>();
-    args->add(cmd);
-    auto batches = std::make_shared<int>(1);
-    cmd->add_option("--batches,-n", *batches, "Batches to print")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    cmd->callback([&action, args, batches] {
-      action = [args, batches] {
-        run_inspect(args->load(), *batches, std::cout);
-        return 0;
-      };
-    });
-  }
-  for (const char* name : {"train", "pipeline"}) {
-    const bool pipeline = std::string(name) == "pipeline";
-    auto* cmd = app.add_subcommand(
-        name, pipeline ? "Run tokenizer, prepare, train and evaluate (skipping finished stages)"
-                       : "Pre-train with MLM (+ NSP): checkpoints, logs, evaluation");
-    cmd->footer(keys_footer({"model", "train"}));
-    auto args = std::make_shared<ConfigArgs>();
-    args->add(cmd);
-    auto opts = std::make_shared<TrainOptions>();
-    cmd->add_option("--resume", opts->resume,
-                    "Continue this run exactly: 'auto' (newest complete checkpoint) or a path");
-    cmd->add_option("--init-from", opts->init_from,
-                    "Start a new run from this model's weights and tokenizer (checkpoint, final/, "
-                    "run directory or export)");
-    cmd->add_flag("--overwrite", opts->overwrite,
-                  "Start afresh even if run_dir has checkpoints (deletes them)");
-    cmd->callback([&action, args, opts, pipeline] {
-      action = [args, opts, pipeline] {
-        if (!opts->resume.empty() && !opts->init_from.empty())
-          throw UsageError(
-              "--resume and --init-from exclude each other: --resume continues a "
-              "run, --init-from starts a new one from a model");
-        // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
-        // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
-        Config cfg = args->load();
-        const auto lock = lock_run(cfg);
-        if (pipeline) {
-          PipelineResult r = run_pipeline(cfg, *opts);
-          std::cout << "run directory: " << cfg.run_dir << "\n"
-                    << "checkpoints:   " << fs::join(cfg.run_dir, "checkpoints") << "\n"
-                    << "final model:   " << r.train.final_dir << "\n"
-                    << (fs::exists(fs::join(cfg.run_dir, "best/DONE"))
-                            ? "best model:    " + fs::join(cfg.run_dir, "best") +
-                                  " (lowest validation MLM loss)\n"
-                            : std::string())
-                    << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
-                    << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
-                    << (cfg.train.tensorboard ? "tensorboard:   tensorboard --logdir " +
-                                                    fs::join(cfg.run_dir, "logs/tensorboard") + "\n"
-                                              : std::string())
-                    << "validation:\n";
-          print_eval(r.final_eval, false);
-          return 0;
-        }
-        if (!opts->init_from.empty()) {
-          // A continuation encodes its corpus with the starting model's tokenizer.
-          adopt_init_tokenizer(cfg, opts->init_from);
-          run_tokenizer_stage(cfg);
-          run_prepare(cfg);
-        }
-        run_train(cfg, *opts);
-        return 0;
-      };
-    });
-  }
-  {
-    auto* cmd = app.add_subcommand("evaluate", "MLM loss, accuracy, perplexity, NSP accuracy");
-    cmd->footer(kCheckpointFooter);
-    auto checkpoint = std::make_shared<std::string>();
-    auto data = std::make_shared<std::string>();
-    auto as_json = std::make_shared<bool>(false);
-    auto batches = std::make_shared<int64_t>(0);
-    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
-        ->required();
-    cmd->add_option("--data", *data,
-                    "Text/jsonl corpus file, prepared data directory or shard file (default: the "
-                    "run's validation split)");
-    cmd->add_option("--batches", *batches, "Evaluate at most this many batches (0 = all)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    cmd->add_flag("--json", *as_json, "Print one JSON object");
-    auto sets = std::make_shared<std::vector<std::string>>();
-    cmd->add_option("--set", *sets,
-                    "Evaluate otherwise than the checkpoint's config: masking.*, data.*, seed, "
-                    "train.batch_size (e.g. --set masking.probability=0.15)");
-    cmd->callback([&action, checkpoint, data, as_json, batches, sets] {
-      action = [=] {
-        print_eval(evaluate_checkpoint(*checkpoint, *data, *batches, *sets), *as_json);
-        return 0;
-      };
-    });
-  }
-  {
-    auto* cmd = app.add_subcommand("fill-mask", "Predict the tokens at each [MASK] of a text");
-    cmd->footer(kCheckpointFooter);
-    auto checkpoint = std::make_shared<std::string>();
-    auto text = std::make_shared<std::string>();
-    auto top_k = std::make_shared<int>(5);
-    auto as_json = std::make_shared<bool>(false);
-    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/, run directory or export")
-        ->required();
-    cmd->add_option("text", *text, "Text with one or more [MASK]")->required();
-    cmd->add_option("--top-k,-k", *top_k, "Predictions per mask")->capture_default_str();
-    cmd->add_flag("--json", *as_json, "Print JSON: per mask, a list of {token, id, probability}");
-    cmd->callback([&action, checkpoint, text, top_k, as_json] {
-      action = [=] {
-        auto result = fill_mask(*checkpoint, *text, *top_k);
-        if (*as_json) {
-          json out = json::array();
-          for (const auto& preds : result) {
-            json list = json::array();
-            for (const auto& p : preds)
-              list.push_back({{"token", p.token}, {"id", p.id}, {"probability", p.probability}});
-            out.push_back(list);
-          }
-          std::cout << out.dump() << std::endl;
-        } else {
-          for (size_t m = 0; m < result.size(); ++m) {
-            std::cout << "[MASK] #" << (m + 1) << ":\n";
-            for (const auto& p : result[m])
-              std::cout << "  " << std::left << std::setw(20) << ("'" + p.token + "'") << " "
-                        << fixed(p.probability, 4) << "  (id " << p.id << ")\n";
-          }
-        }
-        return 0;
-      };
-    });
-  }
-  {
-    auto* cmd = app.add_subcommand("export", "Write a HuggingFace BertForPreTraining directory");
-    cmd->footer(kCheckpointFooter);
-    auto checkpoint = std::make_shared<std::string>();
-    auto out = std::make_shared<std::string>();
-    auto force = std::make_shared<bool>(false);
-    cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/ or run directory")->required();
-    cmd->add_option("--out", *out, "Output directory")->required();
-    cmd->add_flag("--force", *force, "Overwrite a non-empty output directory");
-    cmd->callback([&action, checkpoint, out, force] {
-      action = [=] {
-        int n = export_huggingface(*checkpoint, *out, *force);
-        std::cout << "exported " << n << " tensors to " << *out << "\n";
-        return 0;
-      };
-    });
-  }
+  add_tokenizer(app, action);
+  add_prepare(app, action);
+  add_inspect(app, action);
+  for (const char* name : {"train", "pipeline"}) add_train(app, action, name);
+  add_evaluate(app, action);
+  add_fill_mask(app, action);
+  add_export(app, action);
 }
 
 }  // namespace bertforge::cli

@@ -18,11 +18,18 @@ int main(int argc, char** argv) {
   app.footer(
       "Config precedence: built-in defaults < model.preset < --config file < --set.\n"
       "Every config key with its default: bertforge config --docs");
+  bool verbose = false, quiet = false;
+  app.add_flag("--verbose,-v", verbose, "Also print debug lines");
+  app.add_flag("--quiet,-q", quiet, "Print only warnings and errors (no progress lines)")
+      ->excludes("--verbose");
+  app.fallthrough();  // the two flags work after the command too: bertforge train -q ...
   std::function<int()> action;
   bertforge::cli::add_commands(app, action);
   try {
     bertforge::cli::check_command(app, argc, argv);
     app.parse(argc, argv);
+    using bertforge::log::Level;
+    if (verbose || quiet) bertforge::log::set_level(verbose ? Level::kDebug : Level::kWarn);
     return action();
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);

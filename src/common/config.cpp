@@ -17,6 +17,8 @@ using json = nlohmann::json;
 namespace {
 
 // ---- the key table: one row per config key, bound to a struct member -------------------------
+// The one place a key is documented: `bertforge config --docs`, the commands' --help and the
+// README's key table print these doc strings (config.h holds only the fields and their defaults).
 
 template <class S>
 struct Field {
@@ -154,7 +156,7 @@ const Section<TrainConfig>& train_section() {
         "After warmup: linear (to 0) | cosine (to 0) | constant | wsd (warmup-stable-decay: the "
         "peak, then linear to 0 over the last decay_ratio of the steps).",
         &T::schedule},
-       {"decay_ratio", "wsd: share of the steps of the final decay to 0.", &T::decay_ratio},
+       {"decay_ratio", "wsd: share of the steps of the final linear decay to 0.", &T::decay_ratio},
        {"optimizer", "adamw | lamb (layer-wise trust ratio, for large batches).", &T::optimizer},
        {"weight_decay", "Decoupled weight decay (not on biases and LayerNorm).", &T::weight_decay},
        {"beta1", "Adam beta1 (AdamW and LAMB).", &T::beta1},
@@ -284,26 +286,10 @@ std::vector<std::string> all_keys() {
 }
 
 [[noreturn]] void unknown_key(const std::string& key) {
-  std::string best;
-  size_t best_d = 4;
-  const auto key_dot = key.rfind('.');
-  const std::string key_section = key_dot == std::string::npos ? "" : key.substr(0, key_dot);
-  const std::string key_last = key.substr(key_dot == std::string::npos ? 0 : key_dot + 1);
-  for (const auto& k : all_keys()) {
-    // Compare both the full path and the last component.
-    size_t d = edit_distance(key, k);
-    auto dot = k.rfind('.');
-    if (dot != std::string::npos) d = std::min(d, edit_distance(key, k.substr(dot + 1)) + 1);
-    // A truncated or extended name in the right section ("tokenizer.vocab"): a near miss too.
-    if (dot != std::string::npos && key_section == k.substr(0, dot) && key_last.size() >= 3) {
-      const std::string last = k.substr(dot + 1);
-      if (last.rfind(key_last, 0) == 0 || key_last.rfind(last, 0) == 0) d = std::min<size_t>(d, 2);
-    }
-    if (d < best_d) best_d = d, best = k;
-  }
-  throw ConfigError(key, "unknown key",
-                    best.empty() ? "see `bertforge config --docs` for every key"
-                                 : "did you mean '" + best + "'?");
+  const std::string near = closest_key(key, all_keys());
+  throw ConfigError(
+      key, "unknown key",
+      near.empty() ? "see `bertforge config --docs` for every key" : did_you_mean(near));
 }
 
 // Sets `value` at dotted `path` inside object `j`, creating sections as needed.
@@ -387,7 +373,9 @@ Config config_from_json(const json& j) {
     if (!obj) return;
     for (const auto& f : sec.fields) {
       auto found = obj->find(f.key);
-      if (found != obj->end()) assign(s, f, *found, key_path(sec.name, f.key));
+      if (found == obj->end()) continue;
+      assign(s, f, *found, key_path(sec.name, f.key));
+      c.given.insert(key_path(sec.name, f.key));
     }
   });
   validate(c);
@@ -452,7 +440,10 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 Config with_overrides(const Config& c, const std::vector<std::string>& overrides) {
   json j = config_to_json(c);
   set_overrides(j, overrides);
-  return config_from_json(j);
+  Config out = config_from_json(j);
+  out.given = c.given;  // config_to_json wrote every key; only the overrides are newly given
+  for (const auto& o : overrides) out.given.insert(o.substr(0, o.find('=')));
+  return out;
 }
 
 std::vector<KeyDoc> config_keys() {

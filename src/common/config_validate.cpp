@@ -8,26 +8,29 @@
 #include "common/errors.h"
 
 namespace bertforge {
+namespace {
 
-void validate(const Config& c) {
-  auto require = [](bool ok, const std::string& key, const std::string& what, const auto& got) {
-    if (!ok) {
-      std::ostringstream ss;
-      ss << "must be " << what << " (got " << got << ")";
-      throw ConfigError(key, ss.str());
-    }
-  };
-  auto one_of = [&](const std::string& v, const std::string& key,
-                    std::initializer_list<const char*> options) {
-    std::string list;
-    for (auto o : options) {
-      if (v == o) return;
-      list += (list.empty() ? "" : " | ") + std::string(o);
-    }
-    throw ConfigError(key, "must be one of " + list + " (got '" + v + "')");
-  };
-  require(!c.run_dir.empty(), "run_dir", "a non-empty path", "\"\"");
-  const auto& t = c.tokenizer;
+// Throws ConfigError "<key>: must be <what> (got <got>)" unless `ok`.
+template <class T>
+void require(bool ok, const std::string& key, const std::string& what, const T& got) {
+  if (ok) return;
+  std::ostringstream ss;
+  ss << "must be " << what << " (got " << got << ")";
+  throw ConfigError(key, ss.str());
+}
+
+// Throws ConfigError "<key>: must be one of a | b (got 'v')" unless `v` is one of `options`.
+void one_of(const std::string& v, const std::string& key,
+            std::initializer_list<const char*> options) {
+  std::string list;
+  for (auto o : options) {
+    if (v == o) return;
+    list += (list.empty() ? "" : " | ") + std::string(o);
+  }
+  throw ConfigError(key, "must be one of " + list + " (got '" + v + "')");
+}
+
+void validate_tokenizer(const TokenizerConfig& t) {
   one_of(t.type, "tokenizer.type", {"unigram", "bpe", "wordpiece"});
   if (t.type == "wordpiece" && t.model.empty())
     throw ConfigError("tokenizer.type",
@@ -45,7 +48,9 @@ void validate(const Config& c) {
     throw ConfigError(
         "tokenizer.lowercase", "applies to a tokenizer bertforge trains",
         "an adopted tokenizer.model keeps its own normalization; remove one of the two");
-  const auto& d = c.data;
+}
+
+void validate_data(const DataConfig& d) {
   require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",
           d.valid_fraction);
   one_of(d.format, "data.format", {"text", "jsonl"});
@@ -56,7 +61,9 @@ void validate(const Config& c) {
   require(d.threads >= 0, "data.threads", ">= 0", d.threads);
   require(d.shard_tokens >= 1000, "data.shard_tokens", ">= 1000", d.shard_tokens);
   require(d.prefetch >= 1, "data.prefetch", ">= 1", d.prefetch);
-  const auto& m = c.masking;
+}
+
+void validate_masking(const MaskingConfig& m) {
   one_of(m.strategy, "masking.strategy", {"token", "whole_word", "span"});
   require(m.probability > 0 && m.probability < 1, "masking.probability", "in (0, 1)",
           m.probability);
@@ -66,19 +73,25 @@ void validate(const Config& c) {
   require(m.max_predictions >= 0, "masking.max_predictions", ">= 0", m.max_predictions);
   require(m.span_p > 0 && m.span_p <= 1, "masking.span_p", "in (0, 1]", m.span_p);
   require(m.span_max >= 1, "masking.span_max", ">= 1", m.span_max);
-  const auto& mo = c.model;
+}
+
+// The model keys only ModernBERT reads, and what it needs of the data.
+void validate_modernbert(const ModelConfig& mo, const DataConfig& d) {
+  require(!d.nsp, "data.nsp", "false with model.architecture modernbert (it has no NSP head)",
+          "true");
+  require((mo.hidden / mo.heads) % 2 == 0, "model.heads",
+          "a head size (hidden / heads) that is even, for rotary embeddings", mo.heads);
+  require(mo.global_attn_every_n_layers >= 1, "model.global_attn_every_n_layers", ">= 1",
+          mo.global_attn_every_n_layers);
+  require(mo.local_attention >= 2, "model.local_attention", ">= 2", mo.local_attention);
+  require(mo.global_rope_theta > 0, "model.global_rope_theta", "> 0", mo.global_rope_theta);
+  require(mo.local_rope_theta > 0, "model.local_rope_theta", "> 0", mo.local_rope_theta);
+}
+
+// `d`: the data, for the limits a model puts on it.
+void validate_model(const ModelConfig& mo, const DataConfig& d) {
   one_of(mo.architecture, "model.architecture", {"bert", "modernbert"});
-  if (mo.architecture == "modernbert") {
-    require(!d.nsp, "data.nsp", "false with model.architecture modernbert (it has no NSP head)",
-            "true");
-    require((mo.hidden / mo.heads) % 2 == 0, "model.heads",
-            "a head size (hidden / heads) that is even, for rotary embeddings", mo.heads);
-    require(mo.global_attn_every_n_layers >= 1, "model.global_attn_every_n_layers", ">= 1",
-            mo.global_attn_every_n_layers);
-    require(mo.local_attention >= 2, "model.local_attention", ">= 2", mo.local_attention);
-    require(mo.global_rope_theta > 0, "model.global_rope_theta", "> 0", mo.global_rope_theta);
-    require(mo.local_rope_theta > 0, "model.local_rope_theta", "> 0", mo.local_rope_theta);
-  }
+  if (mo.architecture == "modernbert") validate_modernbert(mo, d);
   require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
   require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
   require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
@@ -92,7 +105,9 @@ void validate(const Config& c) {
   require(mo.type_vocab_size >= 2, "model.type_vocab_size", ">= 2", mo.type_vocab_size);
   require(mo.layer_norm_eps > 0, "model.layer_norm_eps", "> 0", mo.layer_norm_eps);
   require(mo.initializer_range > 0, "model.initializer_range", "> 0", mo.initializer_range);
-  const auto& tr = c.train;
+}
+
+void validate_train(const TrainConfig& tr) {
   require(tr.steps >= 1, "train.steps", ">= 1", tr.steps);
   require(tr.epochs >= 0, "train.epochs", ">= 0", tr.epochs);
   require(tr.batch_size >= 1, "train.batch_size", ">= 1", tr.batch_size);
@@ -130,6 +145,17 @@ void validate(const Config& c) {
   one_of(tr.precision, "train.precision", {"fp32", "bf16"});
   require(tr.max_skipped_steps >= 0, "train.max_skipped_steps", ">= 0", tr.max_skipped_steps);
   require(tr.dist_timeout_sec >= 1, "train.dist_timeout_sec", ">= 1", tr.dist_timeout_sec);
+}
+
+}  // namespace
+
+void validate(const Config& c) {
+  require(!c.run_dir.empty(), "run_dir", "a non-empty path", "\"\"");
+  validate_tokenizer(c.tokenizer);
+  validate_data(c.data);
+  validate_masking(c.masking);
+  validate_model(c.model, c.data);
+  validate_train(c.train);
 }
 
 }  // namespace bertforge

@@ -13,21 +13,21 @@ spdlog::logger& logger() {
   }();
   return *instance;
 }
-}  // namespace
 
-void set_level(Level level) {
+spdlog::level::level_enum to_spdlog(Level level) {
   static const spdlog::level::level_enum map[] = {spdlog::level::debug, spdlog::level::info,
                                                   spdlog::level::warn, spdlog::level::err};
-  logger().set_level(map[static_cast<int>(level)]);
+  return map[static_cast<int>(level)];
 }
+}  // namespace
+
+void set_level(Level level) { logger().set_level(to_spdlog(level)); }
+bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
 
 void set_rank(int rank) {
   logger().set_pattern("[%Y-%m-%d %H:%M:%S] [%^%l%$] [rank " + std::to_string(rank) + "] %v");
 }
 
-void debug(const std::string& msg) { logger().debug(msg); }
-void info(const std::string& msg) { logger().info(msg); }
-void warn(const std::string& msg) { logger().warn(msg); }
-void error(const std::string& msg) { logger().error(msg); }
+void write(Level level, const std::string& msg) { logger().log(to_spdlog(level), msg); }
 
 }  // namespace bertforge::log

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/logging.h"
+
 namespace bertforge {
 
 Progress::Progress(std::string label, int64_t total, std::string unit, double interval_sec)
@@ -63,6 +65,7 @@ void Progress::finish(const std::string& extra) {
 }
 
 void Progress::draw(bool final, const std::string& extra) {
+  if (!log::enabled(log::Level::kInfo)) return;  // --quiet
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? (done_ - start_done_) / elapsed : 0.0;
   std::string line = label_ + " " + format_count(static_cast<double>(done_), unit_);

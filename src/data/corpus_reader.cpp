@@ -256,7 +256,7 @@ bool CorpusReader::next_jsonl(std::string_view* sentence) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line.begin(), line.end());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
       std::string msg = e.what();
       auto pos = msg.find("syntax error");
       throw InputError(path_, line_no_,

@@ -56,7 +56,7 @@ class CorpusReader {
   // Bytes consumed so far over all files, and the total size of all files (for progress).
   int64_t bytes_read() const { return bytes_done_ + pos_in_file_; }
   int64_t total_bytes() const { return total_bytes_; }
-  uint64_t documents() const { return docs_started_; }
+  uint64_t documents() const { return docs_started_; }  // documents started so far
 
  private:
   bool read_line(std::string_view* line);  // raw line of the current file, without '\n'

@@ -43,6 +43,11 @@ Dataset Dataset::open(const std::string& dir, const std::string& split,
                            " bytes, the manifest says " + std::to_string(bytes),
                        "re-run `bertforge prepare`");
     ShardReader r(path, checksum);
+    if (r.header().vocab_size != ds.vocab_size_)
+      throw InputError(path, 0,
+                       "vocab size " + std::to_string(r.header().vocab_size) +
+                           " differs from the manifest's " + std::to_string(ds.vocab_size_),
+                       "re-run `bertforge prepare`");
     ds.num_tokens_ += r.num_tokens();
     ds.num_sentences_ += r.num_sentences();
     ds.doc_offsets_.push_back(ds.doc_offsets_.back() + r.num_docs());

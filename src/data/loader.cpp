@@ -1,14 +1,12 @@
 #include "data/loader.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <exception>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "common/config.h"
 #include "common/errors.h"
+#include "common/ordered_pool.h"
 #include "common/random.h"
 #include "data/dataset.h"
 #include "data/example_builder.h"
@@ -35,12 +33,17 @@ struct BuildScratch {
   MaskScratch mask;
 };
 
-struct Slot {
+// A built batch and where it stands: what the consumer needs to move its position past it.
+struct Built {
   Batch batch;
   LoaderPosition pos;
   int64_t batches_in_epoch = 0;
-  std::exception_ptr error;
 };
+
+LoaderPosition after(const LoaderPosition& pos, int64_t batches_in_epoch) {
+  return pos.step + 1 >= batches_in_epoch ? LoaderPosition{pos.epoch + 1, 0}
+                                          : LoaderPosition{pos.epoch, pos.step + 1};
+}
 
 }  // namespace
 
@@ -55,29 +58,27 @@ struct Loader::Impl {
   std::mutex plan_mu;
   std::map<int64_t, std::shared_ptr<const EpochPlan>> plans;
 
-  // Prefetch state, guarded by mu.
-  std::mutex mu;
-  std::condition_variable cv_work, cv_ready;
-  std::vector<std::thread> workers;
-  bool stop = false;
-  uint64_t generation = 0;   // bumped by set_position: results of older generations are dropped
-  LoaderPosition position;   // of the next batch next() returns
-  LoaderPosition scheduled;  // of the next batch a worker builds
-  uint64_t next_seq = 0;     // sequence number of the batch next() returns
-  uint64_t sched_seq = 0;    // sequence number of `scheduled`
-  std::map<uint64_t, Slot> ready;
-  BuildScratch sync_scratch;  // for the synchronous mode (no prefetch)
+  std::mutex position_mu;
+  LoaderPosition position;  // of the next batch next() returns; the pool's jobs are the batches
+                            // 0, 1, ... after it
+  std::vector<BuildScratch> scratch;  // one per worker (declared before the pool: they use it)
+  OrderedPool<Built> pool;
 
   Impl(const Dataset& d, const DataConfig& dc, const MaskingConfig& mc, LoaderOptions o)
       : data(d),
         dcfg(dc),
         opts(std::move(o)),
         builder(d, dc, opts.seed, opts.specials),
-        masker(mc, opts.vocab_size, opts.word_start, opts.specials) {}
+        masker(mc, opts.vocab_size, opts.word_start, opts.specials),
+        scratch(static_cast<size_t>(std::max(threads(), 1))),
+        pool(threads(), static_cast<size_t>(threads() > 0 ? depth() : 1)) {}
 
   int64_t data_epoch(int64_t epoch) const { return opts.shuffle ? epoch : 0; }
   int depth() const { return std::max(dcfg.prefetch, 1); }
-  bool async() const { return opts.prefetch_threads > 0 && dcfg.prefetch > 0; }
+  // Background workers: none (each batch built inside next()) without prefetch.
+  int threads() const {
+    return opts.prefetch_threads > 0 && dcfg.prefetch > 0 ? opts.prefetch_threads : 0;
+  }
 
   std::shared_ptr<const EpochPlan> plan(int64_t epoch) {
     const int64_t e = data_epoch(epoch);
@@ -152,60 +153,32 @@ struct Loader::Impl {
     return b;
   }
 
-  void worker_loop() {
-    BuildScratch scratch;
-    std::unique_lock<std::mutex> lock(mu);
-    while (true) {
-      cv_work.wait(lock, [&] { return stop || sched_seq < next_seq + depth(); });
-      if (stop) return;
-      const uint64_t gen = generation, seq = sched_seq;
-      const LoaderPosition pos = scheduled;
-      lock.unlock();
-      Slot slot;
-      std::shared_ptr<const EpochPlan> p;
-      try {
-        p = plan_with_batches(pos.epoch);
-      } catch (...) {
-        slot.error = std::current_exception();
-      }
-      lock.lock();
-      if (gen != generation || seq != sched_seq) continue;  // someone else moved on meanwhile
-      if (p && pos.step >= p->batches) {
-        scheduled = {pos.epoch + 1, 0};
-        continue;
-      }
-      ++sched_seq;
-      ++scheduled.step;
-      lock.unlock();
-      if (p) {
-        try {
-          slot.batch = build(*p, pos, scratch);
-          slot.pos = pos;
-          slot.batches_in_epoch = p->batches;
-        } catch (...) {
-          slot.error = std::current_exception();
-        }
-      }
-      lock.lock();
-      if (gen != generation) continue;
-      ready.emplace(seq, std::move(slot));
-      cv_ready.notify_all();
+  // The position `offset` batches after `pos` (which may be past its epoch's last batch), and the
+  // plan of its epoch.
+  LoaderPosition advance(LoaderPosition pos, int64_t offset,
+                         std::shared_ptr<const EpochPlan>* plan) {
+    auto p = plan_with_batches(pos.epoch);
+    if (pos.step >= p->batches) pos = {pos.epoch + 1, 0}, p = plan_with_batches(pos.epoch);
+    while (pos.step + offset >= p->batches) {  // into the next epoch
+      offset -= p->batches - pos.step;
+      pos = {pos.epoch + 1, 0};
+      p = plan_with_batches(pos.epoch);
     }
+    pos.step += offset;
+    *plan = std::move(p);
+    return pos;
   }
 
-  void start_workers() {
-    stop = false;
-    for (int t = 0; t < opts.prefetch_threads; ++t) workers.emplace_back([this] { worker_loop(); });
-  }
-
-  void stop_workers() {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      stop = true;
+  // Keeps the pool full: the batches after those in flight, each a pure function of its position.
+  void refill(const LoaderPosition& from) {
+    while (!pool.full()) {
+      const int64_t offset = static_cast<int64_t>(pool.in_flight());
+      pool.submit([this, from, offset](int worker) {
+        std::shared_ptr<const EpochPlan> p;
+        const LoaderPosition pos = advance(from, offset, &p);
+        return Built{build(*p, pos, scratch[static_cast<size_t>(worker)]), pos, p->batches};
+      });
     }
-    cv_work.notify_all();
-    for (auto& w : workers) w.join();
-    workers.clear();
   }
 };
 
@@ -219,44 +192,33 @@ Loader::Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig&
   if (options.prefetch_threads < 0) throw RuntimeError("prefetch threads must be >= 0");
   if (options.vocab_size <= 0) options.vocab_size = static_cast<int>(data.vocab_size());
   impl_ = std::make_unique<Impl>(data, dcfg, mcfg, std::move(options));
-  if (impl_->async()) impl_->start_workers();
+  impl_->refill(impl_->position);
 }
 
-Loader::~Loader() {
-  if (impl_) impl_->stop_workers();
-}
+Loader::~Loader() = default;
 
 Batch Loader::next() {
   Impl& m = *impl_;
-  if (!m.async()) {
-    LoaderPosition pos = m.position;
-    auto p = m.plan_with_batches(pos.epoch);
-    if (pos.step >= p->batches) {
-      pos = {pos.epoch + 1, 0};
-      p = m.plan_with_batches(pos.epoch);
-    }
-    Batch b = m.build(*p, pos, m.sync_scratch);
-    m.position = pos.step + 1 >= p->batches ? LoaderPosition{pos.epoch + 1, 0}
-                                            : LoaderPosition{pos.epoch, pos.step + 1};
-    return b;
+  LoaderPosition pos = position();
+  m.refill(pos);  // after an error the pool is empty
+  Built built;
+  try {
+    built = m.pool.next();
+  } catch (...) {
+    m.pool.clear();  // the same error again on the next call
+    throw;
   }
-  std::unique_lock<std::mutex> lock(m.mu);
-  const uint64_t seq = m.next_seq;
-  m.cv_ready.wait(lock, [&] { return m.ready.count(seq) > 0; });
-  if (m.ready.at(seq).error) std::rethrow_exception(m.ready.at(seq).error);  // and every time
-  Slot slot = std::move(m.ready.at(seq));
-  m.ready.erase(seq);
-  ++m.next_seq;
-  m.position = slot.pos.step + 1 >= slot.batches_in_epoch
-                   ? LoaderPosition{slot.pos.epoch + 1, 0}
-                   : LoaderPosition{slot.pos.epoch, slot.pos.step + 1};
-  lock.unlock();
-  m.cv_work.notify_all();
-  return std::move(slot.batch);
+  pos = after(built.pos, built.batches_in_epoch);
+  {
+    std::lock_guard<std::mutex> lock(m.position_mu);
+    m.position = pos;
+  }
+  m.refill(pos);
+  return std::move(built.batch);
 }
 
 LoaderPosition Loader::position() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->position_mu);
   return impl_->position;
 }
 
@@ -265,13 +227,12 @@ void Loader::set_position(const LoaderPosition& pos) {
     throw RuntimeError("invalid loader position (epoch " + std::to_string(pos.epoch) + ", step " +
                        std::to_string(pos.step) + ")");
   Impl& m = *impl_;
-  std::lock_guard<std::mutex> lock(m.mu);
-  ++m.generation;
-  m.ready.clear();
-  m.position = pos;
-  m.scheduled = pos;
-  m.sched_seq = m.next_seq;
-  m.cv_work.notify_all();
+  m.pool.clear();  // batches built ahead from the old position
+  {
+    std::lock_guard<std::mutex> lock(m.position_mu);
+    m.position = pos;
+  }
+  m.refill(pos);
 }
 
 int64_t Loader::batches_per_epoch() const { return impl_->plan(position().epoch)->batches; }

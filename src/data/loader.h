@@ -35,9 +35,12 @@ struct LoaderOptions {
 
 class Loader {
  public:
+  // Serves from epoch 0, step 0 and starts building batches ahead (options.prefetch_threads
+  // workers, data.prefetch batches; none without either). `data` must outlive the loader. Throws
+  // RuntimeError or ConfigError for a rank, world size, batch size or thread count out of range.
   Loader(const Dataset& data, const DataConfig& dcfg, const MaskingConfig& mcfg,
          LoaderOptions options);
-  ~Loader();
+  ~Loader();  // drops the batches built ahead, waits for those being built
   // The next batch for this rank (moves to the next epoch at the end of one). Throws RuntimeError
   // when the data cannot fill one global batch (batches_per_epoch() == 0).
   Batch next();

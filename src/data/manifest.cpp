@@ -1,12 +1,71 @@
 #include "data/manifest.h"
 
+#include <cstdint>
 #include <filesystem>
 
 #include "common/errors.h"
 #include "common/fs.h"
+#include "data/shard.h"
 
 namespace bertforge {
 using json = nlohmann::json;
+
+namespace {
+
+// The keys every reader of a manifest uses (dataset.cpp, prepare.cpp, context_counts.cpp), each of
+// the type they read it as, so that none of them meets a JSON type error or an absurd value.
+void check_manifest(const json& m, const std::string& path) {
+  auto bad = [&](const std::string& what) {
+    return InputError(path, 0, "malformed manifest: " + what, "re-run `bertforge prepare`");
+  };
+  auto count = [&](const json& obj, const char* key, const std::string& where, bool required) {
+    const auto it = obj.find(key);
+    if (it == obj.end()) {
+      if (required) throw bad(where + " lacks \"" + key + "\"");
+      return;
+    }
+    if (!it->is_number_unsigned())
+      throw bad(where + key + " is not an integer >= 0 (got " + it->dump() + ")");
+  };
+  for (const char* key : {"tokenizer_checksum", "vocab_size", "splits"})
+    if (!m.contains(key)) throw bad(std::string("lacks \"") + key + "\"");
+  if (!m["tokenizer_checksum"].is_string()) throw bad("tokenizer_checksum is not a string");
+  count(m, "vocab_size", "", true);
+  const uint64_t vocab = m["vocab_size"].get<uint64_t>();
+  if (vocab < 1 || vocab > kMaxVocabSize)
+    throw bad("vocab_size " + std::to_string(vocab) + " out of range");
+  if (!m.contains("stats") || !m["stats"].is_object())
+    throw bad("stats is missing or not an object");
+  for (const char* key : {"documents", "sentences", "tokens", "unknown_tokens", "input_bytes"})
+    count(m["stats"], key, "stats.", false);
+  const json& splits = m["splits"];
+  if (!splits.is_object()) throw bad("splits is not an object");
+  for (const char* split : {"train", "valid"}) {
+    const std::string where = std::string("splits.") + split;
+    if (!splits.contains(split) || !splits[split].is_object())
+      throw bad(where + " is missing or not an object");
+    const json& s = splits[split];
+    for (const char* key : {"documents", "sentences", "tokens"}) count(s, key, where + ".", false);
+    if (!s.contains("shards") || !s["shards"].is_array())
+      throw bad(where + ".shards is missing or not a list");
+    for (const json& shard : s["shards"]) {
+      if (!shard.is_object()) throw bad(where + ".shards holds a non-object");
+      const auto file = shard.find("file");
+      // A plain name inside the data directory: never a path elsewhere.
+      if (file == shard.end() || !file->is_string() || file->get<std::string>().empty() ||
+          file->get<std::string>()[0] == '.' ||
+          file->get<std::string>().find('/') != std::string::npos)
+        throw bad(where + ".shards: \"file\" is not a file name in the data directory");
+      count(shard, "bytes", where + ".shards[].", true);
+      if (shard["bytes"].get<uint64_t>() > uint64_t{INT64_MAX})
+        throw bad(where + ".shards[].bytes out of range");
+      for (const char* key : {"documents", "sentences", "tokens"})
+        count(shard, key, where + ".shards[].", false);
+    }
+  }
+}
+
+}  // namespace
 
 nlohmann::json read_manifest(const std::string& data_dir) {
   const std::string path = fs::join(data_dir, kManifestName);
@@ -30,17 +89,16 @@ nlohmann::json read_manifest(const std::string& data_dir) {
   json m;
   try {
     m = json::parse(fs::read_file(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw InputError(path, 0, std::string("malformed manifest: ") + e.what(),
                      "re-run `bertforge prepare`");
   }
-  if (!m.is_object() || m.value("format_version", 0) != kManifestVersion)
+  if (!m.is_object() || !m.contains("format_version") || m["format_version"] != kManifestVersion)
     throw InputError(path, 0,
                      "unsupported manifest format (expected format_version " +
                          std::to_string(kManifestVersion) + ")",
                      "re-run `bertforge prepare`");
-  for (const char* key : {"tokenizer_checksum", "vocab_size", "splits"})
-    if (!m.contains(key)) throw InputError(path, 0, std::string("manifest lacks \"") + key + "\"");
+  check_manifest(m, path);
   return m;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "common/checksum.h"
@@ -16,6 +17,15 @@ namespace bertforge {
 namespace {
 
 uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+// The largest of `n` token ids stored as T (0 when n is 0).
+template <class T>
+uint32_t max_id(const uint8_t* data, uint64_t n) {
+  const T* p = reinterpret_cast<const T*>(data);
+  T top = 0;
+  for (uint64_t i = 0; i < n; ++i) top = p[i] > top ? p[i] : top;
+  return top;
+}
 
 // Writes to a file descriptor and feeds the same bytes to a running SHA-256.
 class HashingFile {
@@ -167,6 +177,8 @@ ShardReader::ShardReader(const std::string& path, const std::string& expect_toke
     fail("corrupt header: token size " + std::to_string(h.token_bytes));
   if ((h.token_bytes == 2) != (h.vocab_size <= 65536))
     fail("corrupt header: token size does not match vocab size");
+  if (h.vocab_size == 0 || h.vocab_size > kMaxVocabSize)
+    fail("corrupt header: vocab size " + std::to_string(h.vocab_size));
   // Sizes, guarded against overflow by bounding each count by the file size first.
   if (h.num_tokens > size / h.token_bytes || h.num_sentences >= size / 8 || h.num_docs >= size / 8)
     fail("truncated shard (" + std::to_string(size) + " bytes for the counts in its header)");
@@ -192,9 +204,17 @@ ShardReader::ShardReader(const std::string& path, const std::string& expect_toke
       doc_starts_[0] != 0 || doc_starts_[h.num_docs] != h.num_sentences)
     fail("corrupt shard (offset tables do not match the header)");
   for (uint64_t i = 0; i < h.num_sentences; ++i)
-    if (sentence_starts_[i + 1] < sentence_starts_[i]) fail("corrupt shard (sentence offsets)");
+    if (sentence_starts_[i + 1] < sentence_starts_[i] ||
+        sentence_starts_[i + 1] - sentence_starts_[i] > UINT32_MAX)
+      fail("corrupt shard (sentence offsets)");
   for (uint64_t i = 0; i < h.num_docs; ++i)
     if (doc_starts_[i + 1] < doc_starts_[i]) fail("corrupt shard (document offsets)");
+  // Every id inside the vocabulary: readers index tables of vocab_size rows with them.
+  const uint32_t top = h.token_bytes == 2 ? max_id<uint16_t>(tokens_, h.num_tokens)
+                                          : max_id<uint32_t>(tokens_, h.num_tokens);
+  if (h.num_tokens > 0 && top >= h.vocab_size)
+    fail("corrupt shard (token id " + std::to_string(top) + " outside the vocabulary of " +
+         std::to_string(h.vocab_size) + ")");
 }
 
 ShardReader::ShardReader(ShardReader&& o) noexcept { *this = std::move(o); }

@@ -15,6 +15,9 @@ namespace bertforge {
 
 constexpr char kShardMagic[8] = {'B', 'F', 'S', 'H', 'A', 'R', 'D', '1'};
 constexpr uint32_t kShardVersion = 1;
+// The largest vocabulary a shard (or a manifest) may claim: readers allocate tables of one row per
+// id (the count baselines: 12 bytes an id), so a header's claim is bounded before they do.
+constexpr uint32_t kMaxVocabSize = uint32_t{1} << 24;
 
 struct ShardHeader {
   char magic[8];

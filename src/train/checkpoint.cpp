@@ -295,27 +295,26 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
   return info;
 }
 
-std::optional<std::string> newest_checkpoint(const std::string& run_dir) {
+std::optional<CheckpointInfo> newest_checkpoint(const std::string& run_dir) {
   for (const auto& [step, path] : step_dirs(checkpoints_dir(run_dir))) {
     try {
-      read_checkpoint(path);
-      return path;
+      return read_checkpoint(path);
     } catch (const Error& e) {
-      log::warn(std::string("skipping checkpoint: ") + e.what());
+      log::warn("skipping checkpoint: {}", e.what());
     }
   }
   return std::nullopt;
 }
 
-std::string resolve_checkpoint(const std::string& path) {
+CheckpointInfo find_checkpoint(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (is_checkpoint_dir(p)) return p;
+  if (is_checkpoint_dir(p)) return read_checkpoint(p);
   if (fs::filename(p) == "checkpoints") p = fs::parent(p);
   if (fs::is_dir(checkpoints_dir(p))) {
     if (auto n = newest_checkpoint(p)) return *n;
   }
-  if (is_checkpoint_dir(final_dir(p))) return final_dir(p);
+  if (is_checkpoint_dir(final_dir(p))) return read_checkpoint(final_dir(p));
   throw InputError(path, 0, "no complete checkpoint found",
                    "pass a checkpoints/step-N directory, a final/ directory or a run directory");
 }

@@ -75,13 +75,14 @@ std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
 // Reads and verifies a checkpoint directory (DONE present, checksums match). Throws InputError
 // naming the directory and what is wrong.
 CheckpointInfo read_checkpoint(const std::string& dir);
-// Maps a user's path to a complete checkpoint directory: a step-N or final/ directory itself, a
-// checkpoints/ directory or a run directory (their newest complete checkpoint; final/ counts for a
-// run directory when it has no step checkpoints). Incomplete or corrupt newer ones are skipped with
-// a warning. Throws InputError when none is found.
-std::string resolve_checkpoint(const std::string& path);
-// The newest complete checkpoint under run_dir/checkpoints, or nullopt.
-std::optional<std::string> newest_checkpoint(const std::string& run_dir);
+// Maps a user's path to a complete checkpoint and verifies it (read_checkpoint): a step-N or final/
+// directory itself, a checkpoints/ directory or a run directory (their newest complete checkpoint;
+// final/ counts for a run directory when it has no step checkpoints). Incomplete or corrupt newer
+// ones are skipped with a warning. Throws InputError when none is found.
+CheckpointInfo find_checkpoint(const std::string& path);
+// The newest complete checkpoint under run_dir/checkpoints, verified, or nullopt (incomplete or
+// corrupt newer ones are skipped with a warning).
+std::optional<CheckpointInfo> newest_checkpoint(const std::string& run_dir);
 
 void load_weights(const std::string& dir, ModelPtr& model);
 void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer);

@@ -51,7 +51,7 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
 // One log line: the losses and accuracies, and whether the model beats each baseline.
 std::string eval_summary(const EvalMetrics& m, bool nsp);
 
-// `bertforge evaluate`: loads a checkpoint (any path resolve_checkpoint accepts) and evaluates it
+// `bertforge evaluate`: loads a checkpoint (any path find_checkpoint accepts) and evaluates it
 // on `data`: a text/jsonl corpus file (encoded with the checkpoint's tokenizer into a temp dir), a
 // prepared data directory or shard files; empty = the validation split of the checkpoint's run.
 // The baselines count the train split of the checkpoint's run (or of the --data directory).

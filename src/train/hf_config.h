@@ -1,6 +1,7 @@
 // The HuggingFace config.json key map, both directions, for each architecture: BertForPreTraining
 // (model_type "bert") and ModernBertForMaskedLM (model_type "modernbert"). Export writes with
-// hf_model_config; import reads with model_config_from_hf. Torch-free.
+// hf_model_config (hf_config.cpp); import reads with parse_hf_config, model_config_from_hf and
+// bertforge_export_keys (hf_config_read.cpp, torch-free: tests/fuzz/hf_config_fuzz.cpp fuzzes it).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,8 +16,27 @@ struct SpecialIds;
 
 // The model keys of config.json for `s` (architectures, model_type, sizes, special ids, ...).
 nlohmann::json hf_model_config(const BertShape& s, const SpecialIds& specials);
+
+// The JSON of a config.json's text `text`; throws InputError naming `path` when it is not JSON.
+nlohmann::json parse_hf_config(const std::string& text, const std::string& path);
 // Sets `m` (architecture and shape keys) from a config.json; returns its vocab_size. Throws
-// InputError naming `path` for another model_type or a variant bertforge does not implement.
+// InputError naming `path` for another model_type, a variant bertforge does not implement, a key
+// of the wrong type or out of range, or a model too big to allocate (more than
+// kMaxHfParameters weights), so that the model can be built from `m` without further checks.
 int64_t model_config_from_hf(const nlohmann::json& hf, const std::string& path, ModelConfig* m);
+// The largest model config.json may describe: 2^32 weights (16 GiB in fp32).
+constexpr int64_t kMaxHfParameters = int64_t{1} << 32;
+
+// What `bertforge export` adds to config.json: {"bertforge": {"step", "nsp", "config", ...}}.
+struct HfExportKeys {
+  bool ours = false;        // config.json has a "bertforge" object
+  bool has_config = false;  // ... holding the training config, parsed into `config`
+  Config config;
+  int64_t step = 0;  // the checkpoint's step (0 when absent)
+  bool nsp = true;   // false when the export's NSP head was never trained
+};
+// Reads and checks the "bertforge" keys of `hf` (none: a public model). Throws InputError naming
+// `path` when one has the wrong type or the training config is invalid.
+HfExportKeys bertforge_export_keys(const nlohmann::json& hf, const std::string& path);
 
 }  // namespace bertforge

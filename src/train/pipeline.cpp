@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/prepare.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/wordpiece.h"
 #include "train/checkpoint.h"
 #include "train/pretrained.h"
 
@@ -28,17 +29,41 @@ void use_tokenizer(Config& config, const std::string& model, const std::string& 
   config.tokenizer.lowercase = false;
   config.tokenizer.model = model;
 }
+
+// Warns, naming the key and both values, for each tokenizer key the config gave explicitly that the
+// starting model's tokenizer `t` overrides. SentencePiece does not record lowercasing, nor (here)
+// unigram vs BPE: for those only a WordPiece/SentencePiece mismatch is told.
+void warn_tokenizer_overrides(const Config& c, const Tokenizer& t, const std::string& from) {
+  const WordPiece* wp = t.wordpiece();
+  auto warn = [&](const char* key, const std::string& asked, const std::string& has) {
+    if (c.given.count(std::string("tokenizer.") + key) && asked != has)
+      log::warn("tokenizer." + std::string(key) + " is " + asked +
+                " in the config, but --init-from " + from + " has " + has +
+                ": a continued model keeps its tokenizer, so " + has + " it is");
+  };
+  const bool asked_wp = c.tokenizer.type == "wordpiece";
+  warn("type", c.tokenizer.type,
+       wp ? "wordpiece" : (asked_wp ? "a SentencePiece model" : c.tokenizer.type));
+  warn("vocab_size", std::to_string(c.tokenizer.vocab_size), std::to_string(t.vocab_size()));
+  const std::string lower = c.tokenizer.lowercase ? "true" : "false";
+  warn("lowercase", lower,
+       wp ? (wp->options().lowercase ? "true" : "false")
+          : (c.tokenizer.lowercase ? "a SentencePiece model (cased or not as trained)" : "false"));
+}
 }  // namespace
 
 void adopt_init_tokenizer(Config& config, const std::string& init_from) {
-  Pretrained p = load_pretrained(init_from);
+  const std::string file = pretrained_tokenizer_file(init_from);
+  const Tokenizer init_tok = Tokenizer::load(file);
   if (!config.tokenizer.model.empty() &&
-      Tokenizer::load(config.tokenizer.model).checksum() != p.tokenizer_checksum)
+      Tokenizer::load(config.tokenizer.model).checksum() != init_tok.checksum())
     throw ConfigError("tokenizer.model",
                       "names " + config.tokenizer.model + ", but --init-from " + init_from +
                           " has another tokenizer",
                       "a continued model keeps its tokenizer: remove tokenizer.model");
-  use_tokenizer(config, p.tokenizer_model, "--init-from " + init_from);
+  warn_tokenizer_overrides(config, init_tok, init_from);
+  config.tokenizer.lowercase = false;  // told above where the config asked for it
+  use_tokenizer(config, file, "--init-from " + init_from);
 }
 
 namespace {
@@ -71,8 +96,9 @@ bool finished(const Config& c, const TrainOptions& options) {
 }
 }  // namespace
 
-PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options) {
+PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options_in) {
   Config cfg = config_in;
+  TrainOptions options = options_in;
   const char* world = std::getenv("WORLD_SIZE");
   if (world && std::string(world) != "1")
     throw UsageError(
@@ -82,13 +108,11 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
   if (options.init_from.empty() && !options.resume.empty() && cfg.tokenizer.model.empty()) {
     // Resuming a continuation run (one started with --init-from): its tokenizer is the starting
     // model's, which the config does not name. Keep it instead of training a new one over it.
-    std::optional<std::string> from;
-    if (options.resume == "auto")
-      from = newest_checkpoint(cfg.run_dir);
-    else
-      from = resolve_checkpoint(options.resume);
+    std::optional<CheckpointInfo> from =
+        options.resume == "auto" ? newest_checkpoint(cfg.run_dir) : find_checkpoint(options.resume);
     if (from) {
-      CheckpointInfo info = read_checkpoint(*from);
+      const CheckpointInfo& info = *from;
+      options.resume_checkpoint = std::make_shared<const CheckpointInfo>(info);
       if (!info.state.init_from.is_null()) {
         use_tokenizer(cfg, fs::join(info.dir, "tokenizer.model"),
                       "a continuation of " + info.state.init_from.value("path", "?"));

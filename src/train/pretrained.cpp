@@ -16,11 +16,7 @@ using json = nlohmann::json;
 namespace {
 json read_hf_config(const std::string& dir) {
   const std::string path = fs::join(dir, "config.json");
-  try {
-    return json::parse(fs::read_file(path));
-  } catch (const json::exception& e) {
-    throw InputError(path, 0, std::string("not a JSON config.json: ") + e.what());
-  }
+  return parse_hf_config(fs::read_file(path), path);
 }
 
 // The tokenizer file of a HuggingFace directory: spiece.model (bertforge's SentencePiece
@@ -68,24 +64,17 @@ namespace {
 Pretrained load_export(const std::string& dir) {
   Pretrained p;
   p.dir = dir;
-  const json hf = read_hf_config(dir);
-  const bool ours = hf.contains("bertforge") && hf["bertforge"].is_object();
   // bertforge's own exports carry the training config (data, masking, seed, batch size), so
   // that evaluation reproduces the checkpoint's; the model shape comes from the HF keys.
-  if (ours && hf["bertforge"].contains("config")) {
-    try {
-      p.config = config_from_json(hf["bertforge"]["config"]);
-    } catch (const Error& e) {
-      throw InputError(fs::join(dir, "config.json"), 0,
-                       std::string("bertforge.config: ") + e.what());
-    }
-  }
+  const std::string config_path = fs::join(dir, "config.json");
+  const HfExportKeys keys = bertforge_export_keys(read_hf_config(dir), config_path);
+  if (keys.has_config) p.config = keys.config;
   HfWeightsReport report;
   p.model = load_hf_model(dir, &p.config, &report);
   p.has_nsp_head = report.has_nsp_head;
-  if (ours) {
-    p.step = hf["bertforge"].value("step", int64_t{0});
-    p.has_nsp_head = p.has_nsp_head && hf["bertforge"].value("nsp", true);
+  if (keys.ours) {
+    p.step = keys.step;
+    p.has_nsp_head = p.has_nsp_head && keys.nsp;
   } else {
     p.config.data.nsp = p.has_nsp_head;  // a public model: evaluate NSP only where it has a head
   }
@@ -113,7 +102,7 @@ std::string pretrained_tokenizer_file(const std::string& path) {
   const std::string p = trimmed(path);
   if (fs::exists(p) && !fs::is_dir(p)) return p;  // a tokenizer file itself
   if (is_hf_export(p)) return hf_tokenizer_file(p);
-  return fs::join(resolve_checkpoint(p), "tokenizer.model");
+  return fs::join(find_checkpoint(p).dir, "tokenizer.model");
 }
 
 Pretrained load_pretrained(const std::string& path) {
@@ -122,7 +111,7 @@ Pretrained load_pretrained(const std::string& path) {
   if (is_hf_export(p0)) {
     p = load_export(p0);
   } else {
-    CheckpointInfo info = read_checkpoint(resolve_checkpoint(p0));
+    CheckpointInfo info = find_checkpoint(p0);
     p.dir = info.dir;
     p.config = info.config;
     p.step = info.state.step;

@@ -1,10 +1,13 @@
 #include "train/safetensors.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
 #include "common/fs.h"
+#include "common/safetensors_header.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -36,46 +39,24 @@ void write_safetensors(const std::string& path,
 }
 
 std::map<std::string, torch::Tensor> read_safetensors(const std::string& path) {
-  std::string bytes = fs::read_file(path);
-  auto bad = [&](const std::string& what) {
-    return InputError(path, 0, "not a valid safetensors file: " + what);
-  };
-  if (bytes.size() < 8) throw bad("shorter than its 8-byte header size");
-  uint64_t hs = 0;
-  for (int i = 0; i < 8; ++i) hs |= uint64_t(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  if (hs > bytes.size() - 8) throw bad("header size " + std::to_string(hs) + " beyond the file");
-  json header;
-  try {
-    header = json::parse(bytes.substr(8, hs));
-  } catch (const json::exception& e) {
-    throw bad(std::string("header JSON: ") + e.what());
-  }
-  const uint64_t base = 8 + hs, data_size = bytes.size() - base;
+  // The header is checked against the file's size before any tensor is allocated; each tensor is
+  // then read straight into its storage (the file is never held in memory whole).
+  const SafetensorsHeader header = read_safetensors_header(path);
+  static const std::map<std::string, torch::ScalarType> kTypes = {
+      {"F32", torch::kFloat32}, {"BF16", torch::kBFloat16}, {"F16", torch::kFloat16},
+      {"I64", torch::kInt64},   {"I32", torch::kInt32},     {"U8", torch::kUInt8},
+      {"BOOL", torch::kBool}};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, std::string("cannot read file: ") + std::strerror(errno));
   std::map<std::string, torch::Tensor> out;
-  for (auto& [name, info] : header.items()) {
-    if (name == "__metadata__") continue;
-    std::string dtype = info.at("dtype");
-    std::vector<int64_t> shape = info.at("shape");
-    uint64_t begin = info.at("data_offsets")[0], end = info.at("data_offsets")[1];
-    if (end < begin || end > data_size) throw bad(name + ": data offsets beyond the file");
-    static const std::map<std::string, torch::ScalarType> kTypes = {
-        {"F32", torch::kFloat32}, {"BF16", torch::kBFloat16}, {"F16", torch::kFloat16},
-        {"I64", torch::kInt64},   {"I32", torch::kInt32},     {"U8", torch::kUInt8},
-        {"BOOL", torch::kBool}};
-    auto type = kTypes.find(dtype);
-    if (type == kTypes.end()) throw bad(name + ": unsupported dtype " + dtype);
-    const torch::ScalarType st = type->second;
-    uint64_t numel = 1;  // checked against the byte size before anything is allocated
-    for (auto d : shape) {
-      if (d < 0 || (d > 0 && numel > data_size / static_cast<uint64_t>(d)))
-        throw bad(name + ": shape does not match its byte size");
-      numel *= static_cast<uint64_t>(d);
-    }
-    if (numel * torch::elementSize(st) != end - begin)
-      throw bad(name + ": shape does not match its byte size");
-    auto t = torch::empty(shape, torch::TensorOptions().dtype(st));
-    std::memcpy(t.data_ptr(), bytes.data() + base + begin, end - begin);
-    out[name] = t.is_floating_point() ? t.to(torch::kFloat32) : t;
+  for (const SafetensorsEntry& e : header.entries) {
+    auto t = torch::empty(e.shape, torch::TensorOptions().dtype(kTypes.at(e.dtype)));
+    const uint64_t n = e.end - e.begin;  // = t.nbytes(), checked by the header parser
+    in.seekg(static_cast<std::streamoff>(header.data_start + e.begin));
+    in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(n));
+    if (!in || static_cast<uint64_t>(in.gcount()) != n)
+      throw InputError(path, 0, "not a valid safetensors file: " + e.name + ": data truncated");
+    out[e.name] = t.is_floating_point() ? t.to(torch::kFloat32) : t;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // resume. Works in a single process or as one rank of a data-parallel job (see distributed.h).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "train/evaluator.h"
@@ -9,11 +10,14 @@
 namespace bertforge {
 
 struct Config;
+struct CheckpointInfo;
 
 struct TrainOptions {
   std::string resume;      // "" | "auto" | a checkpoint path: continue the same run exactly
   std::string init_from;   // "" | a checkpoint/final/export path: new run from its weights
   bool overwrite = false;  // start afresh even though run_dir has checkpoints (they are removed)
+  // The checkpoint `resume` names, when the caller has already found and verified it (pipeline).
+  std::shared_ptr<const CheckpointInfo> resume_checkpoint;
 };
 
 struct TrainResult {

@@ -25,5 +25,22 @@ TEST(Suggest, ClosestWithinTheLimit) {
   EXPECT_EQ(closest("x", {}, 5), "");
 }
 
+// Config keys: the full path, the last component (+1), or a prefix in the same section (2).
+TEST(Suggest, ClosestKey) {
+  const std::vector<std::string> keys = {"seed", "train", "train.steps", "tokenizer.vocab_size",
+                                         "tokenizer.model"};
+  EXPECT_EQ(closest_key("train.step", keys), "train.steps");
+  EXPECT_EQ(closest_key("vocab_sise", keys), "tokenizer.vocab_size");       // 1 + 1 edit
+  EXPECT_EQ(closest_key("tokenizer.vocab", keys), "tokenizer.vocab_size");  // a prefix
+  EXPECT_EQ(closest_key("trian", keys), "train");
+  EXPECT_EQ(closest_key("data.vocab", keys), "");  // a prefix, but in another section
+  EXPECT_EQ(closest_key("frobnicate", keys), "");
+}
+
+TEST(Suggest, DidYouMean) {
+  EXPECT_EQ(did_you_mean("train"), "did you mean 'train'?");
+  EXPECT_EQ(did_you_mean(""), "");
+}
+
 }  // namespace
 }  // namespace bertforge

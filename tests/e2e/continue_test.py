@@ -256,6 +256,19 @@ def run(passed):
     # naming RUN_A's own tokenizer is accepted (nothing to refuse), checked by run_c above
     ok("mismatched tokenizer refused (exit 2)")
 
+    # 3b. explicit tokenizer keys that the starting model's tokenizer overrides: a warning naming
+    #     the key and both values (and none where the config agrees, as in step 2's log_b)
+    vocab_a = read_json(j("run_a", "final", "config.json"))["tokenizer"]["vocab_size"]
+    _, log_w = bertforge("pipeline", "--config", cfg_b, "--set", "run_dir=" + j("run_w"),
+                         "--set", "train.steps=2", "--set", "tokenizer.vocab_size=%d" % (vocab_a + 7),
+                         "--init-from", j("run_a", "final"))
+    want = "tokenizer.vocab_size is %d in the config, but --init-from %s has %d" % (
+        vocab_a + 7, j("run_a", "final"), vocab_a)
+    check(want in log_w, "no warning naming tokenizer.vocab_size and both values:\n" + log_w[-2000:])
+    check("in the config, but --init-from" not in log_b,
+          "a warning although the config agrees with the starting model:\n" + log_b[-2000:])
+    ok("explicit tokenizer.vocab_size unlike --init-from's: warned with both values")
+
     # 4. NSP continuation from a model that never trained NSP: a fresh NSP head. From run_b
     #    (MLM-only, but continued from the NSP-trained run_a) the head is trained: kept.
     run_m = j("run_m")

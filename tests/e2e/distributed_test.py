@@ -10,6 +10,9 @@ Scenarios:
   no_peer      rank 0 of 2 alone: exits non-zero within the timeout, naming the rendezvous
   resume       2 ranks to step N, relaunched with --resume auto to 2N == uninterrupted 2N run
   torchrun     torchrun --nproc_per_node 2 --no-python BIN train (agent store) == the 2-rank run
+  elastic      torchrun --max_restarts 1 ... train --resume auto, rank 1's worker SIGKILLed after
+               a checkpoint: the group restarts, resumes from the newest checkpoint and ends with
+               losses and weights bit-identical to an uninterrupted 2-rank run
   same_pid     2 ranks that both have pid 1 (own PID namespaces, as in two containers) sharing one
                run directory, 5 launches: every one finishes (needs root and unshare; else skipped)
 """
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -400,20 +404,84 @@ def test_resume():
         n, n + 1, 2 * n)
 
 
+def find_torchrun():
+    return shutil.which("torchrun") or ("/usr/bin/torchrun"
+                                        if os.path.exists("/usr/bin/torchrun") else None)
+
+
+def torchrun_argv(torchrun, port, extra=()):
+    # Debian's torchrun (torch 1.13 on Python 3.11) crashes on its default --redirects 0 / --tee 0
+    # (IntFlag iteration no longer yields Std.NONE): pass non-zero values for both.
+    return [torchrun, "--nproc_per_node", "2", "--no_python", "--master_addr", "127.0.0.1",
+            "--master_port", str(port), "--redirects", "2", "--tee", "2",
+            "--log_dir", os.path.join(WORK, "torchrun-logs-%d" % port)] + list(extra)
+
+
+def worker_pid(cfg_path, rank):
+    """The pid of the bertforge worker of `rank` training with `cfg_path` (from /proc)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+            if cfg_path.encode() not in argv or ARGS.bin.encode() not in argv[0]:
+                continue
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+        except OSError:
+            continue
+        if env.get(b"RANK") == str(rank).encode():
+            return int(pid)
+    return None
+
+
+def test_elastic():
+    torchrun = find_torchrun()
+    if not torchrun:
+        RESULTS["elastic"] = "SKIPPED (no torchrun)"
+        return
+    common = dict(steps=400, save_every=40, keep_last=2, schedule="constant", warmup_steps=0,
+                  batch_size=4, dist_timeout_sec=20)
+    run_dir, cfg = new_run("elastic", **common)
+    port = free_port()
+    p = Proc(torchrun_argv(torchrun, port, ["--max_restarts", "1"]) +
+             [ARGS.bin, "train", "--config", cfg, "--resume", "auto"],
+             clean_env(), os.path.join(WORK, "elastic"))
+    first_ckpt = os.path.join(run_dir, "checkpoints", "step-40", "DONE")
+    deadline, victim = time.time() + 90, None
+    while time.time() < deadline and p.p.poll() is None and victim is None:
+        if os.path.exists(first_ckpt):
+            victim = worker_pid(cfg, 1)
+        time.sleep(0.02)
+    assert victim, "no checkpoint or no rank-1 worker within 90 s:\n" + p.output()
+    os.kill(victim, signal.SIGKILL)
+    rc = p.wait(timeout=300)
+    out = p.output()
+    assert rc == 0, "torchrun exited %d after one restart:\n%s" % (rc, out)
+    resumed = [l for l in out.splitlines() if "resumed from" in l]
+    assert resumed, "the restarted workers did not resume from a checkpoint:\n" + out
+    log = train_log(run_dir)
+    assert [x["step"] for x in log] == list(range(1, 401)), "steps logged: %s" % (
+        [x["step"] for x in log][:50])
+    ref_dir, ref_cfg = new_run("elastic-ref", **common)
+    run_ranks(ref_cfg, 2, tag="elastic-ref")
+    compare_losses(log, train_log(ref_dir), 0.0, "restarted vs uninterrupted")
+    compare_weights(exported_weights(run_dir, "elastic"), exported_weights(ref_dir, "elastic-ref"),
+                    "restarted vs uninterrupted weights", atol=0, rtol=0)
+    step = re.search(r"resumed from \S*step-(\d+)", resumed[0])
+    RESULTS["elastic"] = "rank 1 killed after step 40's checkpoint; restarted from step %s; " \
+        "400 steps bit-identical to an uninterrupted run" % (step.group(1) if step else "?")
+
+
 def test_torchrun(reference_log):
-    torchrun = shutil.which("torchrun") or ("/usr/bin/torchrun"
-                                            if os.path.exists("/usr/bin/torchrun") else None)
+    torchrun = find_torchrun()
     if not torchrun:
         RESULTS["torchrun"] = "SKIPPED (no torchrun)"
         return
     run_dir, cfg = new_run("torchrun", batch_size=4)
     port = free_port()
-    # Debian's torchrun (torch 1.13 on Python 3.11) crashes on its default --redirects 0 / --tee 0
-    # (IntFlag iteration no longer yields Std.NONE): pass non-zero values for both.
-    p = Proc([torchrun, "--nproc_per_node", "2", "--no_python", "--master_addr", "127.0.0.1",
-              "--master_port", str(port), "--redirects", "2", "--tee", "2",
-              "--log_dir", os.path.join(WORK, "torchrun-logs"),
-              ARGS.bin, "train", "--config", cfg],
+    p = Proc(torchrun_argv(torchrun, port) + [ARGS.bin, "train", "--config", cfg],
              clean_env(), os.path.join(WORK, "torchrun"))
     rc = p.wait()
     out = p.output()
@@ -464,7 +532,7 @@ def main():
         ref = None
         scenarios = [("equivalence", test_equivalence), ("kill", test_kill),
                      ("stall", test_stall), ("no_peer", test_no_peer), ("resume", test_resume),
-                     ("torchrun", lambda: test_torchrun(ref)), ("same_pid", test_same_pid)]
+                     ("torchrun", lambda: test_torchrun(ref)), ("elastic", test_elastic), ("same_pid", test_same_pid)]
         for name, fn in scenarios:
             if ARGS.only and name not in ARGS.only:
                 continue

@@ -1,0 +1,192 @@
+// The reading half of train/hf_config.h: a config.json is a hostile file, so every key is checked
+// for its type and range before the model is built from it. Torch-free (the fuzz target and its
+// replay test compile this file without torch).
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "common/errors.h"
+#include "train/hf_config.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+namespace {
+
+std::string show(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
+
+// The keys of one config.json object, read with their type and range checked.
+class Keys {
+ public:
+  Keys(const json& hf, const std::string& path) : hf_(hf), path_(path) {}
+
+  // An integer key in [lo, hi]; `fallback` when absent (a required key has none).
+  int64_t integer(const char* key, int64_t lo, int64_t hi, const int64_t* fallback = nullptr) {
+    const auto it = hf_.find(key);
+    if (it == hf_.end()) {
+      if (!fallback) fail(std::string("lacks \"") + key + "\"");
+      return *fallback;
+    }
+    if (!it->is_number_integer() ||
+        (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(hi)) ||
+        it->get<int64_t>() < lo || it->get<int64_t>() > hi)
+      fail(std::string(key) + " " + it->dump() + " is not an integer in [" + std::to_string(lo) +
+           ", " + std::to_string(hi) + "]");
+    return it->get<int64_t>();
+  }
+  int64_t integer(const char* key, int64_t lo, int64_t hi, int64_t fallback) {
+    return integer(key, lo, hi, &fallback);
+  }
+  // A number key of `obj` (default `fallback`) in [lo, hi], or (lo, hi] when `open_low`.
+  double number(const json& obj, const char* key, double fallback, double lo, double hi,
+                bool open_low = false) {
+    const auto it = obj.find(key);
+    if (it == obj.end()) return fallback;
+    const double v = it->is_number() ? it->get<double>() : NAN;
+    if (!std::isfinite(v) || v < lo || (open_low && v == lo) || v > hi)
+      fail(std::string(key) + " " + it->dump() + " is not a number in " + (open_low ? "(" : "[") +
+           show(lo) + ", " + show(hi) + "]");
+    return v;
+  }
+  double number(const char* key, double fallback, double lo, double hi, bool open_low = false) {
+    return number(hf_, key, fallback, lo, hi, open_low);
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(path_, 0, "not a BERT or ModernBERT config.json: " + what);
+  }
+
+ private:
+  const json& hf_;
+  const std::string& path_;
+};
+
+void read_bert(const json& hf, Keys& k, ModelConfig* m) {
+  m->architecture = "bert";
+  m->type_vocab_size = static_cast<int>(k.integer("type_vocab_size", 1, 1 << 16));
+  m->dropout = k.number("hidden_dropout_prob", 0.1, 0, 1);
+  m->attention_dropout = k.number("attention_probs_dropout_prob", 0.1, 0, 1);
+  m->layer_norm_eps = k.number("layer_norm_eps", 1e-12, 0, 1, true);
+  if (hf.value("hidden_act", "gelu") != "gelu") k.fail("hidden_act must be \"gelu\"");
+}
+
+void read_modernbert(const json& hf, Keys& k, const std::string& path, ModelConfig* m) {
+  m->architecture = "modernbert";
+  m->layer_norm_eps = hf.contains("norm_eps") ? k.number("norm_eps", 1e-5, 0, 1, true)
+                                              : k.number("layer_norm_eps", 1e-5, 0, 1, true);
+  m->dropout = k.number("mlp_dropout", 0.0, 0, 1);
+  m->attention_dropout = k.number("attention_dropout", 0.0, 0, 1);
+  m->global_attn_every_n_layers =
+      static_cast<int>(k.integer("global_attn_every_n_layers", 1, 1 << 20, 3));
+  m->local_attention = static_cast<int>(k.integer("local_attention", 2, 1 << 24, 128));
+  m->global_rope_theta = k.number("global_rope_theta", 160000.0, 0, 1e30, true);
+  m->local_rope_theta = k.number("local_rope_theta", 10000.0, 0, 1e30, true);
+  if (hf.contains("rope_parameters") && hf["rope_parameters"].is_object()) {  // transformers 5
+    const json& r = hf["rope_parameters"];
+    for (const char* kind : {"full_attention", "sliding_attention"}) {
+      if (!r.contains(kind)) continue;
+      if (!r[kind].is_object())
+        k.fail(std::string("rope_parameters.") + kind + " is not an object");
+      double& theta = kind[0] == 'f' ? m->global_rope_theta : m->local_rope_theta;
+      theta = k.number(r[kind], "rope_theta", theta, 0, 1e30, true);
+    }
+  }
+  if ((m->hidden / m->heads) % 2 != 0)
+    k.fail("the head size (hidden_size / num_attention_heads) must be even for rotary embeddings");
+  auto expect = [&](const char* key, const json& want) {
+    if (hf.contains(key) && hf[key] != want)
+      throw InputError(path, 0,
+                       std::string(key) + " " + hf[key].dump() + " is not supported (bertforge's " +
+                           "ModernBERT has " + want.dump() + ")");
+  };
+  expect("hidden_activation", "gelu");
+  expect("classifier_activation", "gelu");
+  for (const char* key : {"norm_bias", "attention_bias", "mlp_bias", "classifier_bias"})
+    expect(key, false);
+  expect("decoder_bias", true);
+  expect("tie_word_embeddings", true);
+}
+
+// Weights of the model `m` describes (embeddings, per layer attention and feed-forward), an upper
+// bound close enough to refuse a config.json that could not be allocated.
+int64_t parameters(const ModelConfig& m, int64_t vocab) {
+  const int64_t h = m.hidden, ffn = m.architecture == "modernbert" ? 3 : 2;
+  const int64_t embeddings = (vocab + m.max_position + m.type_vocab_size + 4) * h;
+  const int64_t layer = 4 * h * h + ffn * h * m.intermediate + 16 * h + 2 * m.intermediate;
+  return embeddings + m.layers * layer + h * h + vocab;
+}
+
+}  // namespace
+
+json parse_hf_config(const std::string& text, const std::string& path) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw InputError(path, 0, std::string("not a JSON config.json: ") + e.what());
+  }
+}
+
+int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfig* m) {
+  Keys k(hf, path);
+  if (!hf.is_object()) k.fail("not a JSON object");
+  try {
+    const std::string type = hf.value("model_type", std::string("bert"));
+    if (type != "bert" && type != "modernbert")
+      throw InputError(path, 0,
+                       "model_type \"" + type + "\" is not supported (bert or modernbert)");
+    m->preset = "tiny";
+    m->hidden = static_cast<int>(k.integer("hidden_size", 8, 1 << 16));
+    m->layers = static_cast<int>(k.integer("num_hidden_layers", 1, 1 << 10));
+    m->heads = static_cast<int>(k.integer("num_attention_heads", 1, m->hidden));
+    if (m->hidden % m->heads != 0) k.fail("num_attention_heads does not divide hidden_size");
+    m->intermediate = static_cast<int>(k.integer("intermediate_size", 1, 1 << 20));
+    m->max_position = static_cast<int>(k.integer("max_position_embeddings", 8, 1 << 20));
+    m->initializer_range = k.number("initializer_range", 0.02, 0, 1e3, true);
+    if (type == "modernbert")
+      read_modernbert(hf, k, path, m);
+    else
+      read_bert(hf, k, m);
+    const int64_t vocab = k.integer("vocab_size", 1, 1 << 24);
+    const int64_t n = parameters(*m, vocab);
+    if (n > kMaxHfParameters)
+      k.fail("the model would have " + std::to_string(n) + " weights, more than the " +
+             std::to_string(kMaxHfParameters) + " bertforge loads");
+    return vocab;
+  } catch (const json::exception& e) {
+    k.fail(e.what());
+  }
+}
+
+HfExportKeys bertforge_export_keys(const json& hf, const std::string& path) {
+  HfExportKeys keys;
+  if (!hf.is_object() || !hf.contains("bertforge") || !hf["bertforge"].is_object()) return keys;
+  const json& b = hf["bertforge"];
+  keys.ours = true;
+  auto bad = [&](const std::string& what) { return InputError(path, 0, "bertforge." + what); };
+  if (b.contains("config")) {
+    try {
+      keys.config = config_from_json(b["config"]);
+    } catch (const Error& e) {
+      throw bad(std::string("config: ") + e.what());
+    }
+    keys.has_config = true;
+  }
+  if (b.contains("step")) {
+    if (!b["step"].is_number_integer() || b["step"].get<int64_t>() < 0 ||
+        (b["step"].is_number_unsigned() && b["step"].get<uint64_t>() > uint64_t(INT64_MAX)))
+      throw bad("step: expected an integer >= 0 (got " + b["step"].dump() + ")");
+    keys.step = b["step"].get<int64_t>();
+  }
+  if (b.contains("nsp")) {
+    if (!b["nsp"].is_boolean())
+      throw bad("nsp: expected true or false (got " + b["nsp"].dump() + ")");
+    keys.nsp = b["nsp"].get<bool>();
+  }
+  return keys;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,152 @@
+#include "train/run_start.h"
+
+#include <filesystem>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/fs.h"
+#include "common/logging.h"
+#include "common/random.h"
+#include "tokenizer/vocab_growth.h"
+#include "train/init_from.h"
+
+namespace bertforge {
+using json = nlohmann::json;
+
+namespace {
+// Purposes for derived random streams.
+enum : uint64_t { kInitStream = 11 };
+
+// The checkpoint options.resume names, or nullopt for a fresh start.
+std::optional<CheckpointInfo> find_resume(const std::string& run_dir, const TrainOptions& options) {
+  if (options.resume.empty()) return std::nullopt;
+  if (options.resume_checkpoint) return *options.resume_checkpoint;
+  if (options.resume != "auto") return find_checkpoint(options.resume);
+  auto newest = newest_checkpoint(run_dir);
+  if (!newest)
+    log::info("resume auto: no complete checkpoint in {}, starting fresh",
+              checkpoints_dir(run_dir));
+  return newest;
+}
+}  // namespace
+
+RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options, bool main_rank) {
+  RunStart s;
+  s.resume = find_resume(run_dir, options);
+  if (!s.resume && main_rank && !options.overwrite && options.resume != "auto") {
+    if (auto existing = newest_checkpoint(run_dir))
+      throw UsageError(run_dir + " already holds checkpoints (newest: " + existing->dir +
+                       "); pass --resume auto to continue that run, or --overwrite to start "
+                       "afresh and delete them");
+  }
+  if (s.resume) {
+    s.init_record = s.resume->state.init_from;
+  } else if (!options.init_from.empty()) {
+    s.init = load_pretrained(options.init_from);
+    s.init_record = {{"path", std::filesystem::absolute(s.init->dir).lexically_normal().string()},
+                     {"checksum", s.init->weights_checksum},
+                     {"step", s.init->step}};
+  }
+  return s;
+}
+
+RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_rank) {
+  const std::string& run_dir = cfg.run_dir;
+  const std::string tok_path = tokenizer_model_path(run_dir);
+  if (!fs::exists(tok_path))
+    throw InputError(
+        tok_path, 0, "no tokenizer in the run directory",
+        "run `bertforge tokenizer` and `bertforge prepare` first, or `bertforge pipeline`");
+  Tokenizer tok = Tokenizer::load(tok_path);
+  std::optional<Tokenizer> init_tok;
+  if (start.init) init_tok.emplace(Tokenizer::load(start.init->tokenizer_model));
+  if (start.init && start.init->tokenizer_checksum != tok.checksum() &&
+      !is_grown_from(*init_tok, tok))
+    throw ConfigError("tokenizer",
+                      "the run's tokenizer (" + tok_path +
+                          ") is not the tokenizer of --init-from " + start.init->dir,
+                      "prepare the domain corpus with the model's tokenizer: `bertforge pipeline "
+                      "--init-from " +
+                          start.init->dir + "` does that");
+  if (!fs::exists(manifest_path(run_dir)))
+    throw InputError(manifest_path(run_dir), 0, "no prepared data",
+                     "run `bertforge prepare --config ...` first");
+  Dataset train = Dataset::open(data_dir(run_dir), "train", tok.checksum());
+  RunInputs in{std::move(tok), std::move(init_tok), std::move(train)};
+  try {
+    Dataset v = Dataset::open(data_dir(run_dir), "valid", in.tok.checksum());
+    if (v.num_docs() > 0) in.valid.emplace(std::move(v));
+  } catch (const InputError& e) {
+    log::warn("no validation data: {}", e.what());
+  }
+  // Count baselines for the evaluations, from the training shards (cached beside them).
+  if (in.valid) in.counts = ContextCounts::load_or_build(data_dir(run_dir), main_rank);
+  if (cfg.train.early_stopping > 0 && !in.valid)
+    throw ConfigError(
+        "train.early_stopping",
+        "needs validation data, and " + data_dir(run_dir) + " has no validation split",
+        "set data.valid_fraction > 0 or data.valid_files, or early_stopping 0");
+  return in;
+}
+
+void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& init_from) {
+  const ModelConfig& m = init.config.model;
+  json asked = config_to_json(cfg)["model"];
+  cfg.model.layers = m.layers, cfg.model.hidden = m.hidden, cfg.model.heads = m.heads;
+  cfg.model.intermediate = m.intermediate, cfg.model.max_position = m.max_position;
+  cfg.model.type_vocab_size = m.type_vocab_size, cfg.model.layer_norm_eps = m.layer_norm_eps;
+  cfg.model.architecture = m.architecture;
+  cfg.model.global_attn_every_n_layers = m.global_attn_every_n_layers;
+  cfg.model.local_attention = m.local_attention;
+  cfg.model.global_rope_theta = m.global_rope_theta;
+  cfg.model.local_rope_theta = m.local_rope_theta;
+  validate(cfg);
+  json got = config_to_json(cfg)["model"];
+  std::string changed;
+  for (const char* k : {"architecture", "layers", "hidden", "heads", "intermediate", "max_position",
+                        "type_vocab_size", "layer_norm_eps", "global_attn_every_n_layers",
+                        "local_attention", "global_rope_theta", "local_rope_theta"}) {
+    const bool given =
+        cfg.given.count(std::string("model.") + k) || cfg.given.count("model.preset");
+    if (asked[k] != got[k] && given)
+      changed += fmt::format("{}model.{} {} -> {}", changed.empty() ? "" : ", ", k, asked[k].dump(),
+                             got[k].dump());
+  }
+  if (!changed.empty()) log::warn("--init-from {} sets the model's shape: {}", init_from, changed);
+}
+
+ModelPtr build_model(const Config& cfg, RunStart& start, const RunInputs& in,
+                     bool* nsp_head_trained) {
+  const BertShape shape = BertShape::from_config(cfg.model, in.tok.vocab_size());
+  if (start.resume) {
+    std::string diff = start.resume->shape.difference(shape);
+    if (!diff.empty())
+      throw ConfigError("model",
+                        "does not match the checkpoint " + start.resume->dir + " (" + diff + ")",
+                        "resume with the config the run was started with");
+    if (start.resume->tokenizer_checksum != in.tok.checksum())
+      throw ConfigError("tokenizer", "the run's tokenizer differs from the one of checkpoint " +
+                                         start.resume->dir);
+  }
+  ModelPtr model = make_model(shape);
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(cfg.seed, {kInitStream})));
+  *nsp_head_trained = cfg.data.nsp;
+  if (start.init) {
+    const Pretrained& init = *start.init;
+    const bool fresh_nsp = cfg.data.nsp && !init.has_nsp_head;
+    *nsp_head_trained = cfg.data.nsp || init.has_nsp_head;
+    const int added = copy_pretrained_weights(*init.model, *model, fresh_nsp, *in.init_tok, in.tok);
+    if (added > 0)
+      log::info(
+          "init-from: {} added token(s) start as the mean of the embeddings of their old "
+          "pieces",
+          added);
+    log::info("init-from {} (step {}){}", init.dir, init.step,
+              fresh_nsp ? "; its NSP head was never trained: a fresh NSP head is initialised" : "");
+    start.init.reset();
+  }
+  if (start.resume) load_weights(start.resume->dir, model);
+  return model;
+}
+
+}  // namespace bertforge

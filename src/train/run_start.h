@@ -1,0 +1,48 @@
+// How a training run starts, decided and checked before anything is written: fresh, resumed from
+// a checkpoint of this run (--resume), or continued from a pretrained model (--init-from); the
+// run's tokenizer and data, checked against that start; and the model, built and loaded.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "data/context_counts.h"
+#include "data/dataset.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer.h"
+#include "train/checkpoint.h"
+#include "train/pretrained.h"
+#include "train/trainer.h"
+
+namespace bertforge {
+
+struct RunStart {
+  std::optional<CheckpointInfo> resume;  // the checkpoint this run continues exactly
+  std::optional<Pretrained> init;        // the model a new run starts from (--init-from)
+  nlohmann::json init_record;            // {path, checksum, step}: TrainState::init_from
+};
+
+// Finds the checkpoint to resume (options.resume "auto" or a path) or loads --init-from. A fresh
+// start on a run directory that holds checkpoints is refused without --overwrite (main rank).
+RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options, bool main_rank);
+
+// The run's tokenizer and data, checked to belong together and to the start.
+struct RunInputs {
+  Tokenizer tok;                      // the run's (run_dir/tokenizer)
+  std::optional<Tokenizer> init_tok;  // --init-from's, when it differs by added tokens
+  Dataset train;
+  std::optional<Dataset> valid;         // absent when there is no validation split
+  std::optional<ContextCounts> counts;  // count baselines for the evaluations (with valid)
+};
+RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_rank);
+
+// Makes cfg.model the starting model's shape, warning for each key the config gave otherwise.
+void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& init_from);
+
+// The model on CPU: seeded initialisation, then the starting model's weights (init) or the
+// checkpoint's (resume). `nsp_head_trained` is set from the start. Releases start.init.
+ModelPtr build_model(const Config& cfg, RunStart& start, const RunInputs& in,
+                     bool* nsp_head_trained);
+
+}  // namespace bertforge
