@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -154,6 +155,35 @@ TEST(ShardTest, TruncatedAndCorruptFilesAreRejected) {
 
   e = error_of(tmp.file("missing.bin"));
   EXPECT_NE(e.find("missing.bin: cannot open shard"), std::string::npos) << e;
+}
+
+TEST(ShardTest, HostileHeadersAndIdsAreRejected) {
+  // What a reader indexes with must be checked at open: ids against the vocabulary, the vocabulary
+  // against kMaxVocabSize (the count baselines allocate a row per id).
+  TempDir tmp;
+  ShardWriter w(100, kSum);
+  w.add_document({{1, 2, 99}});
+  const std::string path = tmp.file("t.bin");
+  w.write(path);
+  const std::string bytes = testing::read_text(path);
+  ShardHeader h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+
+  std::string ids = bytes;
+  ids[sizeof(ShardHeader) + 4] = 100;  // the third id (uint16) becomes 100 = vocab_size
+  testing::write_text(tmp.file("ids.bin"), ids);
+  std::string e = error_of(tmp.file("ids.bin"));
+  EXPECT_NE(e.find("token id 100 outside the vocabulary of 100"), std::string::npos) << e;
+
+  for (uint32_t vocab : {0u, kMaxVocabSize + 1, 0xffffffffu}) {
+    ShardHeader bad = h;
+    bad.vocab_size = vocab;
+    bad.token_bytes = vocab <= 65536 ? 2 : 4;
+    std::string b = bytes;
+    std::memcpy(&b[0], &bad, sizeof bad);
+    testing::write_text(tmp.file("vocab.bin"), b);
+    EXPECT_NE(error_of(tmp.file("vocab.bin")).find("corrupt header"), std::string::npos) << vocab;
+  }
 }
 
 TEST(ShardTest, WriteLeavesNoTemporaryFiles) {

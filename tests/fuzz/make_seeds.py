@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the hand-made seeds of the fuzz targets into tests/fuzz/<target>/seeds/ (Debian's
-python3 + numpy only). The real ones (a shard and a manifest from `bertforge prepare`, an event
-file from `bertforge train`, configs/*.json) are copied in by hand; see tests/fuzz/README.md.
-Every file written here is deterministic, so rerunning it changes nothing.
+python3 + numpy only). The real ones (from a tiny `bertforge pipeline` and `bertforge export`, and
+configs/*.json) were copied in by hand; see tests/fuzz/README.md. Every file written here is
+deterministic, so rerunning it changes nothing.
   /usr/bin/python3 tests/fuzz/make_seeds.py
 """
 import json
