@@ -84,10 +84,49 @@ nlohmann::json EvalMetrics::to_json() const {
           {"nsp_pairs", nsp_pairs}};
 }
 
-EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
-                           const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
-                           Distributed* dist, const ContextCounts* counts) {
-  LoaderOptions opt;
+namespace {
+// The metrics from the evaluation's sums (over batches and ranks). label_counts holds the label
+// counts at all selected positions, then at those whose input is [MASK].
+EvalMetrics to_metrics(int64_t n, double examples, double loss_sum, double correct, double count,
+                       double nsp_correct, double nsp_count, double mask_correct, double mask_count,
+                       const std::vector<double>& label_counts, const BaselineHits& hits,
+                       bool has_counts) {
+  const size_t vocab = label_counts.size() / 2;
+  EvalMetrics m;
+  m.batches = n;
+  m.examples = static_cast<int64_t>(examples);
+  m.masked_tokens = static_cast<int64_t>(count);
+  if (count == 0)
+    throw RuntimeError("the validation data yields no masked example to evaluate",
+                       "use more validation text (data.valid_fraction or data.valid_files)");
+  m.mlm_loss = loss_sum / count;
+  m.mlm_accuracy = correct / count;
+  m.majority_accuracy =
+      *std::max_element(label_counts.begin(), label_counts.begin() + vocab) / count;
+  m.mask_tokens = static_cast<int64_t>(mask_count);
+  if (mask_count > 0) {
+    m.mask_accuracy = mask_correct / mask_count;
+    m.mask_majority_accuracy =
+        *std::max_element(label_counts.begin() + vocab, label_counts.end()) / mask_count;
+    m.has_baselines = has_counts;
+    m.baseline_unigram = hits.unigram / mask_count;
+    m.baseline_left = hits.left / mask_count;
+    m.baseline_bidirectional = hits.bidirectional / mask_count;
+  }
+  m.perplexity = std::exp(m.mlm_loss);
+  m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
+  m.nsp_pairs = static_cast<int64_t>(nsp_count);
+  return m;
+}
+}  // namespace
+
+namespace {
+// The evaluation loader: fixed masks, no shuffling; a split too small for one batch is evaluated in
+// one smaller batch (opt->batch_size 0 when it holds no example for this rank).
+std::unique_ptr<Loader> eval_loader(const PreTrainingModel& model, const Dataset& data,
+                                    const Config& config, const Tokenizer& tok, Distributed* dist,
+                                    LoaderOptions* out_opt) {
+  LoaderOptions& opt = *out_opt;
   opt.seed = config.seed + 1;  // fixed masks, independent of the training stream
   opt.rank = dist ? dist->rank() : 0;
   opt.world_size = dist ? dist->world_size() : 1;
@@ -103,6 +142,15 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
     if (opt.batch_size > 0)
       loader = std::make_unique<Loader>(data, config.data, config.masking, opt);
   }
+  return loader;
+}
+}  // namespace
+
+EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
+                           const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
+                           Distributed* dist, const ContextCounts* counts) {
+  LoaderOptions opt;
+  auto loader = eval_loader(model, data, config, tok, dist, &opt);
   int64_t n = opt.batch_size > 0 ? loader->batches_per_epoch() : 0;
   if (max_batches > 0) n = std::min(n, max_batches);
   bool was_training = model.is_training();
@@ -153,31 +201,8 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
     std::copy(t.data_ptr<double>(), t.data_ptr<double>() + t.numel(), label_counts.begin());
   }
   if (was_training) model.train();
-  EvalMetrics m;
-  m.batches = n;
-  m.examples = static_cast<int64_t>(examples);
-  m.masked_tokens = static_cast<int64_t>(count);
-  if (count == 0)
-    throw RuntimeError("the validation data yields no masked example to evaluate",
-                       "use more validation text (data.valid_fraction or data.valid_files)");
-  m.mlm_loss = loss_sum / count;
-  m.mlm_accuracy = correct / count;
-  m.majority_accuracy =
-      *std::max_element(label_counts.begin(), label_counts.begin() + vocab) / count;
-  m.mask_tokens = static_cast<int64_t>(mask_count);
-  if (mask_count > 0) {
-    m.mask_accuracy = mask_correct / mask_count;
-    m.mask_majority_accuracy =
-        *std::max_element(label_counts.begin() + vocab, label_counts.end()) / mask_count;
-    m.has_baselines = counts != nullptr;
-    m.baseline_unigram = hits.unigram / mask_count;
-    m.baseline_left = hits.left / mask_count;
-    m.baseline_bidirectional = hits.bidirectional / mask_count;
-  }
-  m.perplexity = std::exp(m.mlm_loss);
-  m.nsp_accuracy = nsp_count > 0 ? nsp_correct / nsp_count : 0.0;
-  m.nsp_pairs = static_cast<int64_t>(nsp_count);
-  return m;
+  return to_metrics(n, examples, loss_sum, correct, count, nsp_correct, nsp_count, mask_correct,
+                    mask_count, label_counts, hits, counts != nullptr);
 }
 
 namespace {
