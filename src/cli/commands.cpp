@@ -222,32 +222,19 @@ void add_vocab_candidates(CLI::App& app, std::function<int()>& action) {
   });
 }
 
-void add_tokenizer(CLI::App& app, std::function<int()>& action) {
-  auto* cmd = app.add_subcommand("tokenizer", "Train (or adopt) the SentencePiece tokenizer");
-  cmd->footer(keys_footer({"", "tokenizer"}));
+// `tokenizer` and `prepare`: a stage that reads the config, holds the run lock, runs, and records
+// the resolved config.
+void add_stage(CLI::App& app, std::function<int()>& action, const char* name, const char* help,
+               const char* section, void (*stage)(const Config&)) {
+  auto* cmd = app.add_subcommand(name, help);
+  cmd->footer(keys_footer({"", section}));
   auto args = std::make_shared<ConfigArgs>();
   args->add(cmd);
-  cmd->callback([&action, args] {
-    action = [args] {
+  cmd->callback([&action, args, stage] {
+    action = [args, stage] {
       Config c = args->load();
       const auto lock = lock_run(c);
-      run_tokenizer_stage(c);
-      ConfigArgs::record(c);
-      return 0;
-    };
-  });
-}
-
-void add_prepare(CLI::App& app, std::function<int()>& action) {
-  auto* cmd = app.add_subcommand("prepare", "Encode the corpus into train/valid token shards");
-  cmd->footer(keys_footer({"", "data"}));
-  auto args = std::make_shared<ConfigArgs>();
-  args->add(cmd);
-  cmd->callback([&action, args] {
-    action = [args] {
-      Config c = args->load();
-      const auto lock = lock_run(c);
-      run_prepare(c);
+      stage(c);
       ConfigArgs::record(c);
       return 0;
     };
@@ -435,8 +422,10 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
   add_tokenize(app, action);
   add_vocab_candidates(app, action);
-  add_tokenizer(app, action);
-  add_prepare(app, action);
+  add_stage(app, action, "tokenizer", "Train (or adopt) the SentencePiece tokenizer", "tokenizer",
+            [](const Config& c) { run_tokenizer_stage(c); });
+  add_stage(app, action, "prepare", "Encode the corpus into train/valid token shards", "data",
+            [](const Config& c) { run_prepare(c); });
   add_inspect(app, action);
   for (const char* name : {"train", "pipeline"}) add_train(app, action, name);
   add_evaluate(app, action);
