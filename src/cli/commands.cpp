@@ -9,22 +9,23 @@
 #include <optional>
 #include <sstream>
 
+#include "app/export.h"
+#include "app/pipeline.h"
+#include "app/predict.h"
 #include "common/config.h"
 #include "common/dist_env.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/run_layout.h"
 #include "common/run_lock.h"
 #include "common/suggest.h"
 #include "data/inspect.h"
 #include "data/prepare.h"
+#include "io/pretrained.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
 #include "train/evaluator.h"
-#include "train/export.h"
-#include "train/pipeline.h"
-#include "train/predict.h"
-#include "train/pretrained.h"
 #include "train/trainer.h"
 
 namespace bertforge::cli {
@@ -50,7 +51,7 @@ struct ConfigArgs {
   static void record(const Config& c) {
     if (!DistEnv::main_process()) return;
     fs::make_dirs(c.run_dir);
-    fs::write_file_atomic(fs::join(c.run_dir, "config.json"), config_to_string(c));
+    fs::write_file_atomic(run_config_path(c.run_dir), config_to_string(c));
   }
 };
 
@@ -288,16 +289,16 @@ void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
       if (pipeline) {
         PipelineResult r = run_pipeline(cfg, *opts);
         std::cout << "run directory: " << cfg.run_dir << "\n"
-                  << "checkpoints:   " << fs::join(cfg.run_dir, "checkpoints") << "\n"
+                  << "checkpoints:   " << checkpoints_dir(cfg.run_dir) << "\n"
                   << "final model:   " << r.train.final_dir << "\n"
-                  << (fs::exists(fs::join(cfg.run_dir, "best/DONE"))
-                          ? "best model:    " + fs::join(cfg.run_dir, "best") +
+                  << (fs::exists(fs::join(best_dir(cfg.run_dir), ckpt_file::kDone))
+                          ? "best model:    " + best_dir(cfg.run_dir) +
                                 " (lowest validation MLM loss)\n"
                           : std::string())
-                  << "logs:          " << fs::join(cfg.run_dir, "logs/train.jsonl") << ", "
-                  << fs::join(cfg.run_dir, "logs/eval.jsonl") << "\n"
+                  << "logs:          " << train_log_path(cfg.run_dir) << ", "
+                  << eval_log_path(cfg.run_dir) << "\n"
                   << (cfg.train.tensorboard ? "tensorboard:   tensorboard --logdir " +
-                                                  fs::join(cfg.run_dir, "logs/tensorboard") + "\n"
+                                                  tensorboard_dir(cfg.run_dir) + "\n"
                                             : std::string())
                   << "validation:\n";
         print_eval(r.final_eval, false);

@@ -9,12 +9,13 @@
 
 #include "common/errors.h"
 #include "common/fs.h"
+#include "common/run_layout.h"
 
 namespace bertforge {
 
 RunLock RunLock::acquire(const std::string& run_dir) {
   fs::make_dirs(run_dir);
-  const std::string path = fs::join(run_dir, ".lock");
+  const std::string path = run_lock_path(run_dir);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError("cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

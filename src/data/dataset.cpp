@@ -10,7 +10,6 @@
 namespace bertforge {
 using json = nlohmann::json;
 
-std::string data_dir(const std::string& run_dir) { return fs::join(run_dir, "data"); }
 std::string manifest_path(const std::string& run_dir) {
   return fs::join(data_dir(run_dir), kManifestName);
 }

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "common/run_layout.h"
 #include "data/shard.h"
 
 namespace bertforge {
 
-// <run_dir>/data/ and its manifest.
-std::string data_dir(const std::string& run_dir);
+// <run_dir>/data/manifest.json (data_dir: common/run_layout.h).
 std::string manifest_path(const std::string& run_dir);
 
 class Dataset {

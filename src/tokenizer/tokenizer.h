@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/run_layout.h"
 #include "tokenizer/specials.h"
 
 namespace bertforge {
@@ -109,10 +110,6 @@ class Tokenizer {
   std::unique_ptr<Impl> impl_;
 };
 
-// <run_dir>/tokenizer/ and the files in it.
-std::string tokenizer_dir(const std::string& run_dir);
-std::string tokenizer_model_path(const std::string& run_dir);  // .../tokenizer/spm.model
-std::string tokenizer_info_path(const std::string& run_dir);   // .../tokenizer/tokenizer.json
 // The checksum recorded by a complete tokenizer stage; throws InputError when there is none.
 std::string read_tokenizer_checksum(const std::string& run_dir);
 

@@ -94,19 +94,7 @@ std::string vocab_text(const Tokenizer& tok) {
   return out;
 }
 
-constexpr const char* kSpmFile = "spm.model";
-constexpr const char* kWordPieceFile = "wordpiece.json";
-
 }  // namespace
-
-std::string tokenizer_dir(const std::string& run_dir) { return fs::join(run_dir, "tokenizer"); }
-std::string tokenizer_model_path(const std::string& run_dir) {
-  const std::string wordpiece = fs::join(tokenizer_dir(run_dir), kWordPieceFile);
-  return fs::exists(wordpiece) ? wordpiece : fs::join(tokenizer_dir(run_dir), kSpmFile);
-}
-std::string tokenizer_info_path(const std::string& run_dir) {
-  return fs::join(tokenizer_dir(run_dir), "tokenizer.json");
-}
 
 std::string read_tokenizer_checksum(const std::string& run_dir) {
   const std::string info = tokenizer_info_path(run_dir);
@@ -200,12 +188,12 @@ namespace {
 void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs) {
   const std::string dir = tokenizer_dir(c.run_dir);
   const bool wordpiece = tok.wordpiece() != nullptr;
-  const std::string name = wordpiece ? kWordPieceFile : kSpmFile;
-  const std::string path = fs::join(dir, name);
+  const std::string path = tokenizer_file_path(c.run_dir, wordpiece);
   fs::make_dirs(dir);
   fs::remove_all(tokenizer_info_path(c.run_dir));
-  for (const char* other : {kSpmFile, kWordPieceFile, "spm.vocab", "vocab.txt"})
-    fs::remove_all(fs::join(dir, other));
+  fs::remove_all(tokenizer_file_path(c.run_dir, !wordpiece));
+  fs::remove_all(path);
+  for (const char* vocab : {"spm.vocab", "vocab.txt"}) fs::remove_all(fs::join(dir, vocab));
   fs::write_file_atomic(path, tok.model_bytes());
   std::string vocab;
   for (int id = 0; id < tok.vocab_size(); ++id) vocab += tok.id_to_piece(id) + "\n";
@@ -216,7 +204,7 @@ void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs
       {"checksum", tok.checksum()},
       {"source", inputs["source"]},
       {"kind", tok.kind()},
-      {"model", name},
+      {"model", fs::filename(path)},
       {"vocab_size", tok.vocab_size()},
       {"specials", std::vector<std::string>(kSpecialPieces, kSpecialPieces + kNumSpecials)},
       {"special_ids", {sp.pad, sp.unk, sp.cls, sp.sep, sp.mask}},
@@ -268,8 +256,7 @@ bool run_tokenizer_stage(const Config& c) {
             std::to_string(c.tokenizer.vocab_size) + ", on " + std::to_string(files.size()) +
             " file(s)");
   const std::string model = train_tokenizer_model(c, files);
-  publish_tokenizer(c, Tokenizer::from_bytes(model, fs::join(tokenizer_dir(c.run_dir), kSpmFile)),
-                    inputs);
+  publish_tokenizer(c, Tokenizer::from_bytes(model, tokenizer_file_path(c.run_dir, false)), inputs);
   return true;
 }
 

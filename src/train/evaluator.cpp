@@ -18,10 +18,10 @@
 #include "model/bert.h"
 #include "tokenizer/tokenizer.h"
 #include "train/batch_tensors.h"
-#include "train/distributed.h"
+#include "dist/distributed.h"
 #include "train/loss.h"
-#include "train/pretrained.h"
-#include "train/runtime.h"
+#include "io/pretrained.h"
+#include "dist/runtime.h"
 
 namespace bertforge {
 

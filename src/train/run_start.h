@@ -11,8 +11,8 @@
 #include "data/dataset.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
-#include "train/checkpoint.h"
-#include "train/pretrained.h"
+#include "io/checkpoint.h"
+#include "io/pretrained.h"
 #include "train/trainer.h"
 
 namespace bertforge {

@@ -7,9 +7,9 @@
 
 #include "common/random.h"
 #include "train/batch_tensors.h"
-#include "train/distributed.h"
+#include "dist/distributed.h"
 #include "train/loss.h"
-#include "train/runtime.h"
+#include "dist/runtime.h"
 
 namespace bertforge {
 

@@ -10,14 +10,15 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/progress.h"
+#include "common/run_layout.h"
 #include "data/loader.h"
-#include "train/checkpoint.h"
-#include "train/distributed.h"
+#include "dist/distributed.h"
+#include "dist/runtime.h"
+#include "io/checkpoint.h"
+#include "io/run_logs.h"
+#include "optim/optimizer.h"
 #include "train/metric_window.h"
-#include "train/optimizer.h"
-#include "train/run_logs.h"
 #include "train/run_start.h"
-#include "train/runtime.h"
 #include "train/schedule.h"
 #include "train/scheduler.h"
 #include "train/train_step.h"
@@ -186,7 +187,7 @@ void TrainingRun::open_outputs() {
   const int64_t resumed_at = start_.resume ? state_.step : -1;
   prepare_run_dir(cfg_.run_dir, resumed_at, options_.overwrite);
   logs_ = RunLogs(cfg_.run_dir, resumed_at, cfg_.train.tensorboard, cfg_.data.nsp);
-  fs::write_file_atomic(fs::join(cfg_.run_dir, "config.json"), config_to_string(cfg_));
+  fs::write_file_atomic(run_config_path(cfg_.run_dir), config_to_string(cfg_));
   int64_t n = 0;
   for (auto& p : params_) n += p.numel();
   const int accum = cfg_.train.grad_accum;

@@ -210,8 +210,8 @@ def run(passed):
     check(os.path.realpath(init["path"]) == os.path.realpath(j("run_a", "final")),
           "init_from.path %s" % init["path"])
     check(init["step"] == STEPS_A, "init_from.step %s" % init["step"])
-    check(init["checksum"] == sha256(j("run_a", "final", "model.pt")),
-          "init_from.checksum is not the sha256 of RUN_A/final/model.pt")
+    check(init["checksum"] == sha256(j("run_a", "final", "model.safetensors")),
+          "init_from.checksum is not the sha256 of RUN_A/final/model.safetensors")
     # fresh step count and schedule: RUN_B counts from 0 to STEPS_B, warming up again
     log = read_jsonl(j("run_b", "logs", "train.jsonl"))
     check(log[0]["step"] == 5 and log[-1]["step"] == STEPS_B and state_b["step"] == STEPS_B,

@@ -2,29 +2,23 @@
 """End-to-end test of `bertforge export` (HuggingFace BertForPreTraining directory), at tiny size.
 
 Run by ctest as: /usr/bin/python3 tests/e2e/export_test.py --bin BERTFORGE --source SRC
-Exit status 0 when every check passes. Debian's python3 with numpy; python3-torch is used for an
-extra cross-check when it is installed, never required.
+Exit status 0 when every check passes. Debian's python3 with numpy, nothing else.
 
 The export is read by code in this file only (no code shared with the C++ writer):
   - model.safetensors: parsed with struct + json + numpy.frombuffer; the format rules are checked
     (8-byte little-endian header size, JSON header, F32, contiguous in-range offsets, shapes).
-  - the checkpoint's model.pt (a TorchScript zip archive: data.pkl + raw storages) is parsed with
-    zipfile + a restricted pickle.Unpickler + numpy, so every exported tensor is compared bit for
-    bit with the weights the trainer saved. With python3-torch present, torch.jit.load reads
-    model.pt as well and must agree.
+  - the checkpoint's model.safetensors is read the same way, so every exported tensor is compared
+    bit for bit with the weights the trainer saved.
 Then: the export evaluates to the same numbers as the checkpoint (`bertforge evaluate`), a run can
 start from it (`train --init-from EXPORT`), and
 `export` refuses a non-empty output directory without --force (exit 2) and overwrites it with it.
 """
-import collections
 import hashlib
 import json
 import os
-import pickle
 import random
 import struct
 import sys
-import zipfile
 
 import numpy as np
 
@@ -118,72 +112,6 @@ def read_safetensors(path):
     check(pos == len(data), "safetensors: %d bytes of data after the last tensor" %
           (len(data) - pos))
     return tensors, meta
-
-
-# ----------------------------------------------------------------------------------------------
-# an independent reader of LibTorch's model.pt (a TorchScript archive), numpy only
-
-class _Module:
-    """Stands for any scripted module class in data.pkl; keeps its attributes."""
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-
-
-class _Storage:
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-
-_STORAGE_DTYPES = {"FloatStorage": np.dtype("<f4"), "DoubleStorage": np.dtype("<f8"),
-                   "LongStorage": np.dtype("<i8"), "IntStorage": np.dtype("<i4"),
-                   "HalfStorage": np.dtype("<f2"), "BoolStorage": np.dtype("?")}
-
-
-def _rebuild_tensor(storage, offset, size, stride, *unused):
-    """torch._utils._rebuild_tensor_v2 for a contiguous or strided view of a numpy storage."""
-    item = storage.itemsize
-    return np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size),
-                                           strides=tuple(s * item for s in stride)).copy()
-
-
-def read_torchscript_params(path):
-    """{dotted name: np.ndarray} of every tensor attribute of the module tree in model.pt."""
-    z = zipfile.ZipFile(path)
-    pkl = [n for n in z.namelist() if n.endswith("/data.pkl")]
-    check(len(pkl) == 1, "model.pt: expected one data.pkl, found %s" % pkl)
-    root = pkl[0][:-len("data.pkl")]
-
-    class Unpickler(pickle.Unpickler):
-        def find_class(self, module, name):
-            if module.startswith("__torch__"):
-                return _Module
-            if module == "torch._utils" and name == "_rebuild_tensor_v2":
-                return _rebuild_tensor
-            if module == "torch" and name in _STORAGE_DTYPES:
-                return _Storage(_STORAGE_DTYPES[name])
-            if module == "collections" and name == "OrderedDict":
-                return collections.OrderedDict
-            raise pickle.UnpicklingError("model.pt: unexpected global %s.%s" % (module, name))
-
-        def persistent_load(self, pid):
-            kind, storage_type, key, _location, numel = pid
-            check(kind == "storage", "model.pt: persistent id %r" % (pid,))
-            raw = z.read(root + "data/" + key)
-            return np.frombuffer(raw, dtype=storage_type.dtype, count=numel)
-
-    with z.open(pkl[0]) as f:
-        top = Unpickler(f).load()
-    out = {}
-
-    def walk(obj, prefix):
-        for k, v in obj.__dict__.items():
-            if isinstance(v, _Module):
-                walk(v, prefix + k + ".")
-            elif isinstance(v, np.ndarray):
-                out[prefix + k] = v
-    walk(top, "")
-    return out
 
 
 def expected_names(layers):
@@ -299,28 +227,14 @@ def run(passed):
               (n, list(tensors[n].shape), shape))
     ok("safetensors format, names, shapes (%d tensors)" % len(tensors))
 
-    # every tensor equals the checkpoint's, bit for bit
-    saved = read_torchscript_params(os.path.join(final, "model.pt"))
-    check(sorted(saved) == sorted(names), "model.pt names: extra %s, missing %s" %
-          (sorted(set(saved) - set(names)), sorted(set(names) - set(saved))))
+    # every tensor equals the checkpoint's (its model.safetensors, bertforge's names), bit for bit
+    saved, _ = read_safetensors(os.path.join(final, "model.safetensors"))
     for n in names:
         a, b = tensors[n], saved[n]
         check(a.dtype == b.dtype == np.float32 and a.shape == b.shape and
               a.tobytes() == b.tobytes(), "%s differs from the checkpoint's" % n)
     check(any(np.abs(v).max() > 0 for v in saved.values()), "all-zero weights")
-    ok("every tensor equals model.pt (zip+pickle+numpy reader)")
-    try:
-        import torch  # optional cross-check with LibTorch's own reader
-    except ImportError:
-        print("export_test: python3-torch not installed, skipping the torch.jit.load cross-check")
-    else:
-        params = {k: v.detach().numpy() for k, v in torch.jit.load(
-            os.path.join(final, "model.pt"), map_location="cpu").named_parameters()}
-        check(sorted(params) == sorted(names), "torch.jit.load: other names %s" % sorted(params))
-        for n in names:
-            check(params[n].tobytes() == tensors[n].tobytes(),
-                  "torch.jit.load: %s differs from the export" % n)
-        ok("every tensor equals model.pt (torch.jit.load)")
+    ok("every tensor equals the checkpoint's model.safetensors")
 
     # the export loads back into bertforge and evaluates to the same numbers
     text = j("valid.txt")

@@ -59,22 +59,22 @@ TEST(TrainE2E, LowersLossAndWritesCompleteCheckpoints) {
   EXPECT_FALSE(stdfs::exists(r.run_dir + "/checkpoints/step-10"));
   EXPECT_EQ(read_text(r.run_dir + "/checkpoints/latest"), "step-40\n");
   const std::string c = r.run_dir + "/checkpoints/step-40/";
-  for (const char* f :
-       {"model.pt", "optimizer.pt", "tokenizer.model", "config.json", "state.json", "DONE"})
+  for (const char* f : {"model.safetensors", "optimizer.pt", "tokenizer.model", "config.json",
+                        "state.json", "DONE"})
     EXPECT_TRUE(stdfs::exists(c + f)) << f;
   auto state = nlohmann::json::parse(read_text(c + "state.json"));
   EXPECT_EQ(state["step"], 40);
   EXPECT_TRUE(state["loader"].contains("epoch"));
   EXPECT_EQ(state["shape"]["hidden"], 32);
   EXPECT_EQ(state["tokenizer_checksum"].get<std::string>().size(), 64u);
-  EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/model.pt"));
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/final/model.safetensors"));
   // best/ holds the model of the evaluation with the lowest validation MLM loss.
   auto eval_loss = jsonl_field(r.run_dir + "/logs/eval.jsonl", "mlm_loss");
   const size_t argmin = std::min_element(eval_loss.begin(), eval_loss.end()) - eval_loss.begin();
   auto best = nlohmann::json::parse(read_text(r.run_dir + "/best/state.json"));
   EXPECT_EQ(best["step"].get<double>(), eval_steps[argmin]);
   EXPECT_DOUBLE_EQ(best["best"]["mlm_loss"].get<double>(), eval_loss[argmin]);
-  EXPECT_TRUE(stdfs::exists(r.run_dir + "/best/model.pt"));
+  EXPECT_TRUE(stdfs::exists(r.run_dir + "/best/model.safetensors"));
   EXPECT_FALSE(stdfs::exists(r.run_dir + "/best/optimizer.pt"));
   // Every train.jsonl line has the contract's fields.
   auto line =
@@ -117,9 +117,9 @@ TEST(TrainE2E, CorruptCheckpointIsRefusedAndAutoFallsBack) {
   ASSERT_EQ(r.run("train").exit_code, 0);
   // Corrupt the newest checkpoint's weights.
   std::string newest = r.run_dir + "/checkpoints/step-30";
-  std::string bytes = read_text(newest + "/model.pt");
+  std::string bytes = read_text(newest + "/model.safetensors");
   bytes[bytes.size() / 2] ^= 0x55;
-  write_text(newest + "/model.pt", bytes);
+  write_text(newest + "/model.safetensors", bytes);
   auto explicit_path = r.run("train", "--resume " + newest + " --set train.steps=40");
   EXPECT_EQ(explicit_path.exit_code, 1);
   EXPECT_NE(explicit_path.output.find("corrupt"), std::string::npos) << explicit_path.output;

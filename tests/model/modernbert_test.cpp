@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "common/fs.h"
 #include "testutil.h"
-#include "train/pretrained.h"
+#include "io/pretrained.h"
 
 namespace bertforge {
 namespace {

@@ -1,4 +1,4 @@
-#include "train/hf_weights.h"
+#include "io/hf_weights.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace bertforge {
 using json = nlohmann::json;

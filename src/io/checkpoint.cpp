@@ -1,7 +1,8 @@
-#include "train/checkpoint.h"
+#include "io/checkpoint.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 
@@ -9,13 +10,24 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "io/safetensors.h"
 
 namespace bertforge {
 using json = nlohmann::json;
 namespace stdfs = std::filesystem;
 
 namespace {
-const char* const kFiles[] = {"model.pt", "optimizer.pt", "tokenizer.model", "config.json"};
+// The files state.json records with their sha256 (model.pt: checkpoints written by
+// bertforge before model.safetensors, which still load).
+const char* const kFiles[] = {ckpt_file::kModelSafetensors, ckpt_file::kModel,
+                              ckpt_file::kOptimizer, ckpt_file::kTokenizer, ckpt_file::kConfig};
+
+// The weights file a checkpoint's state.json records: model.safetensors, or model.pt.
+std::string weights_file(const json& files) {
+  if (files.contains(ckpt_file::kModelSafetensors)) return ckpt_file::kModelSafetensors;
+  if (files.contains(ckpt_file::kModel)) return ckpt_file::kModel;
+  return "";
+}
 
 json shape_to_json(const BertShape& s) {
   return {{"architecture", s.architecture},
@@ -53,11 +65,12 @@ BertShape shape_from_json(const json& j) {
 }
 
 int64_t step_of(const std::string& name) {
-  if (name.rfind("step-", 0) != 0) return -1;
+  const size_t n = std::strlen(kStepPrefix);
+  if (name.rfind(kStepPrefix, 0) != 0) return -1;
   try {
     size_t used = 0;
-    int64_t v = std::stoll(name.substr(5), &used);
-    return used == name.size() - 5 ? v : -1;
+    int64_t v = std::stoll(name.substr(n), &used);
+    return used == name.size() - n ? v : -1;
   } catch (...) {
     return -1;
   }
@@ -75,14 +88,12 @@ std::vector<std::pair<int64_t, std::string>> step_dirs(const std::string& ckpt_d
   return out;
 }
 
-bool is_checkpoint_dir(const std::string& dir) {
-  return fs::exists(fs::join(dir, "DONE")) || fs::exists(fs::join(dir, "state.json"));
-}
 }  // namespace
 
-std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_dir, "checkpoints"); }
-std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }
-std::string best_dir(const std::string& run_dir) { return fs::join(run_dir, "best"); }
+bool is_checkpoint_dir(const std::string& dir) {
+  return fs::exists(fs::join(dir, ckpt_file::kDone)) ||
+         fs::exists(fs::join(dir, ckpt_file::kState));
+}
 
 namespace {
 template <class T>
@@ -104,10 +115,14 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
   try {
     // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
     // reports a full disk by throwing from a destructor, which terminates the process.
-    fs::write_file_atomic(fs::join(tmp, "model.pt"), serialize(model));
-    if (optimizer) fs::write_file_atomic(fs::join(tmp, "optimizer.pt"), serialize(*optimizer));
-    fs::write_file_atomic(fs::join(tmp, "tokenizer.model"), fs::read_file(tokenizer_model));
-    fs::write_file_atomic(fs::join(tmp, "config.json"), config_to_string(config));
+    std::vector<std::pair<std::string, torch::Tensor>> weights;
+    for (const auto& item : model->named_parameters())
+      weights.emplace_back(item.key(), item.value());
+    write_safetensors(fs::join(tmp, ckpt_file::kModelSafetensors), weights, {{"format", "pt"}});
+    if (optimizer)
+      fs::write_file_atomic(fs::join(tmp, ckpt_file::kOptimizer), serialize(*optimizer));
+    fs::write_file_atomic(fs::join(tmp, ckpt_file::kTokenizer), fs::read_file(tokenizer_model));
+    fs::write_file_atomic(fs::join(tmp, ckpt_file::kConfig), config_to_string(config));
     json files = json::object();
     for (const char* f : kFiles) {
       std::string p = fs::join(tmp, f);
@@ -128,11 +143,12 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
               {"nsp_head_trained", state.nsp_head_trained},
               {"best", state.best.to_json()},
               {"shape", shape_to_json(model->shape())},
-              {"tokenizer_checksum", files["tokenizer.model"]},
+              {"tokenizer_checksum", files[ckpt_file::kTokenizer]},
               {"files", files},
               {"saved_at", static_cast<int64_t>(::time(nullptr))}};
-    fs::write_file_atomic(fs::join(tmp, "state.json"), j.dump(2) + "\n");
-    fs::write_file_atomic(fs::join(tmp, "DONE"), sha256_file(fs::join(tmp, "state.json")) + "\n");
+    fs::write_file_atomic(fs::join(tmp, ckpt_file::kState), j.dump(2) + "\n");
+    fs::write_file_atomic(fs::join(tmp, ckpt_file::kDone),
+                          sha256_file(fs::join(tmp, ckpt_file::kState)) + "\n");
     fs::sync_path(tmp);
     if (fs::exists(dir)) {  // e.g. final/ written again: replace it only once the new one is whole
       const std::string old = fs::join(parent, ".old-" + fs::filename(dir));
@@ -166,7 +182,8 @@ namespace {
 // True when the model in `dir` (best/) was saved at a step after `step`, or cannot be read.
 bool best_saved_after(const std::string& dir, int64_t step) {
   try {
-    return json::parse(fs::read_file(fs::join(dir, "state.json"))).at("step").get<int64_t>() > step;
+    return json::parse(fs::read_file(fs::join(dir, ckpt_file::kState))).at("step").get<int64_t>() >
+           step;
   } catch (const std::exception&) {
     return true;
   }
@@ -201,7 +218,7 @@ void tidy_run_dir(const std::string& run_dir) {
     const std::string dir = fs::join(run_dir, name),
                       old = fs::join(run_dir, std::string(".old-") + name);
     if (fs::exists(old)) {
-      if (!fs::exists(dir) && fs::exists(fs::join(old, "DONE"))) {
+      if (!fs::exists(dir) && fs::exists(fs::join(old, ckpt_file::kDone))) {
         log::warn("restoring " + dir + " from " + old + " (its replacement was interrupted)");
         fs::rename_sync(old, dir);
       } else {
@@ -219,15 +236,15 @@ std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,
                                  const Config& config, const std::string& tokenizer_model) {
   const std::string cdir = checkpoints_dir(run_dir);
-  const std::string name = "step-" + std::to_string(state.step);
+  const std::string name = step_checkpoint_name(state.step);
   const std::string dir = fs::join(cdir, name);
   write_checkpoint(dir, model, &optimizer, state, config, tokenizer_model);
-  fs::write_file_atomic(fs::join(cdir, "latest"), name + "\n");
+  fs::write_file_atomic(fs::join(cdir, kLatestFile), name + "\n");
   // Prune: keep the newest keep_last complete checkpoints; remove leftovers of crashed writes
   // (every .tmp- entry: this process, the run's only writer, has renamed its own by now).
   int kept = 0;
   for (const auto& [step, path] : step_dirs(cdir)) {
-    bool complete = fs::exists(fs::join(path, "DONE"));
+    bool complete = fs::exists(fs::join(path, ckpt_file::kDone));
     if (complete && kept < config.train.keep_last) {
       ++kept;
     } else if (step < state.step) {
@@ -248,7 +265,8 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
                       "use --resume auto to fall back to the newest complete one");
   };
   if (!fs::is_dir(dir)) throw InputError(dir, 0, "no such checkpoint directory");
-  const std::string done = fs::join(dir, "DONE"), state_path = fs::join(dir, "state.json");
+  const std::string done = fs::join(dir, ckpt_file::kDone),
+                    state_path = fs::join(dir, ckpt_file::kState);
   if (!fs::exists(done)) throw bad("DONE marker missing (interrupted while saving?)");
   if (!fs::exists(state_path)) throw bad("state.json missing");
   std::string expect = fs::read_file(done);
@@ -263,7 +281,7 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
   }
   CheckpointInfo info;
   info.dir = dir;
-  info.config = config_from_json(json::parse(fs::read_file(fs::join(dir, "config.json"))));
+  info.config = config_from_json(json::parse(fs::read_file(fs::join(dir, ckpt_file::kConfig))));
   try {
     if (j.at("format_version").get<int>() != kCheckpointFormat)
       throw bad("format version " + j.at("format_version").dump() + ", expected " +
@@ -273,7 +291,7 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
       if (!fs::exists(p)) throw bad(name + " missing");
       if (sha256_file(p) != sum.get<std::string>()) throw bad(name + " is corrupt (checksum)");
     }
-    if (!j.at("files").contains("model.pt")) throw bad("model.pt not recorded");
+    if (weights_file(j.at("files")).empty()) throw bad("no weights file recorded");
     auto& s = info.state;
     s.step = j.at("step");
     s.loader.epoch = j.at("loader").at("epoch");
@@ -288,7 +306,7 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
     s.best = BestLoss::from_json(j.value("best", json()));
     info.shape = shape_from_json(j.at("shape"));
     info.tokenizer_checksum = j.at("tokenizer_checksum");
-    info.model_checksum = j.at("files").at("model.pt");
+    info.model_checksum = j.at("files").at(weights_file(j.at("files")));
   } catch (const json::exception& e) {
     throw bad(std::string("state.json: ") + e.what());
   }
@@ -320,16 +338,34 @@ CheckpointInfo find_checkpoint(const std::string& path) {
 }
 
 void load_weights(const std::string& dir, ModelPtr& model) {
-  try {
-    torch::load(model, fs::join(dir, "model.pt"), torch::kCPU);
-  } catch (const c10::Error& e) {
-    throw InputError(fs::join(dir, "model.pt"), 0,
-                     std::string("cannot load weights: ") + e.what_without_backtrace());
+  const std::string st = fs::join(dir, ckpt_file::kModelSafetensors);
+  if (!fs::exists(st)) {  // an older checkpoint: a LibTorch archive
+    const std::string pt = fs::join(dir, ckpt_file::kModel);
+    try {
+      torch::load(model, pt, torch::kCPU);
+    } catch (const c10::Error& e) {
+      throw InputError(pt, 0, std::string("cannot load weights: ") + e.what_without_backtrace());
+    }
+    return;
   }
+  std::map<std::string, torch::Tensor> stored = read_safetensors(st);
+  torch::NoGradGuard no_grad;
+  for (auto& item : model->named_parameters()) {
+    auto it = stored.find(item.key());
+    if (it == stored.end()) throw InputError(st, 0, "tensor " + item.key() + " missing");
+    if (it->second.sizes() != item.value().sizes())
+      throw InputError(st, 0,
+                       "tensor " + item.key() + " has shape " + c10::str(it->second.sizes()) +
+                           ", the model's is " + c10::str(item.value().sizes()));
+    item.value().copy_(it->second);
+    stored.erase(it);
+  }
+  if (!stored.empty())
+    throw InputError(st, 0, "tensor " + stored.begin()->first + " is not a parameter of the model");
 }
 
 void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer) {
-  const std::string p = fs::join(dir, "optimizer.pt");
+  const std::string p = fs::join(dir, ckpt_file::kOptimizer);
   if (!fs::exists(p))
     throw InputError(p, 0, "optimizer state missing (a final/ model cannot be resumed)",
                      "resume from checkpoints/step-N, or use --init-from");

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/errors.h"
-#include "train/hf_config.h"
+#include "io/hf_config.h"
 
 namespace bertforge {
 using json = nlohmann::json;

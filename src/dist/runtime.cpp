@@ -1,4 +1,4 @@
-#include "train/runtime.h"
+#include "dist/runtime.h"
 
 #include <ATen/autocast_mode.h>
 #include <dlfcn.h>

@@ -1,11 +1,11 @@
-#include "train/lamb.h"
+#include "optim/lamb.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <sstream>
 
-#include "train/optimizer.h"
+#include "optim/optimizer.h"
 
 namespace bertforge {
 namespace {

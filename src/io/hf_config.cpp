@@ -1,5 +1,5 @@
 // The writing half of train/hf_config.h (it needs the model shape); hf_config_read.cpp reads.
-#include "train/hf_config.h"
+#include "io/hf_config.h"
 
 #include "model/model.h"
 #include "tokenizer/specials.h"

@@ -1,4 +1,4 @@
-#include "train/jsonl_log.h"
+#include "io/jsonl_log.h"
 
 #include <sstream>
 

@@ -1,6 +1,6 @@
-#include "train/optimizer.h"
+#include "optim/optimizer.h"
 
-#include "train/lamb.h"
+#include "optim/lamb.h"
 
 namespace bertforge {
 

@@ -1,15 +1,16 @@
-#include "train/run_logs.h"
+#include "io/run_logs.h"
 
 #include "common/fs.h"
+#include "common/run_layout.h"
 
 namespace bertforge {
 
 RunLogs::RunLogs(const std::string& run_dir, int64_t resumed_from_step, bool tensorboard, bool nsp)
     : open_(true),
       nsp_(nsp),
-      train_(fs::join(run_dir, "logs/train.jsonl"), resumed_from_step),
-      eval_(fs::join(run_dir, "logs/eval.jsonl"), resumed_from_step),
-      tensorboard_(fs::join(run_dir, "logs/tensorboard"), resumed_from_step, tensorboard) {}
+      train_(train_log_path(run_dir), resumed_from_step),
+      eval_(eval_log_path(run_dir), resumed_from_step),
+      tensorboard_(tensorboard_dir(run_dir), resumed_from_step, tensorboard) {}
 
 void RunLogs::train(int64_t step, const nlohmann::json& line) {
   if (!open_) return;

@@ -1,4 +1,4 @@
-#include "train/pipeline.h"
+#include "app/pipeline.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,10 +11,10 @@
 #include "common/logging.h"
 #include "data/dataset.h"
 #include "data/prepare.h"
+#include "io/checkpoint.h"
+#include "io/pretrained.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
-#include "train/checkpoint.h"
-#include "train/pretrained.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -71,7 +71,7 @@ namespace {
 bool finished(const Config& c, const TrainOptions& options) {
   if (options.overwrite || (!options.resume.empty() && options.resume != "auto")) return false;
   const std::string dir = final_dir(c.run_dir);
-  if (!fs::exists(fs::join(dir, "DONE"))) return false;
+  if (!fs::exists(fs::join(dir, ckpt_file::kDone))) return false;
   try {
     CheckpointInfo info = read_checkpoint(dir);
     if (!options.init_from.empty()) {
@@ -114,7 +114,7 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
       const CheckpointInfo& info = *from;
       options.resume_checkpoint = std::make_shared<const CheckpointInfo>(info);
       if (!info.state.init_from.is_null()) {
-        use_tokenizer(cfg, fs::join(info.dir, "tokenizer.model"),
+        use_tokenizer(cfg, fs::join(info.dir, ckpt_file::kTokenizer),
                       "a continuation of " + info.state.init_from.value("path", "?"));
         log::info("resuming a continuation of " + info.state.init_from.value("path", "?") +
                   ": keeping its tokenizer");

@@ -1,4 +1,4 @@
-#include "train/lamb.h"
+#include "optim/lamb.h"
 
 #include <cmath>
 #include <sstream>

@@ -9,7 +9,7 @@
 
 #include "common/config.h"
 #include "model/model.h"
-#include "train/hf_weights.h"
+#include "io/hf_weights.h"
 
 namespace bertforge {
 

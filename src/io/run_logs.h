@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "train/jsonl_log.h"
-#include "train/tensorboard.h"
+#include "io/jsonl_log.h"
+#include "io/tensorboard.h"
 
 namespace bertforge {
 

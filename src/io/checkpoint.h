@@ -1,5 +1,5 @@
 // Checkpoints: <run_dir>/checkpoints/step-<N>/ holding everything a run needs to continue exactly.
-//   model.pt        weights (HF parameter names)
+//   model.safetensors  weights, fp32, by parameter name (older checkpoints: model.pt, still read)
 //   optimizer.pt    AdamW state (absent in final/)
 //   tokenizer.model the run's tokenizer file, SentencePiece or WordPiece (self-contained)
 //   config.json     the resolved config
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/run_layout.h"
 #include "data/loader.h"
 #include "model/model.h"
 #include "train/early_stopping.h"
@@ -45,12 +46,8 @@ struct CheckpointInfo {
   Config config;
   BertShape shape;
   std::string tokenizer_checksum;
-  std::string model_checksum;  // sha256 of model.pt
+  std::string model_checksum;  // sha256 of the weights file
 };
-
-std::string checkpoints_dir(const std::string& run_dir);
-std::string final_dir(const std::string& run_dir);
-std::string best_dir(const std::string& run_dir);  // lowest validation loss (train.keep_best)
 
 // Writes a checkpoint to `dir` atomically. `optimizer` may be null (final model).
 void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
@@ -85,6 +82,9 @@ CheckpointInfo find_checkpoint(const std::string& path);
 std::optional<CheckpointInfo> newest_checkpoint(const std::string& run_dir);
 
 void load_weights(const std::string& dir, ModelPtr& model);
+// True when `dir` is (or was being written as) a checkpoint: it holds DONE or state.json. Its
+// model.safetensors and config.json do not make it a HuggingFace directory.
+bool is_checkpoint_dir(const std::string& dir);
 void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer);
 
 }  // namespace bertforge

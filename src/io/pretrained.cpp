@@ -1,14 +1,14 @@
-#include "train/pretrained.h"
+#include "io/pretrained.h"
 
 #include "common/checksum.h"
 #include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "io/checkpoint.h"
+#include "io/hf_config.h"
+#include "io/hf_weights.h"
 #include "tokenizer/tokenizer.h"
-#include "train/checkpoint.h"
-#include "train/hf_config.h"
-#include "train/hf_weights.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -58,7 +58,7 @@ ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* 
   return model;
 }
 
-bool is_hf_export(const std::string& dir) { return has_hf_weights(dir); }
+bool is_hf_export(const std::string& dir) { return has_hf_weights(dir) && !is_checkpoint_dir(dir); }
 
 namespace {
 Pretrained load_export(const std::string& dir) {
@@ -102,7 +102,7 @@ std::string pretrained_tokenizer_file(const std::string& path) {
   const std::string p = trimmed(path);
   if (fs::exists(p) && !fs::is_dir(p)) return p;  // a tokenizer file itself
   if (is_hf_export(p)) return hf_tokenizer_file(p);
-  return fs::join(find_checkpoint(p).dir, "tokenizer.model");
+  return fs::join(find_checkpoint(p).dir, ckpt_file::kTokenizer);
 }
 
 Pretrained load_pretrained(const std::string& path) {
@@ -115,7 +115,7 @@ Pretrained load_pretrained(const std::string& path) {
     p.dir = info.dir;
     p.config = info.config;
     p.step = info.state.step;
-    p.tokenizer_model = fs::join(info.dir, "tokenizer.model");
+    p.tokenizer_model = fs::join(info.dir, ckpt_file::kTokenizer);
     p.tokenizer_checksum = info.tokenizer_checksum;
     p.weights_checksum = info.model_checksum;
     p.has_nsp_head = info.state.nsp_head_trained;

@@ -1,4 +1,4 @@
-#include "train/export.h"
+#include "app/export.h"
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -9,9 +9,9 @@
 #include "common/logging.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
-#include "train/hf_config.h"
-#include "train/pretrained.h"
-#include "train/safetensors.h"
+#include "io/hf_config.h"
+#include "io/pretrained.h"
+#include "io/safetensors.h"
 
 namespace bertforge {
 using json = nlohmann::json;

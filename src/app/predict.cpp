@@ -1,9 +1,9 @@
-#include "train/predict.h"
+#include "app/predict.h"
 
 #include "common/errors.h"
 #include "tokenizer/tokenizer.h"
-#include "train/pretrained.h"
-#include "train/runtime.h"
+#include "io/pretrained.h"
+#include "dist/runtime.h"
 
 namespace bertforge {
 

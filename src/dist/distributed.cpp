@@ -1,4 +1,4 @@
-#include "train/distributed.h"
+#include "dist/distributed.h"
 
 #include <chrono>
 #include <thread>
