@@ -7,11 +7,11 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
-#include "tokenizer/tokenizer.h"
-#include "tokenizer/wordpiece.h"
 #include "io/hf_config.h"
 #include "io/pretrained.h"
 #include "io/safetensors.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/wordpiece.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -104,7 +104,7 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
     fs::remove_all(tmp);
     throw;
   }
-  log::info("exported " + std::to_string(tensors.size()) + " tensors from " + p.dir + " to " + out);
+  log::info("exported {} tensors from {} to {}", tensors.size(), p.dir, out);
   return static_cast<int>(tensors.size());
 }
 

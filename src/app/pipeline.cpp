@@ -24,8 +24,10 @@ namespace {
 // cased or uncased as it was trained: tokenizer.lowercase, which applies to training one, goes.
 void use_tokenizer(Config& config, const std::string& model, const std::string& why) {
   if (config.tokenizer.lowercase)
-    log::warn("tokenizer.lowercase is ignored: " + why +
-              " keeps the tokenizer it was trained with (cased or uncased as it was)");
+    log::warn(
+        "tokenizer.lowercase is ignored: {} keeps the tokenizer it was trained with (cased or "
+        "uncased as it was)",
+        why);
   config.tokenizer.lowercase = false;
   config.tokenizer.model = model;
 }
@@ -37,9 +39,10 @@ void warn_tokenizer_overrides(const Config& c, const Tokenizer& t, const std::st
   const WordPiece* wp = t.wordpiece();
   auto warn = [&](const char* key, const std::string& asked, const std::string& has) {
     if (c.given.count(std::string("tokenizer.") + key) && asked != has)
-      log::warn("tokenizer." + std::string(key) + " is " + asked +
-                " in the config, but --init-from " + from + " has " + has +
-                ": a continued model keeps its tokenizer, so " + has + " it is");
+      log::warn(
+          "tokenizer.{} is {} in the config, but --init-from {} has {}: a continued model keeps "
+          "its tokenizer, so {} it is",
+          key, asked, from, has, has);
   };
   const bool asked_wp = c.tokenizer.type == "wordpiece";
   warn("type", c.tokenizer.type,
@@ -116,8 +119,8 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
       if (!info.state.init_from.is_null()) {
         use_tokenizer(cfg, fs::join(info.dir, ckpt_file::kTokenizer),
                       "a continuation of " + info.state.init_from.value("path", "?"));
-        log::info("resuming a continuation of " + info.state.init_from.value("path", "?") +
-                  ": keeping its tokenizer");
+        log::info("resuming a continuation of {}: keeping its tokenizer",
+                  info.state.init_from.value("path", "?"));
       }
     }
   }
@@ -128,7 +131,7 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
   PipelineResult r;
   log::info("pipeline 3/4: train");
   if (finished(cfg, options)) {
-    log::info("train: " + final_dir(cfg.run_dir) + " already holds this config's model, skipping");
+    log::info("train: {} already holds this config's model, skipping", final_dir(cfg.run_dir));
     r.train.skipped = true;
     r.train.final_dir = final_dir(cfg.run_dir);
   } else {
@@ -145,8 +148,10 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
   if (has_valid)
     r.final_eval = evaluate_checkpoint(final_dir(cfg.run_dir), "", cfg.train.eval_batches);
   else
-    log::warn("no validation documents in " + data_dir(cfg.run_dir) +
-              " (data.valid_fraction, data.valid_files): no final evaluation");
+    log::warn(
+        "no validation documents in {} (data.valid_fraction, data.valid_files): no final "
+        "evaluation",
+        data_dir(cfg.run_dir));
   return r;
 }
 

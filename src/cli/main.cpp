@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     return e.exit_code();
   } catch (const std::exception& e) {
     std::string what = e.what();  // torch errors carry a backtrace after the first line
-    bertforge::log::error("internal error: " + what.substr(0, what.find('\n')));
+    bertforge::log::error("internal error: {}", what.substr(0, what.find('\n')));
     return bertforge::kExitRuntime;
   }
 }

@@ -230,21 +230,20 @@ ContextCounts ContextCounts::load_or_build(const std::string& data_dir, bool wri
       ContextCounts cc = read(cache, &had);
       if (had == fingerprint) return cc;
     } catch (const Error& e) {
-      log::warn(std::string("rebuilding the context counts: ") + e.what());
+      log::warn("rebuilding the context counts: {}", e.what());
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
   Dataset train = Dataset::open(data_dir, "train");
   ContextCounts cc = build(train);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log::info("context counts for the baselines: " + std::to_string(cc.total_tokens()) +
-            " training tokens, " + std::to_string(cc.num_pairs()) + " distinct pairs (" +
-            std::to_string(static_cast<int>(sec * 1000)) + " ms)");
+  log::info("context counts for the baselines: {} training tokens, {} distinct pairs ({} ms)",
+            cc.total_tokens(), cc.num_pairs(), static_cast<int>(sec * 1000));
   if (write_cache) {
     try {
       cc.write(cache, fingerprint);
     } catch (const Error& e) {
-      log::warn(std::string("context counts not cached: ") + e.what());
+      log::warn("context counts not cached: {}", e.what());
     }
   }
   return cc;

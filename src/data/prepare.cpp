@@ -127,7 +127,7 @@ bool up_to_date(const std::string& dir, const json& inputs, const std::string& c
 
 // The summary of an up-to-date output, from its manifest.
 PrepareSummary skipped_summary(const std::string& dir, const json& manifest) {
-  log::info("prepare: up to date, skipping (" + fs::join(dir, kManifestName) + ")");
+  log::info("prepare: up to date, skipping ({})", fs::join(dir, kManifestName));
   PrepareSummary summary;
   summary.skipped = true;
   const json& st = manifest["stats"];
@@ -352,9 +352,8 @@ PrepareSummary write_output(const Config& c, const PrepareInputs& in, const Corp
   fs::remove_all(fs::join(dir, kManifestName));  // from here on the directory is incomplete
   remove_stale(dir, {});
   const int threads = resolve_threads(c.data.threads);
-  log::info("prepare: encoding " +
-            Progress::format_count(static_cast<double>(scan.total_bytes), "B") + " with " +
-            std::to_string(threads) + " thread(s) into " + dir);
+  log::info("prepare: encoding {} with {} thread(s) into {}",
+            Progress::format_count(static_cast<double>(scan.total_bytes), "B"), threads, dir);
   SplitWriter out(dir, static_cast<uint32_t>(in.tok.vocab_size()), in.tok.checksum(),
                   c.data.shard_tokens);
   try {
@@ -389,8 +388,10 @@ void log_summary(const PrepareSummary& summary, const DataConfig& d, uint64_t sp
   if (d.valid_files.empty() && d.valid_fraction > 0 && summary.valid_documents == 0)
     log::warn("prepare: the validation split is empty (the corpus has a single document)");
   if (split_documents > 0)
-    log::info("prepare: documents longer than data.shard_tokens were continued in the next shard " +
-              std::to_string(split_documents) + " time(s)");
+    log::info(
+        "prepare: documents longer than data.shard_tokens were continued in the next shard {} "
+        "time(s)",
+        split_documents);
 }
 
 }  // namespace

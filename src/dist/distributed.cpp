@@ -69,9 +69,8 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
                            std::to_string(timeout_sec) + " s: " + msg,
                        "check MASTER_ADDR/MASTER_PORT and that every rank started");
   }
-  log::info("distributed: rank " + std::to_string(e.rank) + " of " + std::to_string(e.world_size) +
-            " joined via " + e.master_addr + ":" + std::to_string(e.master_port) +
-            (e.agent_store ? " (torchrun agent store)" : ""));
+  log::info("distributed: rank {} of {} joined via {}:{}{}", e.rank, e.world_size, e.master_addr,
+            e.master_port, e.agent_store ? " (torchrun agent store)" : "");
 }
 
 Distributed::~Distributed() = default;

@@ -195,20 +195,19 @@ void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool
   tidy_run_dir(run_dir);
   const bool resume = resumed_from_step >= 0;
   if (!resume && overwrite) {
-    log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of " +
+    log::warn("--overwrite: removing the checkpoints, final/ and best/ models and logs of {}",
               run_dir);
     fs::remove_all(checkpoints_dir(run_dir));
     fs::remove_all(final_dir(run_dir));
   }
   if (resume)
     for (const std::string& d : drop_checkpoints_after(run_dir, resumed_from_step))
-      log::warn("removing " + d + ": resuming from step " + std::to_string(resumed_from_step) +
-                " abandons it");
+      log::warn("removing {}: resuming from step {} abandons it", d, resumed_from_step);
   // best/ must belong to this run's path: a fresh run starts without one, and a resume from an
   // older checkpoint drops a best/ saved after it.
   const std::string best = best_dir(run_dir);
   if (fs::exists(best) && (!resume || best_saved_after(best, resumed_from_step))) {
-    log::warn("removing " + best + ": it does not belong to this run's path");
+    log::warn("removing {}: it does not belong to this run's path", best);
     fs::remove_all(best);
   }
 }
@@ -219,7 +218,7 @@ void tidy_run_dir(const std::string& run_dir) {
                       old = fs::join(run_dir, std::string(".old-") + name);
     if (fs::exists(old)) {
       if (!fs::exists(dir) && fs::exists(fs::join(old, ckpt_file::kDone))) {
-        log::warn("restoring " + dir + " from " + old + " (its replacement was interrupted)");
+        log::warn("restoring {} from {} (its replacement was interrupted)", dir, old);
         fs::rename_sync(old, dir);
       } else {
         fs::remove_all(old);

@@ -121,9 +121,10 @@ HfWeightsReport load_hf_weights(const std::string& dir, PreTrainingModel& model)
   if (decoder != stored.end()) {
     used.insert(tied);
     if (emb != stored.end() && !torch::equal(decoder->second, emb->second))
-      log::warn(dir +
-                ": the stored decoder weight differs from the word embeddings; bertforge "
-                "ties them and uses the embeddings");
+      log::warn(
+          "{}: the stored decoder weight differs from the word embeddings; bertforge ties them "
+          "and uses the embeddings",
+          dir);
   }
   for (const auto& [name, t] : stored)
     if (!used.count(name) && !ends_with(name, "position_ids")) report.unused.push_back(name);

@@ -48,11 +48,11 @@ ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* 
   if (!report.initialised.empty()) {
     std::string list;
     for (const auto& name : report.initialised) list += (list.empty() ? "" : ", ") + name;
-    log::info(dir + ": not in the directory, initialised fresh: " + list);
+    log::info("{}: not in the directory, initialised fresh: {}", dir, list);
   }
   if (!report.unused.empty())
-    log::warn(dir + ": " + std::to_string(report.unused.size()) +
-              " stored tensor(s) not used, e.g. " + report.unused.front());
+    log::warn("{}: {} stored tensor(s) not used, e.g. {}", dir, report.unused.size(),
+              report.unused.front());
   model->eval();
   if (report_out) *report_out = report;
   return model;

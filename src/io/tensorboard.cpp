@@ -335,7 +335,7 @@ TensorBoardLog::TensorBoardLog(const std::string& dir, int64_t resumed_from_step
     if (!out_) throw RuntimeError("cannot open " + path + " for appending");
     path_ = path;
   } catch (const std::exception& ex) {
-    log::warn(std::string("tensorboard: ") + ex.what() + " (training goes on without it)");
+    log::warn("tensorboard: {} (training goes on without it)", ex.what());
     out_.close();
   }
 }
@@ -356,7 +356,7 @@ void TensorBoardLog::append(const std::string& record) {
   out_.write(record.data(), static_cast<std::streamsize>(record.size()));
   out_.flush();
   if (!out_) {
-    log::warn("tensorboard: cannot write " + path_ + " (disk full?); no more TensorBoard points");
+    log::warn("tensorboard: cannot write {} (disk full?); no more TensorBoard points", path_);
     out_.close();
   }
 }

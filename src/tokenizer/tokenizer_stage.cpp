@@ -210,8 +210,8 @@ void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs
       {"special_ids", {sp.pad, sp.unk, sp.cls, sp.sep, sp.mask}},
       {"inputs", inputs}};
   fs::write_file_atomic(tokenizer_info_path(c.run_dir), info.dump(2) + "\n");
-  log::info("tokenizer: wrote " + path + " (" + tok.kind() + ", vocab " +
-            std::to_string(tok.vocab_size()) + ", sha256 " + tok.checksum().substr(0, 12) + ")");
+  log::info("tokenizer: wrote {} ({}, vocab {}, sha256 {})", path, tok.kind(), tok.vocab_size(),
+            tok.checksum().substr(0, 12));
 }
 
 }  // namespace
@@ -227,7 +227,7 @@ bool run_tokenizer_stage(const Config& c) {
       json old = json::parse(fs::read_file(info_path));
       if (old.value("inputs", json()) == inputs &&
           old.value("checksum", std::string()) == sha256_file(model_path)) {
-        log::info("tokenizer: up to date, skipping (" + model_path + ")");
+        log::info("tokenizer: up to date, skipping ({})", model_path);
         return false;
       }
     } catch (const json::exception&) {
@@ -235,7 +235,7 @@ bool run_tokenizer_stage(const Config& c) {
     }
   }
   if (!c.tokenizer.model.empty()) {
-    log::info("tokenizer: adopting " + c.tokenizer.model);
+    log::info("tokenizer: adopting {}", c.tokenizer.model);
     Tokenizer adopted = Tokenizer::load(c.tokenizer.model);  // checks the specials
     if (inputs.contains("add_tokens")) {
       VocabGrowth g;
@@ -252,9 +252,8 @@ bool run_tokenizer_stage(const Config& c) {
                       "use it with --init-from a BERT model or tokenizer.model = its vocab.txt");
   std::vector<std::string> files;
   for (const auto& f : inputs["files"]) files.push_back(f["path"].get<std::string>());
-  log::info("tokenizer: training " + c.tokenizer.type + " model, vocab_size " +
-            std::to_string(c.tokenizer.vocab_size) + ", on " + std::to_string(files.size()) +
-            " file(s)");
+  log::info("tokenizer: training {} model, vocab_size {}, on {} file(s)", c.tokenizer.type,
+            c.tokenizer.vocab_size, files.size());
   const std::string model = train_tokenizer_model(c, files);
   publish_tokenizer(c, Tokenizer::from_bytes(model, tokenizer_file_path(c.run_dir, false)), inputs);
   return true;

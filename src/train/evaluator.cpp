@@ -15,13 +15,13 @@
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "data/prepare.h"
+#include "dist/distributed.h"
+#include "dist/runtime.h"
+#include "io/pretrained.h"
 #include "model/bert.h"
 #include "tokenizer/tokenizer.h"
 #include "train/batch_tensors.h"
-#include "dist/distributed.h"
 #include "train/loss.h"
-#include "io/pretrained.h"
-#include "dist/runtime.h"
 
 namespace bertforge {
 
@@ -219,7 +219,7 @@ std::unique_ptr<ContextCounts> baseline_counts(const std::string& run_dir, const
       return std::make_unique<ContextCounts>(
           ContextCounts::load_or_build(dir, true, p.tokenizer_checksum));
     } catch (const Error& e) {
-      log::warn(std::string("no count baselines from ") + dir + ": " + e.what());
+      log::warn("no count baselines from {}: {}", dir, e.what());
     }
   }
   log::info("no training shards of this model at hand: the count baselines are not reported");

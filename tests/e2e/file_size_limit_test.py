@@ -60,7 +60,7 @@ def run(passed):
                                                              (limit, limit)))
     errors = [line for line in p.stderr.splitlines() if "[error]" in line]
     check(p.returncode == 1, "exit %d, expected 1\n%s" % (p.returncode, p.stderr[-2000:]))
-    check(len(errors) == 1 and ".pt" in errors[0] and "File too large" in errors[0],
+    check(len(errors) == 1 and run_dir in errors[0] and "File too large" in errors[0],
           "expected one error line naming the file and the cause:\n" + p.stderr[-2000:])
     check("terminate called" not in p.stderr and "Traceback" not in p.stderr,
           "a crash:\n" + p.stderr[-2000:])
