@@ -53,8 +53,9 @@ void warn_tokenizer_overrides(const Config& c, const Tokenizer& t, const std::st
        wp ? (wp->options().lowercase ? "true" : "false")
           : (c.tokenizer.lowercase ? "a SentencePiece model (cased or not as trained)" : "false"));
 }
-}  // namespace
 
+// Points config.tokenizer.model at `init_from`'s tokenizer; ConfigError when the config names a
+// different tokenizer model.
 void adopt_init_tokenizer(Config& config, const std::string& init_from) {
   const std::string file = pretrained_tokenizer_file(init_from);
   const Tokenizer init_tok = Tokenizer::load(file);
@@ -69,7 +70,6 @@ void adopt_init_tokenizer(Config& config, const std::string& init_from) {
   use_tokenizer(config, file, "--init-from " + init_from);
 }
 
-namespace {
 // True when final/ holds a finished model of exactly this config (same data, masking, training).
 bool finished(const Config& c, const TrainOptions& options) {
   if (options.overwrite || (!options.resume.empty() && options.resume != "auto")) return false;
@@ -98,6 +98,15 @@ bool finished(const Config& c, const TrainOptions& options) {
   }
 }
 }  // namespace
+
+TrainResult run_train_command(Config config, const TrainOptions& options) {
+  if (!options.init_from.empty()) {
+    adopt_init_tokenizer(config, options.init_from);
+    run_tokenizer_stage(config);
+    run_prepare(config);
+  }
+  return run_train(config, options);
+}
 
 PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options_in) {
   Config cfg = config_in;

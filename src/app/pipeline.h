@@ -2,11 +2,10 @@
 // output is complete and matches its inputs.
 #pragma once
 
+#include "common/config.h"
 #include "train/trainer.h"
 
 namespace bertforge {
-
-struct Config;
 
 struct PipelineResult {
   TrainResult train;
@@ -17,8 +16,8 @@ struct PipelineResult {
 // for another tokenizer is refused).
 PipelineResult run_pipeline(const Config& config, const TrainOptions& options);
 
-// Points config.tokenizer.model at `init_from`'s tokenizer; ConfigError when the config names a
-// different tokenizer model.
-void adopt_init_tokenizer(Config& config, const std::string& init_from);
+// `bertforge train`: with options.init_from, the corpus is first encoded with that model's
+// tokenizer (the tokenizer and prepare stages), then the run trains.
+TrainResult run_train_command(Config config, const TrainOptions& options);
 
 }  // namespace bertforge

@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <cctype>
 #include <iomanip>
@@ -55,11 +57,7 @@ struct ConfigArgs {
   }
 };
 
-std::string fixed(double v, int prec) {
-  std::ostringstream ss;
-  ss << std::fixed << std::setprecision(prec) << v;
-  return ss.str();
-}
+std::string fixed(double v, int prec) { return fmt::format("{:.{}f}", v, prec); }
 
 void print_eval(const EvalMetrics& m, bool as_json) {
   if (as_json) {
@@ -304,13 +302,7 @@ void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
         print_eval(r.final_eval, false);
         return 0;
       }
-      if (!opts->init_from.empty()) {
-        // A continuation encodes its corpus with the starting model's tokenizer.
-        adopt_init_tokenizer(cfg, opts->init_from);
-        run_tokenizer_stage(cfg);
-        run_prepare(cfg);
-      }
-      run_train(cfg, *opts);
+      run_train_command(cfg, *opts);
       return 0;
     };
   });

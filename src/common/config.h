@@ -37,6 +37,7 @@ struct DataConfig {
   double short_seq_prob = 0.1;
   bool nsp = true;
   bool pad_to_max = false;
+  bool pack = false;
   int threads = 0;
   int64_t shard_tokens = 50000000;
   int prefetch = 8;
@@ -145,8 +146,6 @@ std::string config_to_string(const Config& c);  // Pretty JSON.
 void validate(const Config& c);  // in config_validate.cpp
 // Every key with its type, default and documentation.
 std::vector<KeyDoc> config_keys();
-// Applies the named preset's sizes to `m` (layers, hidden, heads, intermediate).
-void apply_preset(const std::string& preset, ModelConfig& m);
 
 // Resolved thread count (0 = all cores).
 int resolve_threads(int threads);

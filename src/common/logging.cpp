@@ -24,10 +24,6 @@ spdlog::level::level_enum to_spdlog(Level level) {
 void set_level(Level level) { logger().set_level(to_spdlog(level)); }
 bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
 
-void set_rank(int rank) {
-  logger().set_pattern("[%Y-%m-%d %H:%M:%S] [%^%l%$] [rank " + std::to_string(rank) + "] %v");
-}
-
 void write(Level level, const std::string& msg) { logger().log(to_spdlog(level), msg); }
 
 }  // namespace bertforge::log

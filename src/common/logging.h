@@ -16,8 +16,6 @@ enum class Level { kDebug, kInfo, kWarn, kError };
 // Lines below `level` are dropped: --verbose sets kDebug, --quiet kWarn; the default is kInfo.
 void set_level(Level level);
 bool enabled(Level level);
-// Prefix every line with "[rank N]" (used by distributed runs with world size > 1).
-void set_rank(int rank);
 // Writes one line at `level` (when enabled).
 void write(Level level, const std::string& msg);
 

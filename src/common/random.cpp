@@ -71,16 +71,4 @@ int Rng::geometric(double p) {
   return 1 + static_cast<int>(std::floor(std::log(u) / std::log1p(-p)));
 }
 
-std::string Rng::state() const {
-  char buf[65];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx%016llx%016llx", (unsigned long long)s_[0],
-                (unsigned long long)s_[1], (unsigned long long)s_[2], (unsigned long long)s_[3]);
-  return buf;
-}
-
-void Rng::set_state(const std::string& hex) {
-  if (hex.size() != 64) throw std::invalid_argument("Rng state must be 64 hex characters");
-  for (int i = 0; i < 4; ++i) s_[i] = std::stoull(hex.substr(i * 16, 16), nullptr, 16);
-}
-
 }  // namespace bertforge

@@ -27,13 +27,8 @@ class Rng {
   uint64_t below(uint64_t n);
   // Uniform integer in [lo, hi] inclusive.
   int64_t range(int64_t lo, int64_t hi);
-  bool bernoulli(double p) { return uniform() < p; }
   // Number of trials until the first success, >= 1, success probability p.
   int geometric(double p);
-
-  // Serialises the state as 64 hex characters (and back).
-  std::string state() const;
-  void set_state(const std::string& hex);
 
  private:
   std::array<uint64_t, 4> s_;

@@ -20,7 +20,7 @@ class Distributed {
   ~Distributed();
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
-  bool is_main() const { return env_.rank == 0; }
+  bool is_main() const { return env_.is_main(); }
   // In-place sum over ranks of each tensor (same shapes on every rank), bucketed.
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
   // Sums a few doubles over ranks.

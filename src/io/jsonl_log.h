@@ -16,7 +16,6 @@ class JsonlLog {
   // removed first (atomically); when it is -1 the file is started afresh.
   JsonlLog(const std::string& path, int64_t keep_until_step);
   void append(const nlohmann::json& line);
-  bool is_open() const { return out_.is_open(); }
 
  private:
   std::ofstream out_;

@@ -58,9 +58,11 @@ ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* 
   return model;
 }
 
+namespace {
+// True when `dir` is a HuggingFace directory (config.json and weights): a `bertforge export` or a
+// public BERT or ModernBERT, not a checkpoint.
 bool is_hf_export(const std::string& dir) { return has_hf_weights(dir) && !is_checkpoint_dir(dir); }
 
-namespace {
 Pretrained load_export(const std::string& dir) {
   Pretrained p;
   p.dir = dir;
@@ -89,9 +91,7 @@ Pretrained load_export(const std::string& dir) {
   p.weights_checksum = hf_weights_checksum(dir);
   return p;
 }
-}  // namespace
 
-namespace {
 std::string trimmed(std::string p) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   return p;

@@ -36,8 +36,4 @@ std::string pretrained_tokenizer_file(const std::string& path);
 // Throws InputError naming the file.
 ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* report = nullptr);
 
-// True when `dir` is a HuggingFace directory (config.json and weights): a `bertforge export` or a
-// public BERT or ModernBERT.
-bool is_hf_export(const std::string& dir);
-
 }  // namespace bertforge
