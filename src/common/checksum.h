@@ -6,22 +6,24 @@
 #include <cstdint>
 #include <string>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace bertforge {
 
+// Streaming SHA-256 (libcrypto).
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, size_t n);
   void update(const std::string& s) { update(s.data(), s.size()); }
   // Lower-case hex digest; the object must not be updated afterwards.
   std::string hex_digest();
 
  private:
-  void block(const uint8_t* p);
-  uint32_t h_[8];
-  uint8_t buf_[64];
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;
+  ::evp_md_ctx_st* ctx_;
 };
 
 std::string sha256_hex(const std::string& data);
