@@ -88,6 +88,10 @@ const Section<DataConfig>& data_section() {
        {"nsp", "NSP sentence pairs (BERT); false = packed full sentences (RoBERTa).", &T::nsp},
        {"pad_to_max", "Pad every batch to max_seq_len instead of its longest example.",
         &T::pad_to_max},
+       {"pack",
+        "Pack several examples into each row up to max_seq_len (first-fit-decreasing; attention, "
+        "positions and NSP kept per example): the same examples and losses, fewer positions.",
+        &T::pack},
        {"threads", "Prepare's encoding threads; 0 = all cores.", &T::threads},
        {"shard_tokens", "Tokens per shard file (approximately).", &T::shard_tokens},
        {"prefetch", "Batches the loader prepares ahead in the background.", &T::prefetch}}};

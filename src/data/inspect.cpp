@@ -7,6 +7,7 @@
 #include "data/batch.h"
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "data/packing.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {
@@ -85,13 +86,16 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
     const Batch b = loader.next();
     const int64_t T = b.seq_len;
     out << "\n=== batch " << k + 1 << " of " << batches << " (epoch " << pos.epoch << ", step "
-        << pos.step << "): " << b.batch_size << " examples x " << T << " tokens\n";
+        << pos.step << "): " << b.batch_size << " examples"
+        << (b.packed() ? " packed in " + std::to_string(b.rows()) + " rows" : "") << " x " << T
+        << " tokens\n";
     Counts c;
+    const std::vector<ExampleSpan> spans = example_spans(b);
     for (int64_t i = 0; i < b.batch_size; ++i) {
-      const int32_t* ids = &b.input_ids[i * T];
-      const int32_t* labels = &b.mlm_labels[i * T];
-      const int32_t* types = &b.token_type_ids[i * T];
-      const uint8_t* att = &b.attention_mask[i * T];
+      const auto& span = spans[static_cast<size_t>(i)];
+      const int32_t* ids = &b.input_ids[span.start];
+      const int32_t* labels = &b.mlm_labels[span.start];
+      const int32_t* types = &b.token_type_ids[span.start];
       const int32_t nsp = b.nsp_labels[i];
       out << "\n--- example " << i + 1 << " (plan #" << b.example_ids[i] << ")";
       if (nsp == kIsNext) out << "  NSP: IsNext";
@@ -99,7 +103,7 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
       out << "\n";
       std::string seg[2], label_line;
       int64_t len = 0;
-      for (int64_t p = 0; p < T && att[p]; ++p, ++len) {
+      for (int64_t p = 0; p < span.length; ++p, ++len) {
         std::string& s = seg[nsp == kIgnoreLabel ? 0 : types[p]];
         if (!s.empty()) s += ' ';
         s += render(tok, ids[p], labels[p]);
@@ -124,10 +128,10 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
       out << "  labels: " << label_line << "\n";
       c.examples += 1;
       c.real += len;
-      c.padded += T - len;
       c.is_next += nsp == kIsNext;
       c.not_next += nsp == kNotNext;
     }
+    c.padded = b.rows() * T - c.real;
     out << "\nbatch " << k + 1 << " statistics: seq_len " << T << "\n";
     print_counts(c, out);
     add(total, c);

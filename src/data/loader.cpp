@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "data/example_builder.h"
 #include "data/masking.h"
+#include "data/packing.h"
 
 namespace bertforge {
 namespace {
@@ -150,7 +151,8 @@ struct Loader::Impl {
       b.num_masked += masker.mask(ids, &b.mlm_labels[size_t(i) * T], n, rng, s.mask);
       b.num_real_tokens += n;
     }
-    return b;
+    if (!dcfg.pack) return b;
+    return pack_batch(b, dcfg.pad_to_max ? L : best_row_len(b, L), opts.specials.pad);
   }
 
   // The position `offset` batches after `pos` (which may be past its epoch's last batch), and the

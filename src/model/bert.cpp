@@ -66,13 +66,16 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
   dropout = register_module("dropout", nn::Dropout(s.dropout));
 }
 
-torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& types) {
+torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& types,
+                                          const torch::Tensor& position_ids) {
   const int64_t T = ids.size(1);
   TORCH_CHECK(T <= position_embeddings->weight.size(0), "sequence length ", T,
               " exceeds model.max_position ", position_embeddings->weight.size(0));
-  auto pos = torch::arange(T, ids.options());                    // (T)
   auto x = word_embeddings(ids) + token_type_embeddings(types);  // (B, T, H)
-  x = x + position_embeddings(pos).unsqueeze(0);                 // (B, T, H)
+  if (position_ids.defined())
+    return dropout(norm(LayerNorm, x + position_embeddings(position_ids)));
+  auto pos = torch::arange(T, ids.options());     // (T)
+  x = x + position_embeddings(pos).unsqueeze(0);  // (B, T, H)
   return dropout(norm(LayerNorm, x));
 }
 
@@ -151,8 +154,12 @@ BertPoolerImpl::BertPoolerImpl(const BertShape& s) {
   dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
 }
 
-torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence) {
-  return torch::tanh(dense(sequence.select(1, 0)));  // (B, H)
+torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence,
+                                      const torch::Tensor& cls_positions) {
+  if (cls_positions.defined())
+    return torch::tanh(
+        dense(sequence.reshape({-1, sequence.size(2)}).index_select(0, cls_positions)));  // (B,H)
+  return torch::tanh(dense(sequence.select(1, 0)));                                       // (B, H)
 }
 
 BertModelImpl::BertModelImpl(const BertShape& s) {
@@ -161,8 +168,15 @@ BertModelImpl::BertModelImpl(const BertShape& s) {
   pooler = register_module("pooler", BertPooler(s));
 }
 
-std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(
-    const torch::Tensor& ids, const torch::Tensor& types, const torch::Tensor& attention_mask) {
+std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tensor& ids,
+                                                               const torch::Tensor& types,
+                                                               const torch::Tensor& attention_mask,
+                                                               const PackedLayout& packed) {
+  if (packed.defined()) {
+    auto x = embeddings(ids, types, packed.position_ids);                     // (R, T, H)
+    auto seq = encoder(x, packed.attention_bias(x.scalar_type(), -10000.0));  // (R, T, H)
+    return {seq, pooler(seq, packed.cls_positions)};
+  }
   auto x = embeddings(ids, types);  // (B, T, H)
   // Additive mask: 0 on real tokens, -10000 on padding, broadcast over heads and queries.
   auto bias = ((1.0 - attention_mask.to(x.dtype())) * -10000.0)
@@ -203,8 +217,9 @@ BertForPreTrainingImpl::BertForPreTrainingImpl(const BertShape& s) : PreTraining
 PreTrainingOutput BertForPreTrainingImpl::forward(const torch::Tensor& ids,
                                                   const torch::Tensor& types,
                                                   const torch::Tensor& attention_mask,
-                                                  const torch::Tensor& positions) {
-  auto [seq, pooled] = bert(ids, types, attention_mask);                      // (B, T, H), (B, H)
+                                                  const torch::Tensor& positions,
+                                                  const PackedLayout& packed) {
+  auto [seq, pooled] = bert(ids, types, attention_mask, packed);              // (B, T, H), (B, H)
   auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
   PreTrainingOutput out;
   out.mlm_logits = cls->predictions(at_masks, bert->embeddings->word_embeddings->weight);  // (M,V)

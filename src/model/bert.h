@@ -12,8 +12,9 @@ namespace bertforge {
 
 struct BertEmbeddingsImpl : torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertShape& s);
-  // ids, types: (B, T) int64 -> (B, T, H)
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& types);
+  // ids, types: (B, T) int64 -> (B, T, H); position_ids (B, T), default 0..T-1 in every row.
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& types,
+                        const torch::Tensor& position_ids = {});
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
       token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
@@ -23,7 +24,7 @@ TORCH_MODULE(BertEmbeddings);
 
 struct BertSelfAttentionImpl : torch::nn::Module {
   explicit BertSelfAttentionImpl(const BertShape& s);
-  // x: (B, T, H), bias: (B, 1, 1, T) additive mask -> (B, T, H)
+  // x: (B, T, H), bias: (B, 1, 1 or T, T) additive mask -> (B, T, H)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
   torch::nn::Dropout dropout{nullptr};
@@ -75,17 +76,21 @@ TORCH_MODULE(BertEncoder);
 
 struct BertPoolerImpl : torch::nn::Module {
   explicit BertPoolerImpl(const BertShape& s);
-  torch::Tensor forward(const torch::Tensor& sequence);  // (B, T, H) -> (B, H), tanh on [CLS]
+  // (R, T, H) -> (B, H), tanh on [CLS]: at cls_positions (B flat indices into R*T) when given,
+  // else at each row's first position (B = R).
+  torch::Tensor forward(const torch::Tensor& sequence, const torch::Tensor& cls_positions = {});
   torch::nn::Linear dense{nullptr};
 };
 TORCH_MODULE(BertPooler);
 
 struct BertModelImpl : torch::nn::Module {
   explicit BertModelImpl(const BertShape& s);
-  // ids, types, attention_mask: (B, T). Returns (sequence (B, T, H), pooled (B, H)).
+  // ids, types, attention_mask: (R, T). Returns (sequence (R, T, H), pooled (B, H)); `packed`:
+  // block-diagonal attention, restarted positions and [CLS] per example (see PackedLayout).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& ids,
                                                   const torch::Tensor& types,
-                                                  const torch::Tensor& attention_mask);
+                                                  const torch::Tensor& attention_mask,
+                                                  const PackedLayout& packed = {});
   BertEmbeddings embeddings{nullptr};
   BertEncoder encoder{nullptr};
   BertPooler pooler{nullptr};
@@ -121,8 +126,8 @@ TORCH_MODULE(PreTrainingHeads);
 struct BertForPreTrainingImpl : PreTrainingModel {
   explicit BertForPreTrainingImpl(const BertShape& s);
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
-                            const torch::Tensor& attention_mask,
-                            const torch::Tensor& positions) override;
+                            const torch::Tensor& attention_mask, const torch::Tensor& positions,
+                            const PackedLayout& packed = {}) override;
   // normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, drawn from `gen`.
   void init_weights(at::Generator gen) override;
   std::string nsp_prefix() const override { return "cls.seq_relationship"; }

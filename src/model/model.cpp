@@ -5,6 +5,20 @@
 
 namespace bertforge {
 
+torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double hidden,
+                                           int64_t window) const {
+  const int64_t R = segment_ids.size(0), T = segment_ids.size(1);
+  auto keys = segment_ids.unsqueeze(1);                           // (R, 1, T)
+  auto allowed = segment_ids.unsqueeze(2).eq(keys) & keys.ge(0);  // (R, T, T)
+  if (window > 0) {
+    auto pos = torch::arange(T, segment_ids.options());
+    allowed = allowed & (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(window / 2).unsqueeze(0);
+  }
+  auto opts = torch::TensorOptions().dtype(dtype).device(segment_ids.device());
+  return torch::where(allowed, torch::zeros({}, opts), torch::full({}, hidden, opts))
+      .view({R, 1, T, T});
+}
+
 ModelPtr make_model(const BertShape& shape) {
   if (shape.architecture == "modernbert") return std::make_shared<ModernBertForMaskedLMImpl>(shape);
   return std::make_shared<BertForPreTrainingImpl>(shape);

@@ -29,9 +29,23 @@ struct BertShape {
   bool has_nsp_head() const { return architecture == "bert"; }
 };
 
+// Where the examples of a packed batch (data.pack, data/packing.h) lie in its (R, T) rows; all
+// undefined for an unpacked batch (one example per row from position 0, [CLS] at each row's start).
+struct PackedLayout {
+  torch::Tensor position_ids;   // (R, T) int64: position within its example
+  torch::Tensor segment_ids;    // (R, T) int64: the example a token belongs to, -1 on padding
+  torch::Tensor cls_positions;  // (B) int64: flat index into R*T of each example's [CLS]
+  bool defined() const { return segment_ids.defined(); }
+  // The additive attention bias (R, 1, T, T) in `dtype`: 0 where query and key are tokens of the
+  // same example, `hidden` elsewhere (padding keys included); `window` > 0 also hides |i - j| >
+  // window / 2 (ModernBERT's local layers).
+  torch::Tensor attention_bias(torch::ScalarType dtype, double hidden, int64_t window = 0) const;
+};
+
 struct PreTrainingOutput {
   torch::Tensor mlm_logits;  // (M, V): only at the requested positions
-  torch::Tensor nsp_logits;  // (B, 2); undefined for an architecture without an NSP head
+  torch::Tensor
+      nsp_logits;  // (B, 2) (B examples); undefined for an architecture without an NSP head
 };
 
 // An encoder with its pre-training heads. Parameter names are HuggingFace's for the architecture
@@ -40,9 +54,12 @@ struct PreTrainingModel : torch::nn::Module {
   explicit PreTrainingModel(const BertShape& s) : shape_(s) {}
   // ids, types, attention_mask: (B, T) int64; positions: (M) int64 flat indices into B*T where the
   // MLM decoder runs (the masked positions): the vocabulary projection is the biggest matmul.
+  // `packed`: the layout of a packed batch (nsp_logits then has one row per example, read at its
+  // [CLS]); default: unpacked.
   virtual PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
                                     const torch::Tensor& attention_mask,
-                                    const torch::Tensor& positions) = 0;
+                                    const torch::Tensor& positions,
+                                    const PackedLayout& packed = {}) = 0;
   // The architecture's initialisation, drawn from `gen`.
   virtual void init_weights(at::Generator gen) = 0;
   // Name prefix of the NSP head's parameters ("" when there is none).

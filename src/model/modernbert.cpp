@@ -19,11 +19,18 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
-// cos and sin (T, d) of positions 0..T-1: inv_freq_i = theta^(-2i/d), repeated for both halves.
+// cos and sin (T, d) of positions 0..T-1 (or (B, 1, T, d) of `position_ids` (B, T) when given):
+// inv_freq_i = theta^(-2i/d), repeated for both halves.
 std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t T, int64_t d, double theta,
-                                                      const torch::Device& device) {
+                                                      const torch::Device& device,
+                                                      const torch::Tensor& position_ids) {
   auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   auto inv_freq = torch::pow(theta, torch::arange(0, d, 2, f32) / static_cast<double>(-d));
+  if (position_ids.defined()) {
+    auto freqs = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv_freq;  // (B, T, d/2)
+    auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);                  // (B, 1, T, d)
+    return {emb.cos(), emb.sin()};
+  }
   auto freqs = torch::outer(torch::arange(T, f32), inv_freq);  // (T, d/2)
   auto emb = torch::cat({freqs, freqs}, -1);                   // (T, d)
   return {emb.cos(), emb.sin()};
@@ -69,11 +76,12 @@ ModernBertAttentionImpl::ModernBertAttentionImpl(const BertShape& s, double rope
   drop = register_module("out_drop", nn::Dropout(s.attention_dropout));
 }
 
-torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
+                                               const torch::Tensor& position_ids) {
   const int64_t B = x.size(0), T = x.size(1);
   // (B, T, 3H) -> (3, B, heads, T, head_dim): q, k, v blocks, each head-major.
   auto qkv = Wqkv(x).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
-  auto [cos, sin] = rotary_tables(T, head_dim, theta, x.device());
+  auto [cos, sin] = rotary_tables(T, head_dim, theta, x.device(), position_ids);
   cos = cos.to(qkv.scalar_type()), sin = sin.to(qkv.scalar_type());
   auto q = qkv[0] * cos + rotate_half(qkv[0]) * sin;  // (B, h, T, d)
   auto k = qkv[1] * cos + rotate_half(qkv[1]) * sin;
@@ -109,8 +117,9 @@ ModernBertLayerImpl::ModernBertLayerImpl(const BertShape& s, int64_t index)
   mlp = register_module("mlp", ModernBertMLP(s));
 }
 
-torch::Tensor ModernBertLayerImpl::forward(torch::Tensor x, const torch::Tensor& bias) {
-  x = x + attn(attn_norm ? attn_norm(x) : x, bias);
+torch::Tensor ModernBertLayerImpl::forward(torch::Tensor x, const torch::Tensor& bias,
+                                           const torch::Tensor& position_ids) {
+  x = x + attn(attn_norm ? attn_norm(x) : x, bias, position_ids);
   return x + mlp(mlp_norm(x));
 }
 
@@ -122,9 +131,19 @@ ModernBertModelImpl::ModernBertModelImpl(const BertShape& s) : local_window(s.lo
 }
 
 torch::Tensor ModernBertModelImpl::forward(const torch::Tensor& ids,
-                                           const torch::Tensor& attention_mask) {
+                                           const torch::Tensor& attention_mask,
+                                           const PackedLayout& packed) {
   const int64_t T = ids.size(1);
   auto x = embeddings(ids);  // (B, T, H)
+  if (packed.defined()) {
+    auto global_bias = packed.attention_bias(x.scalar_type(), -1e9);               // (R,1,T,T)
+    auto local_bias = packed.attention_bias(x.scalar_type(), -1e9, local_window);  // (R,1,T,T)
+    for (const auto& l : *layers) {
+      auto* layer = l->as<ModernBertLayer>();
+      x = layer->forward(x, layer->global ? global_bias : local_bias, packed.position_ids);
+    }
+    return final_norm(x);
+  }
   // Additive biases: keys that are padding are hidden; local layers also hide |i - j| > w / 2.
   // A large finite value keeps fully hidden (padding) rows finite.
   auto keys = attention_mask.to(torch::kBool).view({ids.size(0), 1, 1, T});  // (B, 1, 1, T)
@@ -161,15 +180,17 @@ ModernBertForMaskedLMImpl::ModernBertForMaskedLMImpl(const BertShape& s) : PreTr
 }
 
 torch::Tensor ModernBertForMaskedLMImpl::encode(const torch::Tensor& ids,
-                                                const torch::Tensor& attention_mask) {
-  return model(ids, attention_mask);
+                                                const torch::Tensor& attention_mask,
+                                                const PackedLayout& packed) {
+  return model(ids, attention_mask, packed);
 }
 
 PreTrainingOutput ModernBertForMaskedLMImpl::forward(const torch::Tensor& ids,
                                                      const torch::Tensor& /*types*/,
                                                      const torch::Tensor& attention_mask,
-                                                     const torch::Tensor& positions) {
-  auto seq = encode(ids, attention_mask);                                     // (B, T, H)
+                                                     const torch::Tensor& positions,
+                                                     const PackedLayout& packed) {
+  auto seq = encode(ids, attention_mask, packed);                             // (B, T, H)
   auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
   const auto& E = model->embeddings->tok_embeddings->weight;                  // tied (V, H)
   PreTrainingOutput out;

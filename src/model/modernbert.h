@@ -32,8 +32,10 @@ TORCH_MODULE(ModernBertEmbeddings);
 
 struct ModernBertAttentionImpl : torch::nn::Module {  // Wqkv, rotary, attention, Wo
   ModernBertAttentionImpl(const BertShape& s, double rope_theta);
-  // x: (B, T, H); bias: additive (B, 1, 1 or T, T) -> (B, T, H)
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  // x: (B, T, H); bias: additive (B, 1, 1 or T, T) -> (B, T, H); position_ids (B, T): the rotary
+  // positions, default 0..T-1 in every row.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias,
+                        const torch::Tensor& position_ids = {});
   torch::nn::Linear Wqkv{nullptr}, Wo{nullptr};
   torch::nn::Dropout drop{nullptr};
   int64_t heads, head_dim;
@@ -52,7 +54,8 @@ TORCH_MODULE(ModernBertMLP);
 struct ModernBertLayerImpl : torch::nn::Module {
   ModernBertLayerImpl(const BertShape& s, int64_t index);
   // x = x + attn(attn_norm(x)); x = x + mlp(mlp_norm(x)); layer 0 has no attn_norm (HF: Identity).
-  torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias);
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias,
+                        const torch::Tensor& position_ids = {});
   BiasFreeNorm attn_norm{nullptr}, mlp_norm{nullptr};
   ModernBertAttention attn{nullptr};
   ModernBertMLP mlp{nullptr};
@@ -62,7 +65,10 @@ TORCH_MODULE(ModernBertLayer);
 
 struct ModernBertModelImpl : torch::nn::Module {  // "model": embeddings, layers, final_norm
   explicit ModernBertModelImpl(const BertShape& s);
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask);
+  // `packed`: attention within each example only (also inside the local window), rotary positions
+  // restarted per example.
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                        const PackedLayout& packed = {});
   ModernBertEmbeddings embeddings{nullptr};
   torch::nn::ModuleList layers{nullptr};
   BiasFreeNorm final_norm{nullptr};
@@ -88,10 +94,11 @@ struct ModernBertForMaskedLMImpl : PreTrainingModel {
   explicit ModernBertForMaskedLMImpl(const BertShape& s);
   // `types` is ignored (no token types); nsp_logits is left undefined.
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
-                            const torch::Tensor& attention_mask,
-                            const torch::Tensor& positions) override;
+                            const torch::Tensor& attention_mask, const torch::Tensor& positions,
+                            const PackedLayout& packed = {}) override;
   // The final hidden states after final_norm: (B, T, H).
-  torch::Tensor encode(const torch::Tensor& ids, const torch::Tensor& attention_mask);
+  torch::Tensor encode(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                       const PackedLayout& packed = {});
   // HF's init: truncated normal (+-2 std); std initializer_range for the embeddings, Wqkv and
   // Wi, initializer_range / sqrt(2 layers) for the output projections (Wo) and head.dense; norms
   // 1; the decoder bias 0.

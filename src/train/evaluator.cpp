@@ -166,7 +166,8 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
   for (int64_t i = 0; i < n; ++i) {
     Batch b = loader->next();
     auto t = to_tensors(b, device);
-    auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions);
+    auto out =
+        model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
     auto parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels, 1.0);
     loss_sum += parts.mlm_loss.item<double>() * parts.mlm_count;
     correct += parts.mlm_correct, count += parts.mlm_count;

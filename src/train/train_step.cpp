@@ -6,10 +6,10 @@
 #include <mutex>
 
 #include "common/random.h"
-#include "train/batch_tensors.h"
 #include "dist/distributed.h"
-#include "train/loss.h"
 #include "dist/runtime.h"
+#include "train/batch_tensors.h"
+#include "train/loss.h"
 
 namespace bertforge {
 
@@ -44,7 +44,7 @@ StepBatches next_step_batches(Loader& loader, int accum) {
     const bool nsp = !b.nsp_labels.empty() && b.nsp_labels[0] != kIgnoreLabel;
     s.local.nsp_examples += nsp ? b.batch_size : 0;
     s.local.real_tokens += b.num_real_tokens;
-    s.local.positions += double(b.batch_size) * b.seq_len;
+    s.local.positions += double(b.rows()) * b.seq_len;
   }
   return s;
 }
@@ -59,7 +59,8 @@ StepResult train_step(PreTrainingModel& model, torch::optim::Optimizer& optimize
     LossParts parts;
     {
       AutocastGuard autocast(s.device, s.precision);
-      auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions);
+      auto out =
+          model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
       parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels,
                                s.nsp_weight, global.masked, global.nsp_examples);
     }

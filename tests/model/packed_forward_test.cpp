@@ -1,0 +1,147 @@
+// A packed batch (data.pack) is the same computation as its examples unpacked: per masked token
+// MLM losses, per example NSP losses and every parameter's gradient agree to float rounding, for
+// both architectures (data/packing.h lays out the batch; the models read its PackedLayout).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "common/random.h"
+#include "data/batch.h"
+#include "data/packing.h"
+#include "model/bert.h"
+#include "model/modernbert.h"
+#include "train/batch_tensors.h"
+
+namespace bertforge {
+namespace {
+
+constexpr int32_t kVocab = 60, kPad = 0, kCls = 2, kSep = 3;
+
+// Unpacked examples of `lengths` tokens ([CLS] ... [SEP] ... [SEP], types 0 then 1 after the
+// first [SEP]), random ids and about three masked tokens in ten, drawn from `seed`.
+Batch make_batch(const std::vector<int>& lengths, uint64_t seed) {
+  Rng rng(seed);
+  Batch b;
+  b.batch_size = static_cast<int64_t>(lengths.size());
+  for (int n : lengths) b.seq_len = std::max<int64_t>(b.seq_len, n);
+  const auto total = static_cast<size_t>(b.batch_size * b.seq_len);
+  b.input_ids.assign(total, kPad), b.token_type_ids.assign(total, 0);
+  b.attention_mask.assign(total, 0), b.mlm_labels.assign(total, kIgnoreLabel);
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    const size_t row = i * static_cast<size_t>(b.seq_len);
+    const int n = lengths[i], sep = n / 2;
+    for (int p = 0; p < n; ++p) {
+      int32_t id = static_cast<int32_t>(rng.range(5, kVocab - 1));
+      if (p == 0) id = kCls;
+      if (p == sep || p == n - 1) id = kSep;
+      b.input_ids[row + p] = id, b.attention_mask[row + p] = 1;
+      b.token_type_ids[row + p] = p > sep ? 1 : 0;
+      if (id != kCls && id != kSep && rng.uniform() < 0.3) {
+        b.mlm_labels[row + p] = id, b.input_ids[row + p] = 4, ++b.num_masked;  // [MASK]
+      }
+    }
+    b.nsp_labels.push_back(rng.uniform() < 0.5 ? kIsNext : kNotNext);
+    b.example_ids.push_back(static_cast<int64_t>(i));
+    b.num_real_tokens += n;
+  }
+  return b;
+}
+
+struct Result {
+  std::map<std::pair<int64_t, int64_t>, double> mlm;  // (example, position) -> loss
+  std::vector<double> nsp;                            // per example
+  std::vector<torch::Tensor> grads;                   // per parameter
+};
+
+// Per token and per example losses of `b`, and the gradients of their sum.
+Result run(PreTrainingModel& model, const Batch& b, const PackedLayout* override_layout = nullptr) {
+  namespace F = torch::nn::functional;
+  model.zero_grad();
+  BatchTensors t = to_tensors(b, torch::kCPU);
+  if (override_layout) t.packed = *override_layout;
+  auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
+  auto none = F::CrossEntropyFuncOptions().reduction(torch::kNone);
+  auto mlm = F::cross_entropy(out.mlm_logits, t.mlm_labels, none);  // (M)
+  auto loss = mlm.sum();
+  Result r;
+  const auto pos = t.positions.accessor<int64_t, 1>();
+  for (int64_t j = 0; j < pos.size(0); ++j) {
+    const auto flat = static_cast<size_t>(pos[j]);
+    const int64_t ex = b.packed() ? b.segment_ids[flat] : pos[j] / b.seq_len;
+    const int64_t p = b.packed() ? b.position_ids[flat] : pos[j] % b.seq_len;
+    r.mlm[{ex, p}] = mlm[j].item<double>();
+  }
+  if (out.nsp_logits.defined()) {
+    auto nsp = F::cross_entropy(out.nsp_logits, t.nsp_labels, none);  // (B)
+    loss = loss + nsp.sum();
+    for (int64_t i = 0; i < nsp.size(0); ++i) r.nsp.push_back(nsp[i].item<double>());
+  }
+  loss.backward();
+  for (auto& p : model.parameters()) r.grads.push_back(p.grad().clone());
+  return r;
+}
+
+// Largest |a - b| relative to the largest |b| of the tensor, or to `floor` when that is larger
+// (a gradient that is zero but for rounding, such as the attention key bias').
+double rel_diff(const torch::Tensor& a, const torch::Tensor& b, double floor) {
+  return (a - b).abs().max().item<double>() / std::max(b.abs().max().item<double>(), floor);
+}
+
+void expect_same(const Result& packed, const Result& plain, double tol) {
+  ASSERT_EQ(packed.mlm.size(), plain.mlm.size());
+  for (const auto& [key, loss] : plain.mlm) {
+    ASSERT_TRUE(packed.mlm.count(key)) << key.first << ":" << key.second;
+    EXPECT_NEAR(packed.mlm.at(key), loss, tol * std::abs(loss)) << key.first << ":" << key.second;
+  }
+  ASSERT_EQ(packed.nsp.size(), plain.nsp.size());
+  for (size_t i = 0; i < plain.nsp.size(); ++i)
+    EXPECT_NEAR(packed.nsp[i], plain.nsp[i], tol * std::abs(plain.nsp[i])) << i;
+  ASSERT_EQ(packed.grads.size(), plain.grads.size());
+  double largest = 0;
+  for (const auto& g : plain.grads) largest = std::max(largest, g.abs().max().item<double>());
+  for (size_t i = 0; i < plain.grads.size(); ++i)
+    EXPECT_LE(rel_diff(packed.grads[i], plain.grads[i], 1e-3 * largest), tol)
+        << "parameter " << i << " max " << plain.grads[i].abs().max().item<double>();
+}
+
+BertShape shape(const std::string& architecture) {
+  BertShape s;
+  s.architecture = architecture;
+  s.vocab_size = kVocab, s.hidden = 32, s.layers = 3, s.heads = 2, s.intermediate = 48;
+  s.max_position = 64, s.dropout = 0, s.attention_dropout = 0;
+  s.initializer_range = 0.1;               // weights large enough for attention to matter
+  s.global_every = 2, s.local_window = 8;  // modernbert: layers 0 and 2 global, 1 local
+  return s;
+}
+
+// Packed and unpacked agree; the packed layout with every row one example (no block mask, one
+// position sequence per row) does not: cross-contamination would show.
+void check_architecture(const std::string& architecture) {
+  ModelPtr model = make_model(shape(architecture));
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(11));
+  model->train();
+  const Batch plain = make_batch({20, 12, 7, 9, 5, 17}, 3);
+  const Batch packed = pack_batch(plain, 24, kPad);
+  ASSERT_EQ(packed.rows(), 4);  // {20}, {17, 7}, {12, 9}, {5}: 96 positions for 120
+  const Result a = run(*model, plain), b = run(*model, packed);
+  EXPECT_GT(a.mlm.size(), 10u);
+  expect_same(b, a, 1e-5);
+
+  BatchTensors t = to_tensors(packed, torch::kCPU);
+  PackedLayout leaky = t.packed;
+  leaky.segment_ids = t.attention_mask - 1;  // 0 on every real token: one segment per row
+  leaky.position_ids = torch::arange(packed.seq_len, torch::kInt64).expand({packed.rows(), -1});
+  const Result c = run(*model, packed, &leaky);
+  double worst = 0;
+  for (const auto& [key, loss] : a.mlm) worst = std::max(worst, std::abs(c.mlm.at(key) - loss));
+  EXPECT_GT(worst, 1e-3) << "attention across examples changes the losses";
+}
+
+TEST(PackedForward, BertSameLossesAndGradients) { check_architecture("bert"); }
+
+TEST(PackedForward, ModernBertSameLossesAndGradients) { check_architecture("modernbert"); }
+
+}  // namespace
+}  // namespace bertforge
