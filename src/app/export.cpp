@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/staged_dir.h"
 #include "io/hf_config.h"
 #include "io/pretrained.h"
 #include "io/safetensors.h"
@@ -85,25 +86,14 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
       hf_tokenizer_files(tok, s.max_position);
   // Written into a temp directory, then renamed to `out`; into an existing directory (--force),
   // each file is renamed over its namesake and nothing else there is touched.
-  const std::string tmp = fs::temp_sibling(out);
-  fs::make_dirs(tmp);
-  try {
-    write_safetensors(fs::join(tmp, "model.safetensors"), tensors, {{"format", "pt"}});
-    fs::write_file_atomic(fs::join(tmp, "config.json"), config.dump(2) + "\n");
-    for (const auto& [name, bytes] : tokenizer_files)
-      fs::write_file_atomic(fs::join(tmp, name), bytes);
-    fs::sync_path(tmp);
-    if (into_existing) {
-      for (const auto& e : std::filesystem::directory_iterator(tmp))
-        fs::rename_sync(e.path().string(), fs::join(out, e.path().filename().string()));
-      fs::remove_all(tmp);
-    } else {
-      fs::rename_sync(tmp, out);
-    }
-  } catch (...) {
-    fs::remove_all(tmp);
-    throw;
-  }
+  StagedDir staged(out);
+  write_safetensors(staged.file("model.safetensors"), tensors, {{"format", "pt"}});
+  fs::write_file_atomic(staged.file("config.json"), config.dump(2) + "\n");
+  for (const auto& [name, bytes] : tokenizer_files) fs::write_file_atomic(staged.file(name), bytes);
+  if (into_existing)
+    staged.publish_into();
+  else
+    staged.publish();
   log::info("exported {} tensors from {} to {}", tensors.size(), p.dir, out);
   return static_cast<int>(tensors.size());
 }

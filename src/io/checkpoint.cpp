@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/staged_dir.h"
 #include "io/safetensors.h"
 
 namespace bertforge {
@@ -107,12 +108,9 @@ std::string serialize(const T& value) {
 void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
                       const TrainState& state, const Config& config,
                       const std::string& tokenizer_model) {
-  const std::string parent = fs::parent(dir);
-  fs::make_dirs(parent);
-  const std::string tmp = fs::join(parent, ".tmp-" + fs::filename(dir) + "-" + fs::unique_tag());
-  fs::remove_all(tmp);
-  fs::make_dirs(tmp);
   try {
+    StagedDir staged(dir);
+    const std::string& tmp = staged.path();
     // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
     // reports a full disk by throwing from a destructor, which terminates the process.
     std::vector<std::pair<std::string, torch::Tensor>> weights;
@@ -124,13 +122,8 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
     fs::write_file_atomic(fs::join(tmp, ckpt_file::kTokenizer), fs::read_file(tokenizer_model));
     fs::write_file_atomic(fs::join(tmp, ckpt_file::kConfig), config_to_string(config));
     json files = json::object();
-    for (const char* f : kFiles) {
-      std::string p = fs::join(tmp, f);
-      if (fs::exists(p)) {
-        fs::sync_path(p);
-        files[f] = sha256_file(p);
-      }
-    }
+    for (const char* f : kFiles)
+      if (fs::exists(fs::join(tmp, f))) files[f] = sha256_file(fs::join(tmp, f));
     json j = {{"format_version", kCheckpointFormat},
               {"step", state.step},
               {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
@@ -149,21 +142,10 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
     fs::write_file_atomic(fs::join(tmp, ckpt_file::kState), j.dump(2) + "\n");
     fs::write_file_atomic(fs::join(tmp, ckpt_file::kDone),
                           sha256_file(fs::join(tmp, ckpt_file::kState)) + "\n");
-    fs::sync_path(tmp);
-    if (fs::exists(dir)) {  // e.g. final/ written again: replace it only once the new one is whole
-      const std::string old = fs::join(parent, ".old-" + fs::filename(dir));
-      fs::remove_all(old);
-      fs::rename_sync(dir, old);
-      fs::rename_sync(tmp, dir);
-      fs::remove_all(old);
-    } else {
-      fs::rename_sync(tmp, dir);
-    }
+    staged.publish();  // final/ written again: replaced only once the new one is whole
   } catch (const Error&) {
-    fs::remove_all(tmp);
     throw;
   } catch (const std::exception& e) {
-    fs::remove_all(tmp);
     throw RuntimeError("cannot write checkpoint " + dir + ": " + e.what());
   }
 }

@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/staged_dir.h"
 #include "data/context_counts.h"
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -241,7 +242,7 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
   configure_threads(config.train.threads);
   torch::Device device = select_device(config.train.device);
   p.model->to(device);
-  std::string tmp;
+  std::unique_ptr<StagedDir> scratch;  // never published: removed when evaluation ends
   Dataset dataset = [&] {
     if (data.empty()) {
       std::string dir = data_dir(config.run_dir);
@@ -256,27 +257,21 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
     if (data.size() > 4 && data.substr(data.size() - 4) == ".bin")
       return Dataset::from_shards({data}, p.tokenizer_checksum);
     // A corpus file: encode it with the checkpoint's tokenizer into a temporary run directory.
-    tmp = fs::temp_sibling(fs::join("/tmp", "bertforge-eval"));
+    scratch = std::make_unique<StagedDir>(fs::join("/tmp", "bertforge-eval"));
     Config c = config;
-    c.run_dir = tmp;
+    c.run_dir = scratch->path();
     c.data.train_files = {data};
     c.data.valid_files = {};
     c.data.valid_fraction = 0;
     if (data.size() > 6 && data.substr(data.size() - 6) == ".jsonl") c.data.format = "jsonl";
     run_prepare(c, p.tokenizer_model);
-    return Dataset::open(data_dir(tmp), "train", p.tokenizer_checksum);
+    return Dataset::open(data_dir(c.run_dir), "train", p.tokenizer_checksum);
   }();
-  EvalMetrics m;
-  try {
-    Tokenizer tok = Tokenizer::load(p.tokenizer_model);
-    std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);
-    m = evaluate_model(*p.model, dataset, config, tok, device, max_batches, nullptr, counts.get());
-    m.step = p.step;
-  } catch (...) {
-    if (!tmp.empty()) fs::remove_all(tmp);
-    throw;
-  }
-  if (!tmp.empty()) fs::remove_all(tmp);
+  Tokenizer tok = Tokenizer::load(p.tokenizer_model);
+  std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);
+  EvalMetrics m =
+      evaluate_model(*p.model, dataset, config, tok, device, max_batches, nullptr, counts.get());
+  m.step = p.step;
   return m;
 }
 

@@ -1,0 +1,56 @@
+#include "common/staged_dir.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "common/fs.h"
+
+namespace bertforge {
+namespace stdfs = std::filesystem;
+
+StagedDir::StagedDir(const std::string& target) : target_(target) {
+  const std::string parent = fs::parent(target);
+  fs::make_dirs(parent);
+  tmp_ = fs::join(parent, ".tmp-" + fs::filename(target) + "-" + fs::unique_tag());
+  fs::make_dirs(tmp_);
+}
+
+StagedDir::~StagedDir() {
+  if (published_) return;
+  std::error_code ec;
+  stdfs::remove_all(tmp_, ec);
+}
+
+std::string StagedDir::file(const std::string& name) const { return fs::join(tmp_, name); }
+
+namespace {
+void sync_tree(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(dir, ec)) fs::sync_path(e.path().string());
+  fs::sync_path(dir);
+}
+}  // namespace
+
+void StagedDir::publish() {
+  sync_tree(tmp_);
+  if (fs::exists(target_)) {
+    const std::string old = fs::join(fs::parent(target_), ".old-" + fs::filename(target_));
+    fs::remove_all(old);
+    fs::rename_sync(target_, old);
+    fs::rename_sync(tmp_, target_);
+    fs::remove_all(old);
+  } else {
+    fs::rename_sync(tmp_, target_);
+  }
+  published_ = true;
+}
+
+void StagedDir::publish_into() {
+  sync_tree(tmp_);
+  for (const auto& e : stdfs::directory_iterator(tmp_))
+    fs::rename_sync(e.path().string(), fs::join(target_, e.path().filename().string()));
+  fs::remove_all(tmp_);
+  published_ = true;
+}
+
+}  // namespace bertforge

@@ -1,0 +1,35 @@
+// A directory built under a temporary name beside its target and published whole: the one
+// mechanism for checkpoints, exports and scratch directories. Until it is published, readers of
+// the target see the old directory (or none); a crash leaves only a `.tmp-<name>-*` sibling, which
+// tidy_run_dir (checkpoints) or the next writer's own clean-up removes.
+#pragma once
+
+#include <string>
+
+namespace bertforge {
+
+class StagedDir {
+ public:
+  // Creates <parent of target>/.tmp-<target's name>-<unique tag> (and the parent if needed).
+  explicit StagedDir(const std::string& target);
+  // Removes the temporary directory unless it was published. Never throws.
+  ~StagedDir();
+  StagedDir(const StagedDir&) = delete;
+  StagedDir& operator=(const StagedDir&) = delete;
+
+  const std::string& path() const { return tmp_; }
+  std::string file(const std::string& name) const;
+
+  // Syncs the files and renames the directory to the target. An existing target is replaced only
+  // once the new one is whole: target -> .old-<name>, temporary -> target, .old-<name> removed.
+  void publish();
+  // Syncs the files and renames each over its namesake inside the existing target directory,
+  // leaving the target's other files alone (export --force).
+  void publish_into();
+
+ private:
+  std::string target_, tmp_;
+  bool published_ = false;
+};
+
+}  // namespace bertforge
