@@ -74,7 +74,7 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   for (const auto& item : p.model->named_parameters())
     tensors.emplace_back(item.key(), item.value());
   const Tokenizer tok = Tokenizer::load(p.tokenizer_model);
-  json config = hf_model_config(s, tok.specials());
+  json config = hf_model_config(s.to_config(), s.vocab_size, tok.specials());
   config["bertforge"] = {{"step", p.step},
                          {"weights_checksum", p.weights_checksum},
                          {"tokenizer_checksum", p.tokenizer_checksum},

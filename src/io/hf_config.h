@@ -6,16 +6,32 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 
 namespace bertforge {
 
-struct BertShape;
 struct SpecialIds;
 
-// The model keys of config.json for `s` (architectures, model_type, sizes, special ids, ...).
-nlohmann::json hf_model_config(const BertShape& s, const SpecialIds& specials);
+// One numeric config.json key that carries a ModelConfig field: the one key map that export
+// (hf_model_config) writes and import (model_config_from_hf) reads, with the range it accepts.
+struct HfShapeKey {
+  const char* hf;                       // HuggingFace's name, e.g. "hidden_size"
+  int ModelConfig::*integer = nullptr;  // the field, when an integer
+  double ModelConfig::*real = nullptr;  // the field, when a real number
+  double lo = 0, hi = 0;                // accepted on import: [lo, hi], or (lo, hi] when open_low
+  bool open_low = false;
+  bool required = false;  // else an absent key means `fallback`
+  double fallback = 0;
+};
+// The shape keys of model.architecture "bert" or "modernbert".
+const std::vector<HfShapeKey>& hf_shape_keys(const std::string& architecture);
+
+// The model keys of config.json for a model of shape `m` and `vocab_size` (architectures,
+// model_type, the shape keys, special ids, the fixed choices of bertforge's implementation).
+nlohmann::json hf_model_config(const ModelConfig& m, int64_t vocab_size,
+                               const SpecialIds& specials);
 
 // The JSON of a config.json's text `text`; throws InputError naming `path` when it is not JSON.
 nlohmann::json parse_hf_config(const std::string& text, const std::string& path);

@@ -1,6 +1,6 @@
-// The reading half of train/hf_config.h: a config.json is a hostile file, so every key is checked
-// for its type and range before the model is built from it. Torch-free (the fuzz target and its
-// replay test compile this file without torch).
+// The reading half of io/hf_config.h, and the shape key map both halves use: a config.json is a
+// hostile file, so every key is checked for its type and range before the model is built from it.
+// Torch-free (the fuzz target and its replay test compile this file without torch).
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -65,26 +65,67 @@ class Keys {
   const std::string& path_;
 };
 
-void read_bert(const json& hf, Keys& k, ModelConfig* m) {
-  m->architecture = "bert";
-  m->type_vocab_size = static_cast<int>(k.integer("type_vocab_size", 1, 1 << 16));
-  m->dropout = k.number("hidden_dropout_prob", 0.1, 0, 1);
-  m->attention_dropout = k.number("attention_probs_dropout_prob", 0.1, 0, 1);
-  m->layer_norm_eps = k.number("layer_norm_eps", 1e-12, 0, 1, true);
-  if (hf.value("hidden_act", "gelu") != "gelu") k.fail("hidden_act must be \"gelu\"");
+using M = ModelConfig;
+HfShapeKey int_key(const char* hf, int M::*f, double lo, double hi) {
+  HfShapeKey k;
+  k.hf = hf, k.integer = f, k.lo = lo, k.hi = hi, k.required = true;
+  return k;
+}
+HfShapeKey int_key(const char* hf, int M::*f, double lo, double hi, double fallback) {
+  HfShapeKey k = int_key(hf, f, lo, hi);
+  k.required = false, k.fallback = fallback;
+  return k;
+}
+HfShapeKey real_key(const char* hf, double M::*f, double lo, double hi, double fallback,
+                    bool open_low = false) {
+  HfShapeKey k;
+  k.hf = hf, k.real = f, k.lo = lo, k.hi = hi, k.open_low = open_low, k.fallback = fallback;
+  return k;
+}
+
+// The sizes both architectures share, then each one's own keys.
+std::vector<HfShapeKey> sizes() {
+  return {int_key("hidden_size", &M::hidden, 8, 1 << 16),
+          int_key("num_hidden_layers", &M::layers, 1, 1 << 10),
+          int_key("num_attention_heads", &M::heads, 1, 1 << 16),
+          int_key("intermediate_size", &M::intermediate, 1, 1 << 20),
+          int_key("max_position_embeddings", &M::max_position, 8, 1 << 20),
+          real_key("initializer_range", &M::initializer_range, 0, 1e3, 0.02, true)};
+}
+std::vector<HfShapeKey> bert_keys() {
+  std::vector<HfShapeKey> k = sizes();
+  k.push_back(int_key("type_vocab_size", &M::type_vocab_size, 1, 1 << 16));
+  k.push_back(real_key("hidden_dropout_prob", &M::dropout, 0, 1, 0.1));
+  k.push_back(real_key("attention_probs_dropout_prob", &M::attention_dropout, 0, 1, 0.1));
+  k.push_back(real_key("layer_norm_eps", &M::layer_norm_eps, 0, 1, 1e-12, true));
+  return k;
+}
+std::vector<HfShapeKey> modernbert_keys() {
+  std::vector<HfShapeKey> k = sizes();
+  k.push_back(real_key("norm_eps", &M::layer_norm_eps, 0, 1, 1e-5, true));
+  k.push_back(real_key("mlp_dropout", &M::dropout, 0, 1, 0.0));
+  k.push_back(real_key("attention_dropout", &M::attention_dropout, 0, 1, 0.0));
+  k.push_back(int_key("global_attn_every_n_layers", &M::global_attn_every_n_layers, 1, 1 << 20, 3));
+  k.push_back(int_key("local_attention", &M::local_attention, 2, 1 << 24, 128));
+  k.push_back(real_key("global_rope_theta", &M::global_rope_theta, 0, 1e30, 160000.0, true));
+  k.push_back(real_key("local_rope_theta", &M::local_rope_theta, 0, 1e30, 10000.0, true));
+  return k;
+}
+
+void read_shape_keys(Keys& k, ModelConfig* m) {
+  for (const HfShapeKey& key : hf_shape_keys(m->architecture)) {
+    if (key.integer)
+      m->*key.integer = static_cast<int>(
+          key.required ? k.integer(key.hf, key.lo, key.hi)
+                       : k.integer(key.hf, key.lo, key.hi, static_cast<int64_t>(key.fallback)));
+    else
+      m->*key.real = k.number(key.hf, key.fallback, key.lo, key.hi, key.open_low);
+  }
 }
 
 void read_modernbert(const json& hf, Keys& k, const std::string& path, ModelConfig* m) {
-  m->architecture = "modernbert";
-  m->layer_norm_eps = hf.contains("norm_eps") ? k.number("norm_eps", 1e-5, 0, 1, true)
-                                              : k.number("layer_norm_eps", 1e-5, 0, 1, true);
-  m->dropout = k.number("mlp_dropout", 0.0, 0, 1);
-  m->attention_dropout = k.number("attention_dropout", 0.0, 0, 1);
-  m->global_attn_every_n_layers =
-      static_cast<int>(k.integer("global_attn_every_n_layers", 1, 1 << 20, 3));
-  m->local_attention = static_cast<int>(k.integer("local_attention", 2, 1 << 24, 128));
-  m->global_rope_theta = k.number("global_rope_theta", 160000.0, 0, 1e30, true);
-  m->local_rope_theta = k.number("local_rope_theta", 10000.0, 0, 1e30, true);
+  if (!hf.contains("norm_eps"))  // older ModernBERT configs name it as BERT does
+    m->layer_norm_eps = k.number("layer_norm_eps", 1e-5, 0, 1, true);
   if (hf.contains("rope_parameters") && hf["rope_parameters"].is_object()) {  // transformers 5
     const json& r = hf["rope_parameters"];
     for (const char* kind : {"full_attention", "sliding_attention"}) {
@@ -122,6 +163,11 @@ int64_t parameters(const ModelConfig& m, int64_t vocab) {
 
 }  // namespace
 
+const std::vector<HfShapeKey>& hf_shape_keys(const std::string& architecture) {
+  static const std::vector<HfShapeKey> bert = bert_keys(), modernbert = modernbert_keys();
+  return architecture == "modernbert" ? modernbert : bert;
+}
+
 json parse_hf_config(const std::string& text, const std::string& path) {
   try {
     return json::parse(text);
@@ -139,17 +185,14 @@ int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfi
       throw InputError(path, 0,
                        "model_type \"" + type + "\" is not supported (bert or modernbert)");
     m->preset = "tiny";
-    m->hidden = static_cast<int>(k.integer("hidden_size", 8, 1 << 16));
-    m->layers = static_cast<int>(k.integer("num_hidden_layers", 1, 1 << 10));
-    m->heads = static_cast<int>(k.integer("num_attention_heads", 1, m->hidden));
-    if (m->hidden % m->heads != 0) k.fail("num_attention_heads does not divide hidden_size");
-    m->intermediate = static_cast<int>(k.integer("intermediate_size", 1, 1 << 20));
-    m->max_position = static_cast<int>(k.integer("max_position_embeddings", 8, 1 << 20));
-    m->initializer_range = k.number("initializer_range", 0.02, 0, 1e3, true);
+    m->architecture = type;
+    read_shape_keys(k, m);
+    if (m->heads > m->hidden || m->hidden % m->heads != 0)
+      k.fail("num_attention_heads does not divide hidden_size");
     if (type == "modernbert")
       read_modernbert(hf, k, path, m);
-    else
-      read_bert(hf, k, m);
+    else if (hf.value("hidden_act", "gelu") != "gelu")
+      k.fail("hidden_act must be \"gelu\"");
     const int64_t vocab = k.integer("vocab_size", 1, 1 << 24);
     const int64_t n = parameters(*m, vocab);
     if (n > kMaxHfParameters)

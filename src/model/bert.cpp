@@ -21,6 +21,21 @@ BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size) {
   return s;
 }
 
+ModelConfig BertShape::to_config() const {
+  ModelConfig m;
+  m.architecture = architecture;
+  m.global_attn_every_n_layers = static_cast<int>(global_every);
+  m.local_attention = static_cast<int>(local_window);
+  m.global_rope_theta = global_rope_theta, m.local_rope_theta = local_rope_theta;
+  m.hidden = static_cast<int>(hidden), m.layers = static_cast<int>(layers);
+  m.heads = static_cast<int>(heads), m.intermediate = static_cast<int>(intermediate);
+  m.max_position = static_cast<int>(max_position);
+  m.type_vocab_size = static_cast<int>(type_vocab_size);
+  m.dropout = dropout, m.attention_dropout = attention_dropout;
+  m.layer_norm_eps = layer_norm_eps, m.initializer_range = initializer_range;
+  return m;
+}
+
 std::string BertShape::difference(const BertShape& o) const {
   std::ostringstream ss;
   if (architecture != o.architecture)

@@ -24,6 +24,8 @@ struct BertShape {
   int64_t global_every = 3, local_window = 128;
   double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
   static BertShape from_config(const ModelConfig& m, int64_t vocab_size);
+  // The model section that builds this shape (with vocab_size, from_config's inverse).
+  ModelConfig to_config() const;
   // "" when equal, else a description of the first difference ("hidden 256 vs 128").
   std::string difference(const BertShape& other) const;
   bool has_nsp_head() const { return architecture == "bert"; }
