@@ -1,75 +1,168 @@
 #!/usr/bin/python3
-"""Training throughput of bertforge against a plain-PyTorch HuggingFace-style step, same machine,
-same run, same batch shapes (seq 128, batch 32, 2 threads). Called by bench_train.sh."""
-import argparse, json, os, resource, subprocess, sys, time
+"""Training throughput of bertforge against a plain-PyTorch HuggingFace-style step (the same model,
+computed the way BertForPreTraining does), same machine, same run, same shapes (seq 128, batch 32,
+2 threads). Called by bench_train.sh, which prepares the corpora.
+
+Rows: for each corpus and preset, bertforge in fp32 and bf16, unpacked and packed (data.pack), and
+the reference in the plain environment and in its tuned one (OMP_WAIT_POLICY=PASSIVE
+MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184). Measured interleaved, `--rounds` times,
+each figure the best round's (the machine is shared and noisy; the best is the least disturbed).
+Real tokens are the non-padding positions. The reference pads every example to 128 as HF's
+collator does with these examples, so its real tokens/s is its positions/s times the real
+fraction bertforge measures on the same corpus unpacked. Model FLOP/s counts the matmuls of the
+forward and backward pass (6 x weights x positions, attention 12 x layers x T x hidden per position,
+the MLM decoder at the masked positions) against a matmul peak of the same LibTorch/OpenBLAS
+measured here (torch.mm, 2 threads)."""
+import argparse, json, os, subprocess
 
 PRESETS = {"tiny": (2, 128, 2, 512), "mini": (4, 256, 4, 1024)}
+TUNED = {"OMP_WAIT_POLICY": "PASSIVE", "MALLOC_MMAP_MAX_": "0",
+         "MALLOC_TRIM_THRESHOLD_": "17179869184"}
+SEQ, BATCH = 128, 32
+# Every batch padded to 128 (as the reference), to its longest example (bertforge's default), or
+# packed (data.pack).
+LAYOUTS = ("pad128", "dynamic", "packed")
 
 
-def run_bertforge(bin_, config, run_dir, preset, steps, threads):
+def plain_env():
+    return {k: v for k, v in os.environ.items() if k not in TUNED}
+
+
+def run_bertforge(a, run_dir, preset, precision, layout):
     layers, hidden, heads, inter = PRESETS[preset]
     log = os.path.join(run_dir, "logs", "train.jsonl")
-    args = [bin_, "train", "--config", config, "--set", f"run_dir={run_dir}",
-            "--set", f"model.preset={preset}", "--set", f"train.steps={steps}",
-            # The baseline is classic BERT: pin the quickstart's recipe keys to it.
-            "--set", "model.architecture=bert", "--set", f"model.intermediate={inter}",
-            "--set", "model.dropout=0.1", "--set", "model.attention_dropout=0.1",
-            "--set", "model.layer_norm_eps=1e-12", "--set", "data.nsp=true",
-            "--set", "masking.probability=0.15",
-            "--set", "train.batch_size=32", "--set", "data.max_seq_len=128",
-            "--set", "data.pad_to_max=true", "--set", f"train.threads={threads}",
-            "--set", "train.log_every=5", "--set", "train.eval_every=0", "--set", "train.save_every=0",
-            "--set", "train.eval_batches=1", "--overwrite"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    lines = [json.loads(l) for l in open(log)]
-    body = lines[1:]  # the first window includes start-up
-    tok = sum(l["tokens_per_sec"] for l in body) / len(body)
-    pos = sum(l["positions_per_sec"] for l in body) / len(body)
-    return {"tokens_per_sec": tok, "positions_per_sec": pos, "peak_rss_mb": max(rss, before) / 1024}
+    sets = {"run_dir": run_dir, "model.preset": preset, "train.steps": a.steps,
+            # The reference is classic BERT: pin the quickstart's recipe keys to it.
+            "model.architecture": "bert", "model.intermediate": inter, "model.dropout": 0.1,
+            "model.attention_dropout": 0.1, "model.layer_norm_eps": 1e-12, "data.nsp": "true",
+            "masking.probability": 0.15, "train.batch_size": BATCH, "data.max_seq_len": SEQ,
+            "data.pad_to_max": str(layout == "pad128").lower(),
+            "data.pack": str(layout == "packed").lower(),
+            "train.precision": precision, "train.threads": a.threads, "train.log_every": 5,
+            "train.eval_every": 0, "train.save_every": 0, "train.eval_batches": 1}
+    args = [a.bin, "train", "--config", a.config, "--overwrite"]
+    for k, v in sets.items():
+        args += ["--set", f"{k}={v}"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=plain_env())
+    _, status, usage = os.wait4(proc.pid, 0)  # this run's own peak RSS
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit("bertforge train failed: " + " ".join(args))
+    rss = usage.ru_maxrss
+    body = [json.loads(l) for l in open(log)][1:]  # the first window includes start-up
+    mean = lambda k: sum(l[k] for l in body) / len(body)
+    return {"tok": mean("tokens_per_sec"), "pos": mean("positions_per_sec"),
+            "loss": body[-1]["mlm_loss"], "rss": rss / 1024}
 
 
-def run_baseline(preset, vocab, steps, threads):
+def run_reference(a, preset, vocab, tuned):
     layers, hidden, heads, inter = PRESETS[preset]
+    env = plain_env()
+    if tuned:
+        env.update(TUNED)
     here = os.path.dirname(os.path.abspath(__file__))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OMP_WAIT_POLICY", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_")}
     out = subprocess.run(["/usr/bin/python3", os.path.join(here, "bench_train_baseline.py"),
                           "--vocab", str(vocab), "--layers", str(layers), "--hidden", str(hidden),
-                          "--heads", str(heads), "--intermediate", str(inter), "--batch", "32",
-                          "--seq", "128", "--threads", str(threads), "--steps", str(steps)],
+                          "--heads", str(heads), "--intermediate", str(inter), "--batch",
+                          str(BATCH), "--seq", str(SEQ), "--threads", str(a.threads),
+                          "--steps", str(max(10, a.steps // 3))],
                          check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    r = json.loads(out.strip().splitlines()[-1])
+    return {"pos": r["positions_per_sec"], "rss": r["peak_rss_mb"]}
+
+
+def matmul_peak(threads, dtype):
+    code = ("import torch,time,json;torch.set_num_threads(%d);n=1024;"
+            "a=torch.randn(n,n).to(torch.%s);b=torch.randn(n,n).to(torch.%s);"
+            "[a@b for _ in range(3)];t=time.perf_counter();k=20\n"
+            "for _ in range(k): a@b\n"
+            "print(json.dumps(2*n**3*k/(time.perf_counter()-t)))" % (threads, dtype, dtype))
+    out = subprocess.run(["/usr/bin/python3", "-c", code], check=True, capture_output=True,
+                         text=True, env=plain_env()).stdout
+    return float(out.strip())
+
+
+def flops_per_position(preset, vocab, real_fraction, mask_prob=0.15):
+    layers, h, heads, inter = PRESETS[preset]
+    weights = layers * (4 * h * h + 2 * h * inter) + h * h  # encoder + MLM transform
+    attention = 12 * layers * SEQ * h
+    decoder = 6 * h * vocab * mask_prob * real_fraction
+    return 6 * weights + attention + decoder
+
+
+def best(samples, key):
+    return max(samples, key=lambda s: s[key])
+
+
+def measure(a, corpus, config, preset, vocab):
+    variants = [(p, l) for l in LAYOUTS for p in a.precisions.split(",")]
+    bf = {v: [] for v in variants}
+    ref = {False: [], True: []}
+    for _ in range(a.rounds):  # interleaved
+        for v in variants:
+            bf[v].append(run_bertforge(a._replace(config=config),
+                                       os.path.join(a.run_dir, corpus, preset), preset, *v))
+        for tuned in (False, True):
+            ref[tuned].append(run_reference(a, preset, vocab, tuned))
+    return {v: best(s, "tok") for v, s in bf.items()}, {t: best(s, "pos") for t, s in ref.items()}
+
+
+class Args(argparse.Namespace):
+    def _replace(self, **kw):
+        c = Args(**vars(self))
+        for k, v in kw.items():
+            setattr(c, k, v)
+        return c
+
+
+def report(rows, peaks):
+    print("\n| corpus | preset | bertforge | real tokens/s | positions/s | MLM loss at the end | "
+          "peak RSS | x reference (plain) | x reference (tuned) | model GFLOP/s | % of matmul peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for corpus, preset, vocab, bf, ref in rows:
+        frac = bf[("fp32", "pad128")]["tok"] / bf[("fp32", "pad128")]["pos"]
+        ref_tok = {t: r["pos"] * frac for t, r in ref.items()}
+        for (prec, layout), r in bf.items():
+            gflops = r["pos"] * flops_per_position(preset, vocab, r["tok"] / r["pos"]) / 1e9
+            peak = peaks["bfloat16" if prec == "bf16" else "float32"]
+            print(f"| {corpus} | {preset} | {prec} {layout} | {r['tok']:.0f} | "
+                  f"{r['pos']:.0f} | {r['loss']:.3f} | {r['rss']:.0f} MB | "
+                  f"{r['tok'] / ref_tok[False]:.2f}x | {r['tok'] / ref_tok[True]:.2f}x | "
+                  f"{gflops:.1f} | {100 * gflops * 1e9 / peak:.0f}% |")
+        for tuned, r in ref.items():
+            print(f"| {corpus} | {preset} | reference ({'tuned' if tuned else 'plain'}) | "
+                  f"{ref_tok[tuned]:.0f} | {r['pos']:.0f} | | {r['rss']:.0f} MB | | | | |")
+    print("\nmatmul peak (torch.mm 1024, %s threads): fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s" %
+          (rows and ARGS.threads, peaks["float32"] / 1e9, peaks["bfloat16"] / 1e9))
 
 
 def main():
+    global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--config", required=True)
+    ap.add_argument("--corpora", required=True, help="name=config.json,... (prepared run dirs)")
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--vocab", type=int, required=True)
     ap.add_argument("--presets", default="tiny,mini")
+    ap.add_argument("--precisions", default="fp32,bf16")
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
-    a = ap.parse_args()
+    a = ap.parse_args(namespace=Args())
+    ARGS = a
+    peaks = {d: matmul_peak(a.threads, d) for d in ("float32", "bfloat16")}
     rows = []
-    for preset in a.presets.split(","):
-        bf = run_bertforge(a.bin, a.config, os.path.join(a.run_dir, preset), preset, a.steps, a.threads)
-        base = run_baseline(preset, a.vocab, max(10, a.steps // 3), a.threads)
-        ratio = bf["positions_per_sec"] / base["positions_per_sec"]
-        rows.append((preset, bf, base, ratio))
-        print(f"{preset}: bertforge {bf['tokens_per_sec']:.0f} real tokens/s, "
-              f"{bf['positions_per_sec']:.0f} positions/s, peak RSS {bf['peak_rss_mb']:.0f} MB | "
-              f"PyTorch HF-style {base['positions_per_sec']:.0f} positions/s, peak RSS "
-              f"{base['peak_rss_mb']:.0f} MB | ratio {ratio:.2f}x", flush=True)
-    print("\n| preset | bertforge real tokens/s | bertforge positions/s | bertforge peak RSS | "
-          "PyTorch positions/s | PyTorch peak RSS | speed-up |")
-    print("|---|---|---|---|---|---|---|")
-    for preset, bf, base, ratio in rows:
-        print(f"| {preset} | {bf['tokens_per_sec']:.0f} | {bf['positions_per_sec']:.0f} | "
-              f"{bf['peak_rss_mb']:.0f} MB | {base['positions_per_sec']:.0f} | "
-              f"{base['peak_rss_mb']:.0f} MB | {ratio:.2f}x |")
+    for item in a.corpora.split(","):
+        corpus, config = item.split("=", 1)
+        for preset in a.presets.split(","):
+            bf, ref = measure(a, corpus, config, preset, a.vocab)
+            rows.append((corpus, preset, a.vocab, bf, ref))
+            print(f"{corpus} {preset}: " + ", ".join(
+                f"{p} {l} {r['tok']:.0f} tok/s" for (p, l), r in bf.items()) +
+                  f"; reference {ref[False]['pos']:.0f} / tuned {ref[True]['pos']:.0f} pos/s",
+                  flush=True)
+    report(rows, peaks)
 
 
 if __name__ == "__main__":

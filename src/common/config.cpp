@@ -184,7 +184,10 @@ const Section<TrainConfig>& train_section() {
         &T::early_stopping_min_delta},
        {"threads", "Intra-op threads; 0 = all cores.", &T::threads},
        {"device", "cpu | cuda | auto.", &T::device},
-       {"precision", "fp32 | bf16 (autocast).", &T::precision},
+       {"precision",
+        "fp32 | bf16 (autocast) | auto (bf16 on CUDA and on CPUs with AVX512-BF16/AMX, else "
+        "fp32).",
+        &T::precision},
        {"max_skipped_steps", "Non-finite losses skipped before the run fails.",
         &T::max_skipped_steps},
        {"dist_timeout_sec", "Distributed: seconds before a missing rank is an error.",

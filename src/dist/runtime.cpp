@@ -1,5 +1,9 @@
 #include "dist/runtime.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <ATen/autocast_mode.h>
 #include <dlfcn.h>
 #include <torch/version.h>
@@ -35,8 +39,27 @@ int configure_threads(int threads) {
   return n;
 }
 
+bool cpu_has_bf16() {
+#if defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool amx_bf16 = d & (1u << 22);
+  const unsigned max_sub = a;
+  bool avx512_bf16 = false;
+  if (max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) avx512_bf16 = a & (1u << 5);
+  return avx512_bf16 || amx_bf16;
+#else
+  return false;
+#endif
+}
+
+std::string resolve_precision(const std::string& precision, const torch::Device& device) {
+  if (precision != "auto") return precision;
+  return device.is_cuda() || cpu_has_bf16() ? "bf16" : "fp32";
+}
+
 AutocastGuard::AutocastGuard(const torch::Device& device, const std::string& precision) {
-  if (precision != "bf16") return;
+  if (resolve_precision(precision, device) != "bf16") return;
   enabled_ = true;
   cuda_ = device.is_cuda();
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)

@@ -196,7 +196,7 @@ void TrainingRun::open_outputs() {
       "batches/epoch/rank, {} threads, {}, {}",
       n, scheduler_.total_steps(), cfg_.train.batch_size, accum, dist_.world_size(),
       int64_t(cfg_.train.batch_size) * accum * dist_.world_size(), loader_.batches_per_epoch(),
-      threads_, device_.str(), cfg_.train.precision);
+      threads_, device_.str(), resolve_precision(cfg_.train.precision, device_));
 }
 
 double TrainingRun::elapsed() const {
