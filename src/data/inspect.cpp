@@ -60,6 +60,50 @@ void add(Counts& total, const Counts& c) {
   total.not_next += c.not_next;
 }
 
+// One example of batch `b` (the `i`-th, at `span`): its tokens as masked, its labels; adds it to
+// `c`.
+void print_example(const Tokenizer& tok, const Batch& b, const ExampleSpan& span, int64_t i,
+                   std::ostream& out, Counts* counts) {
+  Counts& c = *counts;
+  const SpecialIds& specials = tok.specials();
+  const int32_t* ids = &b.input_ids[span.start];
+  const int32_t* labels = &b.mlm_labels[span.start];
+  const int32_t* types = &b.token_type_ids[span.start];
+  const int32_t nsp = b.nsp_labels[i];
+  out << "\n--- example " << i + 1 << " (plan #" << b.example_ids[i] << ")";
+  if (nsp == kIsNext) out << "  NSP: IsNext";
+  if (nsp == kNotNext) out << "  NSP: NotNext";
+  out << "\n";
+  std::string seg[2], label_line;
+  for (int64_t p = 0; p < span.length; ++p) {
+    std::string& s = seg[nsp == kIgnoreLabel ? 0 : types[p]];
+    if (!s.empty()) s += ' ';
+    s += render(tok, ids[p], labels[p]);
+    const int32_t original = labels[p] != kIgnoreLabel ? labels[p] : ids[p];
+    if (!specials.is_structural(original)) ++c.maskable;
+    if (labels[p] == kIgnoreLabel) continue;
+    label_line +=
+        (label_line.empty() ? "" : " ") + std::to_string(p) + ":" + tok.id_to_piece(labels[p]);
+    ++c.masked;
+    if (ids[p] == specials.mask)
+      ++c.as_mask;
+    else if (ids[p] != labels[p])
+      ++c.as_random;
+    else
+      ++c.kept;
+  }
+  if (nsp == kIgnoreLabel) {
+    out << "  tokens: " << seg[0] << "\n";
+  } else {
+    out << "  A: " << seg[0] << "\n  B: " << seg[1] << "\n";
+  }
+  out << "  labels: " << label_line << "\n";
+  c.examples += 1;
+  c.real += span.length;
+  c.is_next += nsp == kIsNext;
+  c.not_next += nsp == kNotNext;
+}
+
 }  // namespace
 
 void run_inspect(const Config& config, int batches, std::ostream& out) {
@@ -91,46 +135,8 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
         << " tokens\n";
     Counts c;
     const std::vector<ExampleSpan> spans = example_spans(b);
-    for (int64_t i = 0; i < b.batch_size; ++i) {
-      const auto& span = spans[static_cast<size_t>(i)];
-      const int32_t* ids = &b.input_ids[span.start];
-      const int32_t* labels = &b.mlm_labels[span.start];
-      const int32_t* types = &b.token_type_ids[span.start];
-      const int32_t nsp = b.nsp_labels[i];
-      out << "\n--- example " << i + 1 << " (plan #" << b.example_ids[i] << ")";
-      if (nsp == kIsNext) out << "  NSP: IsNext";
-      if (nsp == kNotNext) out << "  NSP: NotNext";
-      out << "\n";
-      std::string seg[2], label_line;
-      int64_t len = 0;
-      for (int64_t p = 0; p < span.length; ++p, ++len) {
-        std::string& s = seg[nsp == kIgnoreLabel ? 0 : types[p]];
-        if (!s.empty()) s += ' ';
-        s += render(tok, ids[p], labels[p]);
-        const int32_t original = labels[p] != kIgnoreLabel ? labels[p] : ids[p];
-        if (!opts.specials.is_structural(original)) ++c.maskable;
-        if (labels[p] == kIgnoreLabel) continue;
-        label_line +=
-            (label_line.empty() ? "" : " ") + std::to_string(p) + ":" + tok.id_to_piece(labels[p]);
-        ++c.masked;
-        if (ids[p] == opts.specials.mask)
-          ++c.as_mask;
-        else if (ids[p] != labels[p])
-          ++c.as_random;
-        else
-          ++c.kept;
-      }
-      if (nsp == kIgnoreLabel) {
-        out << "  tokens: " << seg[0] << "\n";
-      } else {
-        out << "  A: " << seg[0] << "\n  B: " << seg[1] << "\n";
-      }
-      out << "  labels: " << label_line << "\n";
-      c.examples += 1;
-      c.real += len;
-      c.is_next += nsp == kIsNext;
-      c.not_next += nsp == kNotNext;
-    }
+    for (int64_t i = 0; i < b.batch_size; ++i)
+      print_example(tok, b, spans[static_cast<size_t>(i)], i, out, &c);
     c.padded = b.rows() * T - c.real;
     out << "\nbatch " << k + 1 << " statistics: seq_len " << T << "\n";
     print_counts(c, out);
