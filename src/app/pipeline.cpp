@@ -55,9 +55,14 @@ void warn_tokenizer_overrides(const Config& c, const Tokenizer& t, const std::st
 }
 
 // Points config.tokenizer.model at `init_from`'s tokenizer; ConfigError when the config names a
-// different tokenizer model.
-void adopt_init_tokenizer(Config& config, const std::string& init_from) {
-  const std::string file = pretrained_tokenizer_file(init_from);
+// different tokenizer model. A checkpoint it names is found and verified once, here, and handed to
+// train in options->init_checkpoint.
+void adopt_init_tokenizer(Config& config, TrainOptions* options) {
+  const std::string& init_from = options->init_from;
+  std::optional<CheckpointInfo> ckpt = pretrained_checkpoint(init_from);
+  const std::string file =
+      ckpt ? fs::join(ckpt->dir, ckpt_file::kTokenizer) : pretrained_tokenizer_file(init_from);
+  if (ckpt) options->init_checkpoint = std::make_shared<const CheckpointInfo>(std::move(*ckpt));
   const Tokenizer init_tok = Tokenizer::load(file);
   if (!config.tokenizer.model.empty() &&
       Tokenizer::load(config.tokenizer.model).checksum() != init_tok.checksum())
@@ -99,9 +104,9 @@ bool finished(const Config& c, const TrainOptions& options) {
 }
 }  // namespace
 
-TrainResult run_train_command(Config config, const TrainOptions& options) {
+TrainResult run_train_command(Config config, TrainOptions options) {
   if (!options.init_from.empty()) {
-    adopt_init_tokenizer(config, options.init_from);
+    adopt_init_tokenizer(config, &options);
     run_tokenizer_stage(config);
     run_prepare(config);
   }
@@ -116,7 +121,7 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     throw UsageError(
         "pipeline runs in one process; for a distributed run, run `bertforge "
         "tokenizer` and `bertforge prepare` once, then launch `bertforge train`");
-  if (!options.init_from.empty()) adopt_init_tokenizer(cfg, options.init_from);
+  if (!options.init_from.empty()) adopt_init_tokenizer(cfg, &options);
   if (options.init_from.empty() && !options.resume.empty() && cfg.tokenizer.model.empty()) {
     // Resuming a continuation run (one started with --init-from): its tokenizer is the starting
     // model's, which the config does not name. Keep it instead of training a new one over it.

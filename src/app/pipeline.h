@@ -18,6 +18,6 @@ PipelineResult run_pipeline(const Config& config, const TrainOptions& options);
 
 // `bertforge train`: with options.init_from, the corpus is first encoded with that model's
 // tokenizer (the tokenizer and prepare stages), then the run trains.
-TrainResult run_train_command(Config config, const TrainOptions& options);
+TrainResult run_train_command(Config config, TrainOptions options);
 
 }  // namespace bertforge

@@ -105,23 +105,31 @@ std::string pretrained_tokenizer_file(const std::string& path) {
   return fs::join(find_checkpoint(p).dir, ckpt_file::kTokenizer);
 }
 
+std::optional<CheckpointInfo> pretrained_checkpoint(const std::string& path) {
+  const std::string p = trimmed(path);
+  if ((fs::exists(p) && !fs::is_dir(p)) || is_hf_export(p)) return std::nullopt;
+  return find_checkpoint(p);
+}
+
+Pretrained load_pretrained(const CheckpointInfo& info) {
+  Pretrained p;
+  p.dir = info.dir;
+  p.config = info.config;
+  p.step = info.state.step;
+  p.tokenizer_model = fs::join(info.dir, ckpt_file::kTokenizer);
+  p.tokenizer_checksum = info.tokenizer_checksum;
+  p.weights_checksum = info.model_checksum;
+  p.has_nsp_head = info.state.nsp_head_trained;
+  p.model = make_model(info.shape);
+  load_weights(info.dir, p.model);
+  p.model->eval();
+  return p;
+}
+
 Pretrained load_pretrained(const std::string& path) {
   const std::string p0 = trimmed(path);
-  Pretrained p;
-  if (is_hf_export(p0)) {
-    p = load_export(p0);
-  } else {
-    CheckpointInfo info = find_checkpoint(p0);
-    p.dir = info.dir;
-    p.config = info.config;
-    p.step = info.state.step;
-    p.tokenizer_model = fs::join(info.dir, ckpt_file::kTokenizer);
-    p.tokenizer_checksum = info.tokenizer_checksum;
-    p.weights_checksum = info.model_checksum;
-    p.has_nsp_head = info.state.nsp_head_trained;
-    p.model = make_model(info.shape);
-    load_weights(info.dir, p.model);
-  }
+  if (!is_hf_export(p0)) return load_pretrained(find_checkpoint(p0));
+  Pretrained p = load_export(p0);
   p.model->eval();
   return p;
 }

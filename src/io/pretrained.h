@@ -8,8 +8,9 @@
 #include <string>
 
 #include "common/config.h"
-#include "model/model.h"
+#include "io/checkpoint.h"
 #include "io/hf_weights.h"
+#include "model/model.h"
 
 namespace bertforge {
 
@@ -25,6 +26,12 @@ struct Pretrained {
 };
 
 Pretrained load_pretrained(const std::string& path);
+// The model of a checkpoint already found and verified (find_checkpoint): its files are not hashed
+// again.
+Pretrained load_pretrained(const CheckpointInfo& checkpoint);
+// The verified checkpoint load_pretrained(path) would load; nullopt when `path` is a HuggingFace
+// directory or a tokenizer file.
+std::optional<CheckpointInfo> pretrained_checkpoint(const std::string& path);
 // The tokenizer file of what load_pretrained would load (without loading the model); a path that
 // is a file (a vocab.txt, a SentencePiece .model) is a tokenizer file itself.
 std::string pretrained_tokenizer_file(const std::string& path);

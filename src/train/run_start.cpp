@@ -42,7 +42,8 @@ RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options,
   if (s.resume) {
     s.init_record = s.resume->state.init_from;
   } else if (!options.init_from.empty()) {
-    s.init = load_pretrained(options.init_from);
+    s.init = options.init_checkpoint ? load_pretrained(*options.init_checkpoint)
+                                     : load_pretrained(options.init_from);
     s.init_record = {{"path", std::filesystem::absolute(s.init->dir).lexically_normal().string()},
                      {"checksum", s.init->weights_checksum},
                      {"step", s.init->step}};

@@ -18,6 +18,8 @@ struct TrainOptions {
   bool overwrite = false;  // start afresh even though run_dir has checkpoints (they are removed)
   // The checkpoint `resume` names, when the caller has already found and verified it (pipeline).
   std::shared_ptr<const CheckpointInfo> resume_checkpoint;
+  // The checkpoint `init_from` names, when the caller has already found and verified it.
+  std::shared_ptr<const CheckpointInfo> init_checkpoint;
 };
 
 struct TrainResult {
