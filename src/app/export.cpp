@@ -87,9 +87,12 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   // Written into a temp directory, then renamed to `out`; into an existing directory (--force),
   // each file is renamed over its namesake and nothing else there is touched.
   StagedDir staged(out);
-  write_safetensors(staged.file("model.safetensors"), tensors, {{"format", "pt"}});
-  fs::write_file_atomic(staged.file("config.json"), config.dump(2) + "\n");
-  for (const auto& [name, bytes] : tokenizer_files) fs::write_file_atomic(staged.file(name), bytes);
+  staged.write_files([&] {
+    write_safetensors(staged.file("model.safetensors"), tensors, {{"format", "pt"}});
+    fs::write_file_atomic(staged.file("config.json"), config.dump(2) + "\n");
+    for (const auto& [name, bytes] : tokenizer_files)
+      fs::write_file_atomic(staged.file(name), bytes);
+  });
   if (into_existing)
     staged.publish_into();
   else

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include "common/errors.h"
 
@@ -137,6 +138,52 @@ int64_t mtime_ns(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return -1;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+AppendFile::AppendFile(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw RuntimeError("cannot open " + path + " for appending: " + std::strerror(errno));
+}
+
+AppendFile::AppendFile(AppendFile&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
+  o.fd_ = -1;
+}
+
+AppendFile& AppendFile::operator=(AppendFile&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = o.fd_;
+    path_ = std::move(o.path_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+AppendFile::~AppendFile() { close(); }
+
+void AppendFile::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void AppendFile::append(const std::string& data) {
+  if (fd_ < 0) return;
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = n < 0 ? errno : EIO;
+      if (before >= 0 && ::ftruncate(fd_, before) != 0) {
+        // The torn tail stays; the readers of logs and event files skip it.
+      }
+      close();
+      throw RuntimeError("cannot write " + path_ + ": " + std::strerror(e));
+    }
+    off += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace bertforge::fs

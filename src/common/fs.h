@@ -38,4 +38,26 @@ int64_t file_size(const std::string& path);
 // Modification time in nanoseconds since the epoch.
 int64_t mtime_ns(const std::string& path);
 
+// A file opened for appending (created if missing) whose every write is checked: a failure (a full
+// disk, EFBIG past RLIMIT_FSIZE, EIO) throws RuntimeError "cannot write <path>: <cause>" after
+// cutting the file back to its size before the failed append, so no torn record is left behind.
+class AppendFile {
+ public:
+  AppendFile() = default;
+  explicit AppendFile(const std::string& path);  // throws RuntimeError when it cannot be opened
+  AppendFile(AppendFile&& o) noexcept;
+  AppendFile& operator=(AppendFile&& o) noexcept;
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  ~AppendFile();
+  void append(const std::string& data);
+  bool is_open() const { return fd_ >= 0; }
+  void close();
+  const std::string& path() const { return path_; }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
 }  // namespace bertforge::fs

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "common/fs.h"
 
@@ -22,6 +23,12 @@ StagedDir::~StagedDir() {
 }
 
 std::string StagedDir::file(const std::string& name) const { return fs::join(tmp_, name); }
+
+std::string StagedDir::shown(std::string message) const {
+  for (size_t at = message.find(tmp_); at != std::string::npos; at = message.find(tmp_, at))
+    message.replace(at, tmp_.size(), target_), at += target_.size();
+  return message;
+}
 
 namespace {
 void sync_tree(const std::string& dir) {
@@ -51,6 +58,23 @@ void StagedDir::publish_into() {
     fs::rename_sync(e.path().string(), fs::join(target_, e.path().filename().string()));
   fs::remove_all(tmp_);
   published_ = true;
+}
+
+void StagedDir::tidy(const std::string& target, const std::string& marker) {
+  const std::string parent = fs::parent(target), name = fs::filename(target);
+  const std::string old = fs::join(parent, ".old-" + name);
+  if (fs::exists(old)) {
+    if (!fs::exists(target) && fs::exists(fs::join(old, marker)))
+      fs::rename_sync(old, target);
+    else
+      fs::remove_all(old);
+  }
+  const std::string prefix = ".tmp-" + name + "-";
+  std::error_code ec;
+  std::vector<std::string> doomed;
+  for (const auto& e : stdfs::directory_iterator(parent, ec))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) doomed.push_back(e.path().string());
+  for (const auto& p : doomed) fs::remove_all(p);
 }
 
 }  // namespace bertforge

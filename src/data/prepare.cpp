@@ -13,6 +13,7 @@
 #include "common/logging.h"
 #include "common/ordered_pool.h"
 #include "common/progress.h"
+#include "common/staged_dir.h"
 #include "data/context_counts.h"
 #include "data/corpus_reader.h"
 #include "data/dataset.h"
@@ -138,21 +139,6 @@ PrepareSummary skipped_summary(const std::string& dir, const json& manifest) {
   summary.train_documents = manifest["splits"]["train"].value("documents", uint64_t{0});
   summary.valid_documents = manifest["splits"]["valid"].value("documents", uint64_t{0});
   return summary;
-}
-
-// Removes temporary files (of an interrupted run) and shards that the new manifest does not list.
-void remove_stale(const std::string& dir, const std::vector<std::string>& keep) {
-  std::error_code ec;
-  std::vector<std::string> doomed;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    const bool temp = name.find(".tmp-") != std::string::npos;
-    const bool shard = (name.rfind("train-", 0) == 0 || name.rfind("valid-", 0) == 0) &&
-                       name.size() > 4 && name.compare(name.size() - 4, 4, ".bin") == 0;
-    if ((temp || shard) && std::find(keep.begin(), keep.end(), name) == keep.end())
-      doomed.push_back(e.path().string());
-  }
-  for (const auto& p : doomed) fs::remove_all(p);
 }
 
 // ---- pass 1: the scan ---------------------------------------------------------------------------
@@ -342,33 +328,28 @@ PrepareSummary summarize(const SplitWriter& out, const EncodeTotals& totals) {
   return summary;
 }
 
-// Pass 2 into `dir`: the shards, then manifest.json. On failure nothing half-written may look
-// complete: this run's shards are removed (and `dir` when this run created it).
+// Pass 2: the shards, then manifest.json, into a staged directory that replaces `dir` only once it
+// is whole. On failure (a bad document, a full disk) the previous output is left as it was and
+// nothing of this run remains.
 PrepareSummary write_output(const Config& c, const PrepareInputs& in, const CorpusScan& scan,
                             const CorpusOptions& options, uint64_t* split_documents) {
   const std::string dir = data_dir(c.run_dir);
-  const bool created_dir = !fs::exists(dir);
-  fs::make_dirs(dir);
-  fs::remove_all(fs::join(dir, kManifestName));  // from here on the directory is incomplete
-  remove_stale(dir, {});
+  StagedDir::tidy(dir, kManifestName);
+  StagedDir staged(dir);
   const int threads = resolve_threads(c.data.threads);
   log::info("prepare: encoding {} with {} thread(s) into {}",
             Progress::format_count(static_cast<double>(scan.total_bytes), "B"), threads, dir);
-  SplitWriter out(dir, static_cast<uint32_t>(in.tok.vocab_size()), in.tok.checksum(),
+  SplitWriter out(staged.path(), static_cast<uint32_t>(in.tok.vocab_size()), in.tok.checksum(),
                   c.data.shard_tokens);
-  try {
-    const EncodeTotals totals = encode_corpus(in, scan, options, threads, out);
-    remove_stale(dir, out.written());
-    fs::remove_all(fs::join(dir, kContextCountsName));  // counts of the old data (also keyed)
+  EncodeTotals totals;
+  staged.write_files([&] {
+    totals = encode_corpus(in, scan, options, threads, out);
     const json manifest = build_manifest(in, out, totals, scan.total_bytes);
-    fs::write_file_atomic(fs::join(dir, kManifestName), manifest.dump(2) + "\n");
-    *split_documents = out.split_documents();
-    return summarize(out, totals);
-  } catch (...) {
-    remove_stale(dir, {});  // there is no manifest
-    if (created_dir) fs::remove_all(dir);
-    throw;
-  }
+    fs::write_file_atomic(staged.file(kManifestName), manifest.dump(2) + "\n");
+  });
+  staged.publish();  // the old data/ (and its context counts) goes only now
+  *split_documents = out.split_documents();
+  return summarize(out, totals);
 }
 
 std::string fmt_count(uint64_t v) { return Progress::format_count(static_cast<double>(v), ""); }

@@ -27,12 +27,13 @@ uint32_t max_id(const uint8_t* data, uint64_t n) {
   return top;
 }
 
-// Writes to a file descriptor and feeds the same bytes to a running SHA-256.
+// Writes to a file descriptor and feeds the same bytes to a running SHA-256. Errors name `shown`
+// (the file being replaced), not the temporary `path` written.
 class HashingFile {
  public:
-  explicit HashingFile(const std::string& path) : path_(path) {
+  HashingFile(const std::string& path, const std::string& shown) : path_(shown) {
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd_ < 0) throw RuntimeError("cannot write " + path + ": " + std::strerror(errno));
+    if (fd_ < 0) throw RuntimeError("cannot write " + shown + ": " + std::strerror(errno));
   }
   ~HashingFile() {
     if (fd_ >= 0) ::close(fd_);
@@ -52,9 +53,13 @@ class HashingFile {
   }
   // fsync + close; returns the digest.
   std::string finish() {
-    if (::fsync(fd_) != 0) throw RuntimeError("cannot sync " + path_ + ": " + std::strerror(errno));
-    ::close(fd_);
+    // A full disk or an I/O error may surface only when the data is flushed.
+    const bool ok = ::fsync(fd_) == 0;
+    const int e = errno;
+    const bool closed = ::close(fd_) == 0;
     fd_ = -1;
+    if (!ok || !closed)
+      throw RuntimeError("cannot write " + path_ + ": " + std::strerror(ok ? errno : e));
     return sha_.hex_digest();
   }
 
@@ -108,7 +113,7 @@ std::string ShardWriter::write(const std::string& path) {
   const std::string tmp = fs::temp_sibling(path);
   std::string digest;
   try {
-    HashingFile out(tmp);
+    HashingFile out(tmp, path);
     out.write(&h, sizeof h);
     if (h.token_bytes == 4) {
       out.write(tokens_.data(), tokens_.size() * 4);

@@ -111,37 +111,39 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
   try {
     StagedDir staged(dir);
     const std::string& tmp = staged.path();
-    // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
-    // reports a full disk by throwing from a destructor, which terminates the process.
-    std::vector<std::pair<std::string, torch::Tensor>> weights;
-    for (const auto& item : model->named_parameters())
-      weights.emplace_back(item.key(), item.value());
-    write_safetensors(fs::join(tmp, ckpt_file::kModelSafetensors), weights, {{"format", "pt"}});
-    if (optimizer)
-      fs::write_file_atomic(fs::join(tmp, ckpt_file::kOptimizer), serialize(*optimizer));
-    fs::write_file_atomic(fs::join(tmp, ckpt_file::kTokenizer), fs::read_file(tokenizer_model));
-    fs::write_file_atomic(fs::join(tmp, ckpt_file::kConfig), config_to_string(config));
-    json files = json::object();
-    for (const char* f : kFiles)
-      if (fs::exists(fs::join(tmp, f))) files[f] = sha256_file(fs::join(tmp, f));
-    json j = {{"format_version", kCheckpointFormat},
-              {"step", state.step},
-              {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
-              {"elapsed_sec", state.elapsed_sec},
-              {"tokens_seen", state.tokens_seen},
-              {"skipped_steps", state.skipped_steps},
-              {"window", state.window},
-              {"metrics", state.last_metrics},
-              {"init_from", state.init_from},
-              {"nsp_head_trained", state.nsp_head_trained},
-              {"best", state.best.to_json()},
-              {"shape", shape_to_json(model->shape())},
-              {"tokenizer_checksum", files[ckpt_file::kTokenizer]},
-              {"files", files},
-              {"saved_at", static_cast<int64_t>(::time(nullptr))}};
-    fs::write_file_atomic(fs::join(tmp, ckpt_file::kState), j.dump(2) + "\n");
-    fs::write_file_atomic(fs::join(tmp, ckpt_file::kDone),
-                          sha256_file(fs::join(tmp, ckpt_file::kState)) + "\n");
+    staged.write_files([&] {  // errors name the files in `dir`, not in `tmp`
+      // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
+      // reports a full disk by throwing from a destructor, which terminates the process.
+      std::vector<std::pair<std::string, torch::Tensor>> weights;
+      for (const auto& item : model->named_parameters())
+        weights.emplace_back(item.key(), item.value());
+      write_safetensors(fs::join(tmp, ckpt_file::kModelSafetensors), weights, {{"format", "pt"}});
+      if (optimizer)
+        fs::write_file_atomic(fs::join(tmp, ckpt_file::kOptimizer), serialize(*optimizer));
+      fs::write_file_atomic(fs::join(tmp, ckpt_file::kTokenizer), fs::read_file(tokenizer_model));
+      fs::write_file_atomic(fs::join(tmp, ckpt_file::kConfig), config_to_string(config));
+      json files = json::object();
+      for (const char* f : kFiles)
+        if (fs::exists(fs::join(tmp, f))) files[f] = sha256_file(fs::join(tmp, f));
+      json j = {{"format_version", kCheckpointFormat},
+                {"step", state.step},
+                {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
+                {"elapsed_sec", state.elapsed_sec},
+                {"tokens_seen", state.tokens_seen},
+                {"skipped_steps", state.skipped_steps},
+                {"window", state.window},
+                {"metrics", state.last_metrics},
+                {"init_from", state.init_from},
+                {"nsp_head_trained", state.nsp_head_trained},
+                {"best", state.best.to_json()},
+                {"shape", shape_to_json(model->shape())},
+                {"tokenizer_checksum", files[ckpt_file::kTokenizer]},
+                {"files", files},
+                {"saved_at", static_cast<int64_t>(::time(nullptr))}};
+      fs::write_file_atomic(fs::join(tmp, ckpt_file::kState), j.dump(2) + "\n");
+      fs::write_file_atomic(fs::join(tmp, ckpt_file::kDone),
+                            sha256_file(fs::join(tmp, ckpt_file::kState)) + "\n");
+    });
     staged.publish();  // final/ written again: replaced only once the new one is whole
   } catch (const Error&) {
     throw;

@@ -24,13 +24,9 @@ JsonlLog::JsonlLog(const std::string& path, int64_t keep_until_step) {
     }
   }
   fs::write_file_atomic(path, kept);
-  out_.open(path, std::ios::app);
-  if (!out_) throw RuntimeError("cannot open log " + path + " for writing");
+  out_ = fs::AppendFile(path);
 }
 
-void JsonlLog::append(const nlohmann::json& line) {
-  out_ << line.dump() << "\n";
-  out_.flush();
-}
+void JsonlLog::append(const nlohmann::json& line) { out_.append(line.dump() + "\n"); }
 
 }  // namespace bertforge

@@ -3,9 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "common/fs.h"
 
 namespace bertforge {
 
@@ -15,10 +16,12 @@ class JsonlLog {
   // Opens `path` for appending. When keep_until_step >= 0, lines whose "step" is greater are
   // removed first (atomically); when it is -1 the file is started afresh.
   JsonlLog(const std::string& path, int64_t keep_until_step);
+  // Appends one line; a failed write (a full disk) throws RuntimeError naming the file and the
+  // cause, and leaves no torn line.
   void append(const nlohmann::json& line);
 
  private:
-  std::ofstream out_;
+  fs::AppendFile out_;
 };
 
 }  // namespace bertforge

@@ -331,9 +331,9 @@ TensorBoardLog::TensorBoardLog(const std::string& dir, int64_t resumed_from_step
       if (events.empty()) fs::remove_all(path);
       return;
     }
-    out_.open(path, std::ios::binary | std::ios::app);
-    if (!out_) throw RuntimeError("cannot open " + path + " for appending");
-    path_ = path;
+    out_ = fs::AppendFile(path);
+  } catch (const RuntimeError&) {
+    throw;  // a write failed (a full disk): the run stops, as for the .jsonl logs
   } catch (const std::exception& ex) {
     log::warn("tensorboard: {} (training goes on without it)", ex.what());
     out_.close();
@@ -349,16 +349,7 @@ void TensorBoardLog::scalars(const std::string& prefix, int64_t step,
   for (const auto& [key, value] : fields.items())
     if (key != "step" && value.is_number())
       e.values.emplace_back(prefix + "/" + key, value.get<float>());
-  append(frame(encode(e)));
-}
-
-void TensorBoardLog::append(const std::string& record) {
-  out_.write(record.data(), static_cast<std::streamsize>(record.size()));
-  out_.flush();
-  if (!out_) {
-    log::warn("tensorboard: cannot write {} (disk full?); no more TensorBoard points", path_);
-    out_.close();
-  }
+  out_.append(frame(encode(e)));
 }
 
 }  // namespace bertforge

@@ -10,11 +10,12 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/fs.h"
 
 namespace bertforge {
 
@@ -35,17 +36,18 @@ class TensorBoardLog {
   TensorBoardLog() = default;
   // Rewrites `dir` for a run that continues after `resumed_from_step` (-1: a fresh run), then,
   // when `enabled`, keeps the new file open for scalars(). With `enabled` false it only drops the
-  // points of abandoned steps. Failures are warnings: TensorBoard files never stop a run.
+  // points of abandoned steps. An old event file that cannot be read is a warning (the run goes on
+  // without TensorBoard); a write that fails (a full disk) throws RuntimeError, like the .jsonl
+  // logs.
   TensorBoardLog(const std::string& dir, int64_t resumed_from_step, bool enabled);
-  // One scalar "<prefix>/<field>" per numeric field of `fields` other than "step".
+  // One scalar "<prefix>/<field>" per numeric field of `fields` other than "step". A failed write
+  // throws RuntimeError naming the event file and the cause (no torn record is left).
   void scalars(const std::string& prefix, int64_t step, const nlohmann::json& fields);
   bool is_open() const { return out_.is_open(); }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return out_.path(); }
 
  private:
-  void append(const std::string& record);
-  std::ofstream out_;
-  std::string path_;
+  fs::AppendFile out_;
 };
 
 }  // namespace bertforge

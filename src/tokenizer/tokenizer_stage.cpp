@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/logging.h"
+#include "common/staged_dir.h"
 #include "data/corpus_reader.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/tokenizer.h"
@@ -182,23 +183,19 @@ std::string train_tokenizer_model(const Config& c, const std::vector<std::string
 
 namespace {
 
-// Writes the tokenizer into <run_dir>/tokenizer/: the info file is the completeness marker, so it
-// goes first (removed) and last. The model file is named by its kind; a human-readable vocabulary
-// sits beside it.
+// Writes the tokenizer into <run_dir>/tokenizer/, staged: the directory is replaced only once
+// whole, so a failure (a full disk) leaves the previous tokenizer as it was. The info file is the
+// completeness marker. The model file is named by its kind; a human-readable vocabulary sits
+// beside it.
 void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs) {
   const std::string dir = tokenizer_dir(c.run_dir);
   const bool wordpiece = tok.wordpiece() != nullptr;
   const std::string path = tokenizer_file_path(c.run_dir, wordpiece);
-  fs::make_dirs(dir);
-  fs::remove_all(tokenizer_info_path(c.run_dir));
-  fs::remove_all(tokenizer_file_path(c.run_dir, !wordpiece));
-  fs::remove_all(path);
-  for (const char* vocab : {"spm.vocab", "vocab.txt"}) fs::remove_all(fs::join(dir, vocab));
-  fs::write_file_atomic(path, tok.model_bytes());
+  const std::string info_name = fs::filename(tokenizer_info_path(c.run_dir));
+  StagedDir::tidy(dir, info_name);
+  StagedDir staged(dir);
   std::string vocab;
   for (int id = 0; id < tok.vocab_size(); ++id) vocab += tok.id_to_piece(id) + "\n";
-  fs::write_file_atomic(fs::join(dir, wordpiece ? "vocab.txt" : "spm.vocab"),
-                        wordpiece ? vocab : vocab_text(tok));
   const SpecialIds& sp = tok.specials();
   json info = {
       {"checksum", tok.checksum()},
@@ -209,7 +206,13 @@ void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs
       {"specials", std::vector<std::string>(kSpecialPieces, kSpecialPieces + kNumSpecials)},
       {"special_ids", {sp.pad, sp.unk, sp.cls, sp.sep, sp.mask}},
       {"inputs", inputs}};
-  fs::write_file_atomic(tokenizer_info_path(c.run_dir), info.dump(2) + "\n");
+  staged.write_files([&] {
+    fs::write_file_atomic(staged.file(fs::filename(path)), tok.model_bytes());
+    fs::write_file_atomic(staged.file(wordpiece ? "vocab.txt" : "spm.vocab"),
+                          wordpiece ? vocab : vocab_text(tok));
+    fs::write_file_atomic(staged.file(info_name), info.dump(2) + "\n");
+  });
+  staged.publish();
   log::info("tokenizer: wrote {} ({}, vocab {}, sha256 {})", path, tok.kind(), tok.vocab_size(),
             tok.checksum().substr(0, 12));
 }

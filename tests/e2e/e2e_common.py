@@ -1,7 +1,9 @@
 """Shared harness of the Python end-to-end tests: argument parsing, a temporary work directory,
 and the pass/fail summary line that ctest's log shows."""
 import argparse
+import hashlib
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -51,3 +53,64 @@ def run_bertforge(binary, work, args, expect=0, timeout=300):
                              (" ".join(cmd), p.returncode, expect, p.stdout[-3000:],
                               p.stderr[-3000:]))
     return p.stdout, p.stderr
+
+
+def run_limited(binary, work, args, fsize_limit=None, timeout=300):
+    """Runs `binary args...` in `work` with RLIMIT_FSIZE = `fsize_limit` bytes (None: no limit): a
+    write that would make a file larger fails with EFBIG, as one onto a full disk fails with ENOSPC.
+    Returns the CompletedProcess (text stdout/stderr); the exit status is not checked."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_limit, fsize_limit))
+    cmd = [binary] + [str(a) for a in args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=work,
+                          preexec_fn=limit if fsize_limit is not None else None)
+
+
+def error_lines(stderr):
+    """The lines of the program's log that are errors (warnings and info lines are ignored)."""
+    return [line for line in stderr.splitlines() if "[error]" in line]
+
+
+CRASH_SIGNS = ("terminate called", "Traceback", "Assertion", "Exception raised from",
+               "frame #", "Segmentation fault", "Aborted", "core dumped", "internal error")
+
+
+def check_one_error(p, expect_code, *needles):
+    """Checks a failed run: exit status `expect_code`, exactly one error line, which contains every
+    string of `needles` and names no temporary file (`.tmp-`), and no sign of a crash (abort,
+    backtrace, uncaught exception). Returns the error line without its time and level."""
+    out = "exit %d\nstderr:\n%s" % (p.returncode, p.stderr[-3000:])
+    check(p.returncode == expect_code, "expected exit %d; %s" % (expect_code, out))
+    errors = error_lines(p.stderr)
+    check(len(errors) == 1, "expected exactly one error line, got %d; %s" % (len(errors), out))
+    for n in needles:
+        check(n in errors[0], "the error line does not name %r; %s" % (n, out))
+    check(".tmp-" not in errors[0], "the error line names a temporary file; " + out)
+    for sign in CRASH_SIGNS:
+        check(sign not in p.stderr + p.stdout, "a crash sign (%r); %s" % (sign, out))
+    return errors[0].split("] ", 2)[-1]
+
+
+def temp_leftovers(root):
+    """Paths under `root` that are partial output of an interrupted write: `*.tmp-*` files,
+    `.tmp-*` / `.old-*` / `.staged-*` entries."""
+    left = []
+    for d, dirs, files in os.walk(root):
+        for n in dirs + files:
+            if ".tmp-" in n or n.startswith((".tmp", ".old-", ".staged-")):
+                left.append(os.path.join(d, n))
+    return left
+
+
+def tree_digest(root, ignore=(".lock",)):
+    """{relative path: sha256} of every file under `root` (to check that it was left intact),
+    but for the files named in `ignore` (the run lock holds the PID of its last holder)."""
+    out = {}
+    for d, _, files in os.walk(root):
+        for n in files:
+            if n in ignore:
+                continue
+            path = os.path.join(d, n)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+    return out
