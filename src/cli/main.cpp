@@ -32,8 +32,10 @@ int main(int argc, char** argv) {
     if (verbose || quiet) bertforge::log::set_level(verbose ? Level::kDebug : Level::kWarn);
     return action();
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : bertforge::kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One error line like every other error (CLI11 would print two, outside the log format).
+    bertforge::log::error("{} (see bertforge --help)", e.what());
+    return bertforge::kExitUsage;
   } catch (const bertforge::Error& e) {
     bertforge::log::error(e.what());
     return e.exit_code();

@@ -423,8 +423,9 @@ void set_overrides(json& j, const std::vector<std::string>& overrides) {
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   json j = json::object();
   if (!path.empty()) {
-    if (!fs::exists(path) || fs::is_dir(path))
-      throw Error(path + ": no such config file", kExitUsage);
+    if (!fs::exists(path)) throw Error(path + ": no such config file", kExitUsage);
+    if (fs::is_dir(path))
+      throw Error(path + ": is a directory, expected a JSON config file", kExitUsage);
     std::string text = fs::read_file(path);
     try {
       j = json::parse(text);
