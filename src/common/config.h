@@ -137,7 +137,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 // `c` with --set style overrides applied (and validated again).
 Config with_overrides(const Config& c, const std::vector<std::string>& overrides);
 // Same, from an already parsed JSON object (used by tests and checkpoints).
-Config config_from_json(const nlohmann::json& j);
+Config config_from_json(const nlohmann::json& j, bool validate_config = true);
+// (validate_config false: each key is still type-checked, the rules between keys are not: for
+// reading one section on its own, e.g. a checkpoint's model shape.)
 // Every key of `c` with its value (what config_from_json reads back; `given` is not written).
 nlohmann::json config_to_json(const Config& c);
 std::string config_to_string(const Config& c);  // Pretty JSON.

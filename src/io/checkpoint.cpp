@@ -30,39 +30,24 @@ std::string weights_file(const json& files) {
   return "";
 }
 
+// The shape in state.json: the model section as the config table writes it (every model.* key but
+// the preset) and vocab_size.
 json shape_to_json(const BertShape& s) {
-  return {{"architecture", s.architecture},
-          {"global_attn_every_n_layers", s.global_every},
-          {"local_attention", s.local_window},
-          {"global_rope_theta", s.global_rope_theta},
-          {"local_rope_theta", s.local_rope_theta},
-          {"vocab_size", s.vocab_size},
-          {"hidden", s.hidden},
-          {"layers", s.layers},
-          {"heads", s.heads},
-          {"intermediate", s.intermediate},
-          {"max_position", s.max_position},
-          {"type_vocab_size", s.type_vocab_size},
-          {"dropout", s.dropout},
-          {"attention_dropout", s.attention_dropout},
-          {"layer_norm_eps", s.layer_norm_eps},
-          {"initializer_range", s.initializer_range}};
+  Config c;
+  c.model = s.to_config();
+  json j = config_to_json(c)["model"];
+  j.erase("preset");
+  j["vocab_size"] = s.vocab_size;
+  return j;
 }
 
+// Read back through the config table: each key's type checked, and a key that an older checkpoint
+// lacks takes its default (checkpoints from before model.architecture are BERT).
 BertShape shape_from_json(const json& j) {
-  BertShape s;
-  s.vocab_size = j.at("vocab_size"), s.hidden = j.at("hidden"), s.layers = j.at("layers");
-  s.heads = j.at("heads"), s.intermediate = j.at("intermediate");
-  s.max_position = j.at("max_position"), s.type_vocab_size = j.at("type_vocab_size");
-  s.dropout = j.at("dropout"), s.attention_dropout = j.at("attention_dropout");
-  s.layer_norm_eps = j.at("layer_norm_eps"), s.initializer_range = j.at("initializer_range");
-  // Checkpoints from before model.architecture are BERT.
-  s.architecture = j.value("architecture", std::string("bert"));
-  s.global_every = j.value("global_attn_every_n_layers", s.global_every);
-  s.local_window = j.value("local_attention", s.local_window);
-  s.global_rope_theta = j.value("global_rope_theta", s.global_rope_theta);
-  s.local_rope_theta = j.value("local_rope_theta", s.local_rope_theta);
-  return s;
+  json model = j;
+  const int64_t vocab = model.at("vocab_size").get<int64_t>();
+  model.erase("vocab_size");
+  return BertShape::from_config(config_from_json(json{{"model", model}}, false).model, vocab);
 }
 
 int64_t step_of(const std::string& name) {
