@@ -413,7 +413,9 @@ void set_overrides(json& j, const std::vector<std::string>& overrides) {
     try {
       value = json::parse(raw);
     } catch (const json::parse_error&) {
-      value = raw;  // plain strings need no quotes: --set train.device=cpu
+      value = raw;                         // plain strings need no quotes: --set train.device=cpu
+    } catch (const json::out_of_range&) {  // 1e999: a number, but not a double
+      throw ConfigError(key, "number out of range: " + raw);
     }
     set_path(j, key, value);
   }
@@ -438,6 +440,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
       throw Error(path + ":" + std::to_string(line) +
                       ": malformed JSON: " + (pos != std::string::npos ? msg.substr(pos) : msg),
                   kExitUsage);
+    } catch (const json::out_of_range& e) {  // 1e999: a number, but not a double
+      const std::string msg = e.what();
+      throw Error(path + ": malformed JSON: " + msg.substr(msg.find("] ") + 2), kExitUsage);
     }
     if (!j.is_object()) throw Error(path + ": expected a JSON object at the top level", kExitUsage);
   }

@@ -91,11 +91,12 @@ void validate_modernbert(const ModelConfig& mo, const DataConfig& d) {
 // `d`: the data, for the limits a model puts on it.
 void validate_model(const ModelConfig& mo, const DataConfig& d) {
   one_of(mo.architecture, "model.architecture", {"bert", "modernbert"});
-  if (mo.architecture == "modernbert") validate_modernbert(mo, d);
   require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
   require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
   require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
           "a divisor of model.hidden (" + std::to_string(mo.hidden) + ")", mo.heads);
+  // After the heads check: ModernBERT's head size divides by model.heads.
+  if (mo.architecture == "modernbert") validate_modernbert(mo, d);
   require(mo.intermediate >= 1, "model.intermediate", ">= 1", mo.intermediate);
   require(mo.max_position >= d.max_seq_len, "model.max_position",
           ">= data.max_seq_len (" + std::to_string(d.max_seq_len) + ")", mo.max_position);
