@@ -1,7 +1,9 @@
 #include "common/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -246,14 +248,28 @@ void assign(S& s, const Field<S>& f, const json& v, const std::string& key) {
           if (!v.is_boolean()) throw bad("true or false");
           s.*member = v.get<bool>();
         } else if constexpr (std::is_integral_v<V>) {
-          if (v.is_number_float() && v.get<double>() == static_cast<double>(v.get<int64_t>()))
-            s.*member = static_cast<V>(v.get<int64_t>());
-          else if (!v.is_number_integer())
+          int64_t n = 0;
+          if (v.is_number_float()) {
+            // A whole number within int64 (1e3) is taken; casting any other double is UB.
+            const double d = v.get<double>();
+            if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || std::trunc(d) != d)
+              throw bad("an integer");
+            n = static_cast<int64_t>(d);
+          } else if (v.is_number_unsigned()) {
+            if (v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+              throw bad("an integer in range");
+            n = static_cast<int64_t>(v.get<uint64_t>());
+          } else if (v.is_number_integer()) {
+            n = v.get<int64_t>();
+          } else {
             throw bad("an integer");
-          else if (std::is_unsigned_v<V> && v.get<int64_t>() < 0)
-            throw bad("a non-negative integer");
-          else
-            s.*member = v.get<V>();
+          }
+          if (std::is_unsigned_v<V> && n < 0) throw bad("a non-negative integer");
+          if constexpr (sizeof(V) < sizeof(int64_t))
+            if (n < static_cast<int64_t>(std::numeric_limits<V>::min()) ||
+                n > static_cast<int64_t>(std::numeric_limits<V>::max()))
+              throw bad("an integer in range");  // not wrapped round into a small one
+          s.*member = static_cast<V>(n);
         } else if constexpr (std::is_floating_point_v<V>) {
           if (!v.is_number()) throw bad("a number");
           s.*member = v.get<double>();
