@@ -46,18 +46,7 @@ def w(name, content, mode="w"):
 
 
 def config(run_dir, corpus, **sections):
-    c = {"run_dir": run_dir, "seed": 3,
-         "tokenizer": {"type": "unigram", "vocab_size": 120, "byte_fallback": False},
-         "data": {"train_files": [corpus], "valid_fraction": 0.1, "max_seq_len": 48,
-                  "nsp": False},
-         "model": {"preset": "tiny", "layers": 1, "hidden": 32, "heads": 2, "intermediate": 64,
-                   "max_position": 64},
-         "train": {"steps": 10, "batch_size": 8, "lr": 0.002, "warmup_steps": 2,
-                   "log_every": 5, "eval_every": 0, "save_every": 10, "threads": 2,
-                   "tensorboard": False}}
-    for k, v in sections.items():
-        c[k].update(v)
-    return c
+    return e2e_common.tiny_config(run_dir, corpus, **sections)
 
 
 def copy_dir(src, name):

@@ -2,6 +2,7 @@
 and the pass/fail summary line that ctest's log shows."""
 import argparse
 import hashlib
+import json
 import os
 import resource
 import shutil
@@ -114,3 +115,27 @@ def tree_digest(root, ignore=(".lock",)):
             with open(path, "rb") as f:
                 out[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
     return out
+
+
+def tiny_config(run_dir, corpus, **sections):
+    """A one-layer, 32-wide BERT (no NSP) trained on `corpus` in seconds: the shared base config of
+    the disk-full, file-size-limit and bad-input tests. Each keyword names a section whose keys it
+    updates, e.g. train={"steps": 20}."""
+    c = {"run_dir": run_dir, "seed": 3,
+         "tokenizer": {"type": "unigram", "vocab_size": 120, "byte_fallback": False},
+         "data": {"train_files": [corpus], "valid_fraction": 0.1, "max_seq_len": 48,
+                  "nsp": False},
+         "model": {"preset": "tiny", "layers": 1, "hidden": 32, "heads": 2, "intermediate": 64,
+                   "max_position": 64},
+         "train": {"steps": 10, "batch_size": 8, "lr": 0.002, "warmup_steps": 2,
+                   "log_every": 5, "eval_every": 0, "save_every": 10, "threads": 2,
+                   "tensorboard": False}}
+    for k, v in sections.items():
+        c[k].update(v)
+    return c
+
+
+def write_tiny_config(path, run_dir, corpus, **sections):
+    """tiny_config written to `path`."""
+    with open(path, "w") as f:
+        json.dump(tiny_config(run_dir, corpus, **sections), f, indent=2)

@@ -28,17 +28,8 @@ def bertforge(*args, expect=0):
 
 
 def write_config(path, run_dir, corpus, steps):
-    c = {"run_dir": run_dir, "seed": 3,
-         "tokenizer": {"type": "unigram", "vocab_size": 120, "byte_fallback": False},
-         "data": {"train_files": [corpus], "valid_fraction": 0.1, "max_seq_len": 48,
-                  "nsp": False},
-         "model": {"preset": "tiny", "layers": 1, "hidden": 32, "heads": 2, "intermediate": 64,
-                   "max_position": 64},
-         "train": {"steps": steps, "batch_size": 8, "lr": 0.002, "warmup_steps": 2,
-                   "log_every": 5, "eval_every": 0, "save_every": 10, "keep_last": 3,
-                   "threads": 2, "tensorboard": False}}
-    with open(path, "w") as f:
-        json.dump(c, f, indent=2)
+    e2e_common.write_tiny_config(path, run_dir, corpus,
+                                 train={"steps": steps, "keep_last": 3})
 
 
 def run(passed):
