@@ -1,9 +1,9 @@
 #include "app/predict.h"
 
 #include "common/errors.h"
-#include "tokenizer/tokenizer.h"
-#include "io/pretrained.h"
 #include "dist/runtime.h"
+#include "io/pretrained.h"
+#include "tokenizer/tokenizer.h"
 
 namespace bertforge {
 

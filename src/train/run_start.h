@@ -9,10 +9,10 @@
 
 #include "data/context_counts.h"
 #include "data/dataset.h"
-#include "model/model.h"
-#include "tokenizer/tokenizer.h"
 #include "io/checkpoint.h"
 #include "io/pretrained.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer.h"
 #include "train/trainer.h"
 
 namespace bertforge {

@@ -10,8 +10,8 @@
 
 #include "common/config.h"
 #include "common/fs.h"
-#include "testutil.h"
 #include "io/pretrained.h"
+#include "testutil.h"
 
 namespace bertforge {
 namespace {
