@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "common/logging.h"
 
 namespace bertforge {
 namespace stdfs = std::filesystem;
@@ -64,10 +65,12 @@ void StagedDir::tidy(const std::string& target, const std::string& marker) {
   const std::string parent = fs::parent(target), name = fs::filename(target);
   const std::string old = fs::join(parent, ".old-" + name);
   if (fs::exists(old)) {
-    if (!fs::exists(target) && fs::exists(fs::join(old, marker)))
+    if (!fs::exists(target) && fs::exists(fs::join(old, marker))) {
+      log::warn("restoring {} from {} (its replacement was interrupted)", target, old);
       fs::rename_sync(old, target);
-    else
+    } else {
       fs::remove_all(old);
+    }
   }
   const std::string prefix = ".tmp-" + name + "-";
   std::error_code ec;

@@ -182,22 +182,8 @@ void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool
 }
 
 void tidy_run_dir(const std::string& run_dir) {
-  for (const char* name : {"final", "best"}) {
-    const std::string dir = fs::join(run_dir, name),
-                      old = fs::join(run_dir, std::string(".old-") + name);
-    if (fs::exists(old)) {
-      if (!fs::exists(dir) && fs::exists(fs::join(old, ckpt_file::kDone))) {
-        log::warn("restoring {} from {} (its replacement was interrupted)", dir, old);
-        fs::rename_sync(old, dir);
-      } else {
-        fs::remove_all(old);
-      }
-    }
-    const std::string prefix = std::string(".tmp-") + name + "-";
-    std::error_code ec;
-    for (const auto& e : stdfs::directory_iterator(run_dir, ec))
-      if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(e.path().string());
-  }
+  for (const std::string& dir : {final_dir(run_dir), best_dir(run_dir)})
+    StagedDir::tidy(dir, ckpt_file::kDone);
 }
 
 std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
