@@ -39,7 +39,8 @@ int configure_threads(int threads) {
   return n;
 }
 
-bool cpu_has_bf16() {
+namespace {
+bool read_cpu_has_bf16() {
 #if defined(__x86_64__)
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
@@ -51,6 +52,12 @@ bool cpu_has_bf16() {
 #else
   return false;
 #endif
+}
+}  // namespace
+
+bool cpu_has_bf16() {
+  static const bool has = read_cpu_has_bf16();  // asked by every AutocastGuard: cpuid once
+  return has;
 }
 
 std::string resolve_precision(const std::string& precision, const torch::Device& device) {

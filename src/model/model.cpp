@@ -5,7 +5,7 @@
 
 namespace bertforge {
 
-torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double hidden,
+torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double masked_value,
                                            int64_t window) const {
   const int64_t R = segment_ids.size(0), T = segment_ids.size(1);
   auto keys = segment_ids.unsqueeze(1);                           // (R, 1, T)
@@ -15,7 +15,7 @@ torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double hidde
     allowed = allowed & (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(window / 2).unsqueeze(0);
   }
   auto opts = torch::TensorOptions().dtype(dtype).device(segment_ids.device());
-  return torch::where(allowed, torch::zeros({}, opts), torch::full({}, hidden, opts))
+  return torch::where(allowed, torch::zeros({}, opts), torch::full({}, masked_value, opts))
       .view({R, 1, T, T});
 }
 

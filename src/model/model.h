@@ -39,9 +39,10 @@ struct PackedLayout {
   torch::Tensor cls_positions;  // (B) int64: flat index into R*T of each example's [CLS]
   bool defined() const { return segment_ids.defined(); }
   // The additive attention bias (R, 1, T, T) in `dtype`: 0 where query and key are tokens of the
-  // same example, `hidden` elsewhere (padding keys included); `window` > 0 also hides |i - j| >
-  // window / 2 (ModernBERT's local layers).
-  torch::Tensor attention_bias(torch::ScalarType dtype, double hidden, int64_t window = 0) const;
+  // same example, `masked_value` elsewhere (padding keys included); `window` > 0 also hides |i - j|
+  // > window / 2 (ModernBERT's local layers).
+  torch::Tensor attention_bias(torch::ScalarType dtype, double masked_value,
+                               int64_t window = 0) const;
 };
 
 struct PreTrainingOutput {
