@@ -7,6 +7,8 @@
 # (fix the reader, then keep the input as tests/fuzz/<target>/regressions/<name>).
 #   scripts/fuzz.sh [SECONDS]
 #   FUZZ_BUILD_DIR=build-fuzz  FUZZ_TARGETS="shard config"  FUZZ_JOBS=1  FUZZ_RSS_MB=2048
+#   FUZZ_SKIP_BUILD=1  (the targets are built already, e.g. under a lock shared with other builds:
+#                       flock /tmp/build.lock cmake --build build-fuzz --target fuzz_shard ...)
 # Installs what is missing (Debian packages only), like scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,9 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 fi
 build_targets=()
 for t in $TARGETS; do build_targets+=("fuzz_$t"); done
-cmake --build "$BUILD_DIR" -j "$JOBS" --target "${build_targets[@]}"
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "${build_targets[@]}"
+fi
 
 found=0
 summary=()

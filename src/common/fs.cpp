@@ -47,10 +47,12 @@ std::string read_file(const std::string& path) {
 }
 
 void sync_path(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
+  const int rc = ::fsync(fd), e = errno;
+  ::close(fd);  // opened read-only: nothing of the data depends on it
+  if (rc != 0 && e != EINVAL && e != EROFS && e != EBADF)
+    throw RuntimeError("cannot sync " + path + ": " + std::strerror(e));
 }
 
 std::string parent(const std::string& path) {
@@ -79,9 +81,13 @@ std::string unique_tag() {
 
 std::string temp_sibling(const std::string& path) { return path + ".tmp-" + unique_tag(); }
 
-void rename_sync(const std::string& from, const std::string& to) {
+void rename_path(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0)
     throw RuntimeError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
+}
+
+void rename_sync(const std::string& from, const std::string& to) {
+  rename_path(from, to);
   sync_path(parent(to));
 }
 

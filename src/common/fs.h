@@ -18,9 +18,13 @@ std::string read_file(const std::string& path);
 // Writes `data` to `path` atomically: a new `path.tmp-<pid>-<random>-<n>`, fsync, rename, fsync of
 // the directory. Safe with several processes (even in different containers) writing one path.
 void write_file_atomic(const std::string& path, const std::string& data);
-// fsync a file or directory by path.
+// fsync a file or directory by path. A failure that leaves the data's durability unknown (EIO,
+// ENOSPC, EDQUOT) throws RuntimeError "cannot sync <path>: <cause>"; a path that cannot be opened
+// or a file system that cannot sync directories (EINVAL, EROFS) is not an error.
 void sync_path(const std::string& path);
-// Renames atomically and syncs the parent directory.
+// Renames atomically (throws RuntimeError naming both paths); `rename_sync` also syncs the
+// parent directory.
+void rename_path(const std::string& from, const std::string& to);
 void rename_sync(const std::string& from, const std::string& to);
 // Expands shell globs (`*`, `?`, `[...]`) in each pattern, sorted per pattern; a pattern without a
 // match throws InputError naming it (`key` is the config key it came from).

@@ -39,26 +39,37 @@ void sync_tree(const std::string& dir) {
 }
 }  // namespace
 
+// The renames come first and the one directory sync last: a sync that fails (EIO) then leaves
+// the new output whole in place, never the old one moved aside and the new one not yet in.
 void StagedDir::publish() {
   sync_tree(tmp_);
   if (fs::exists(target_)) {
     const std::string old = fs::join(fs::parent(target_), ".old-" + fs::filename(target_));
     fs::remove_all(old);
-    fs::rename_sync(target_, old);
-    fs::rename_sync(tmp_, target_);
+    fs::rename_path(target_, old);
+    try {
+      fs::rename_path(tmp_, target_);
+    } catch (const std::exception&) {
+      std::error_code ec;
+      stdfs::rename(old, target_, ec);  // the old output back in its place
+      throw;
+    }
+    published_ = true;
     fs::remove_all(old);
   } else {
-    fs::rename_sync(tmp_, target_);
+    fs::rename_path(tmp_, target_);
+    published_ = true;
   }
-  published_ = true;
+  fs::sync_path(fs::parent(target_));
 }
 
 void StagedDir::publish_into() {
   sync_tree(tmp_);
   for (const auto& e : stdfs::directory_iterator(tmp_))
-    fs::rename_sync(e.path().string(), fs::join(target_, e.path().filename().string()));
-  fs::remove_all(tmp_);
+    fs::rename_path(e.path().string(), fs::join(target_, e.path().filename().string()));
   published_ = true;
+  fs::remove_all(tmp_);
+  fs::sync_path(target_);
 }
 
 void StagedDir::tidy(const std::string& target, const std::string& marker) {

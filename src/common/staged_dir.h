@@ -33,7 +33,8 @@ class StagedDir {
   }
 
   // Syncs the files and renames the directory to the target. An existing target is replaced only
-  // once the new one is whole: target -> .old-<name>, temporary -> target, .old-<name> removed.
+  // once the new one is whole: target -> .old-<name>, temporary -> target, .old-<name> removed,
+  // then the parent directory is synced. A failing sync (EIO) throws with the new target in place.
   void publish();
   // Syncs the files and renames each over its namesake inside the existing target directory,
   // leaving the target's other files alone (export --force).

@@ -19,6 +19,7 @@ def run_main(name, doc, module_globals, run):
     ap.add_argument("--bin", required=True)
     ap.add_argument("--source", required=True)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--preload", help="the fault-injection library, fault_fs (io_error_test)")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     work = tempfile.mkdtemp(prefix="bertforge-%s-" % name)
