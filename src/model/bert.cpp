@@ -78,7 +78,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
   token_type_embeddings =
       register_module("token_type_embeddings", nn::Embedding(s.type_vocab_size, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
-  dropout = register_module("dropout", nn::Dropout(s.dropout));
+  dropout = register_module("dropout", Dropout(s.dropout));
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& types,
@@ -99,7 +99,7 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertShape& s)
   query = register_module("query", nn::Linear(s.hidden, s.hidden));
   key = register_module("key", nn::Linear(s.hidden, s.hidden));
   value = register_module("value", nn::Linear(s.hidden, s.hidden));
-  dropout = register_module("dropout", nn::Dropout(s.attention_dropout));
+  dropout = register_module("dropout", Dropout(s.attention_dropout));
 }
 
 torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
@@ -109,20 +109,24 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch
   };
   auto q = split(query(x)), k = split(key(x)), v = split(value(x));
 #if TORCH_VERSION_MAJOR >= 2
-  auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()),
-                                              is_training() ? dropout->options.p() : 0.0);
-#else
+  // On CUDA the fused kernel; on the CPU the same steps as below, whose dropout takes its keys
+  // from this thread's stream (model/dropout.h) where SDPA's would share one generator.
+  if (x.is_cuda()) {
+    auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()),
+                                                is_training() ? dropout->p : 0.0);
+    return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});
+  }
+#endif
   auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
   auto probs = dropout(torch::softmax(scores + bias, -1));                            // (B,h,T,T)
   auto ctx = torch::matmul(probs, v);                                                 // (B,h,T,d)
-#endif
-  return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});  // (B, T, H)
+  return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});                       // (B, T, H)
 }
 
 BertResidualImpl::BertResidualImpl(int64_t in, const BertShape& s) {
   dense = register_module("dense", nn::Linear(in, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
-  dropout = register_module("dropout", nn::Dropout(s.dropout));
+  dropout = register_module("dropout", Dropout(s.dropout));
 }
 
 torch::Tensor BertResidualImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {

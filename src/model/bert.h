@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "common/config.h"
+#include "model/dropout.h"
 #include "model/model.h"
 
 namespace bertforge {
@@ -18,7 +19,7 @@ struct BertEmbeddingsImpl : torch::nn::Module {
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
       token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 TORCH_MODULE(BertEmbeddings);
 
@@ -27,7 +28,7 @@ struct BertSelfAttentionImpl : torch::nn::Module {
   // x: (B, T, H), bias: (B, 1, 1 or T, T) additive mask -> (B, T, H)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   int64_t heads, head_dim;
 };
 TORCH_MODULE(BertSelfAttention);
@@ -38,7 +39,7 @@ struct BertResidualImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
   torch::nn::Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 TORCH_MODULE(BertResidual);
 

@@ -59,7 +59,7 @@ torch::Tensor BiasFreeNormImpl::forward(const torch::Tensor& x) {
 ModernBertEmbeddingsImpl::ModernBertEmbeddingsImpl(const BertShape& s) {
   tok_embeddings = register_module("tok_embeddings", nn::Embedding(s.vocab_size, s.hidden));
   norm = register_module("norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
-  drop = register_module("drop", nn::Dropout(s.dropout));
+  drop = register_module("drop", Dropout(s.dropout));
 }
 
 torch::Tensor ModernBertEmbeddingsImpl::forward(const torch::Tensor& ids) {
@@ -73,7 +73,7 @@ ModernBertAttentionImpl::ModernBertAttentionImpl(const BertShape& s, double rope
       attention_dropout(s.attention_dropout) {
   Wqkv = register_module("Wqkv", linear(s.hidden, 3 * s.hidden));
   Wo = register_module("Wo", linear(s.hidden, s.hidden));
-  drop = register_module("out_drop", nn::Dropout(s.attention_dropout));
+  drop = register_module("out_drop", Dropout(s.attention_dropout));
 }
 
 torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
@@ -87,20 +87,23 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   auto k = qkv[1] * cos + rotate_half(qkv[1]) * sin;
   auto v = qkv[2];
   const double p = is_training() ? attention_dropout : 0.0;
+  torch::Tensor ctx;
 #if TORCH_VERSION_MAJOR >= 2
-  auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()), p);
-#else
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
-  auto probs = torch::dropout(torch::softmax(scores + bias.to(scores.dtype()), -1), p, true);
-  auto ctx = torch::matmul(probs, v);  // (B, h, T, d)
+  // The fused kernel on CUDA; on the CPU dropout takes its keys from this thread's stream.
+  if (x.is_cuda()) ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()), p);
 #endif
+  if (!ctx.defined()) {
+    auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // B,h,T,T
+    auto probs = apply_dropout(torch::softmax(scores + bias.to(scores.dtype()), -1), p, true);
+    ctx = torch::matmul(probs, v);  // (B, h, T, d)
+  }
   return drop(Wo(ctx.transpose(1, 2).reshape({B, T, heads * head_dim})));  // (B, T, H)
 }
 
 ModernBertMLPImpl::ModernBertMLPImpl(const BertShape& s) {
   Wi = register_module("Wi", linear(s.hidden, 2 * s.intermediate));
   Wo = register_module("Wo", linear(s.intermediate, s.hidden));
-  drop = register_module("drop", nn::Dropout(s.dropout));
+  drop = register_module("drop", Dropout(s.dropout));
 }
 
 torch::Tensor ModernBertMLPImpl::forward(const torch::Tensor& x) {

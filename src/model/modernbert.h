@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "model/dropout.h"
 #include "model/model.h"
 
 namespace bertforge {
@@ -26,7 +27,7 @@ struct ModernBertEmbeddingsImpl : torch::nn::Module {  // tok_embeddings, norm, 
   torch::Tensor forward(const torch::Tensor& ids);  // (B, T) -> (B, T, H)
   torch::nn::Embedding tok_embeddings{nullptr};
   BiasFreeNorm norm{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
 };
 TORCH_MODULE(ModernBertEmbeddings);
 
@@ -37,7 +38,7 @@ struct ModernBertAttentionImpl : torch::nn::Module {  // Wqkv, rotary, attention
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias,
                         const torch::Tensor& position_ids = {});
   torch::nn::Linear Wqkv{nullptr}, Wo{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
   int64_t heads, head_dim;
   double theta, attention_dropout;
 };
@@ -47,7 +48,7 @@ struct ModernBertMLPImpl : torch::nn::Module {  // GeGLU: Wo(drop(gelu(input) * 
   explicit ModernBertMLPImpl(const BertShape& s);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear Wi{nullptr}, Wo{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  Dropout drop{nullptr};
 };
 TORCH_MODULE(ModernBertMLP);
 
