@@ -184,7 +184,13 @@ const Section<TrainConfig>& train_section() {
         &T::early_stopping},
        {"early_stopping_min_delta", "Improvement = validation MLM loss lower by more than this.",
         &T::early_stopping_min_delta},
-       {"threads", "Intra-op threads; 0 = all cores.", &T::threads},
+       {"threads", "Training threads; 0 = all cores.", &T::threads},
+       {"thread_mode",
+        "How the threads share a step: ops (each operation split over them) | batch (each "
+        "micro-batch split by rows, one part per thread, each on its own model replica; CPU "
+        "only) | auto (batch on the CPU up to 8 threads while the replicas' gradients take <= 1 "
+        "GiB, else ops).",
+        &T::thread_mode},
        {"device", "cpu | cuda | auto.", &T::device},
        {"precision",
         "fp32 | bf16 (autocast) | auto (bf16 on CUDA and on CPUs with AVX512-BF16/AMX, else "

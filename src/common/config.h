@@ -103,6 +103,7 @@ struct TrainConfig {
   int early_stopping = 0;
   double early_stopping_min_delta = 0.0;
   int threads = 0;
+  std::string thread_mode = "auto";
   std::string device = "cpu";
   std::string precision = "fp32";
   int max_skipped_steps = 0;

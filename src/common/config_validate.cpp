@@ -143,6 +143,7 @@ void validate_train(const TrainConfig& tr) {
           tr.early_stopping_min_delta);
   require(tr.threads >= 0, "train.threads", ">= 0", tr.threads);
   one_of(tr.device, "train.device", {"cpu", "cuda", "auto"});
+  one_of(tr.thread_mode, "train.thread_mode", {"ops", "batch", "auto"});
   one_of(tr.precision, "train.precision", {"fp32", "bf16", "auto"});
   require(tr.max_skipped_steps >= 0, "train.max_skipped_steps", ">= 0", tr.max_skipped_steps);
   require(tr.dist_timeout_sec >= 1, "train.dist_timeout_sec", ">= 1", tr.dist_timeout_sec);

@@ -4,10 +4,12 @@
 #include <cpuid.h>
 #endif
 
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <dlfcn.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/config.h"
@@ -26,17 +28,60 @@ torch::Device select_device(const std::string& device, int local_rank) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % std::max(1, n)));
 }
 
+namespace {
+using SetThreads = void (*)(int);
+using GetThreads = int (*)();
+
+// OpenBLAS's thread count setter, or null (another BLAS, or the user set OPENBLAS_NUM_THREADS).
+SetThreads blas_set_threads() {
+  if (std::getenv("OPENBLAS_NUM_THREADS")) return nullptr;
+  return reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
+}  // namespace
+
 int configure_threads(int threads) {
   int n = resolve_threads(threads);
   torch::set_num_threads(n);
   // LibTorch hands matrix products to the system BLAS, whose own thread pool ignores the line
   // above: OpenBLAS would use every core in each rank. Cap it the same way, unless the user set it.
-  if (!std::getenv("OPENBLAS_NUM_THREADS")) {
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-      set(n);
-  }
+  if (auto set = blas_set_threads()) set(n);
   return n;
+}
+
+int batch_parts(const std::string& mode, const torch::Device& device, int threads,
+                int64_t parameters) {
+  if (mode == "ops" || threads <= 1) return 1;
+  if (!device.is_cpu()) {
+    if (mode == "auto") return 1;
+    throw ConfigError(
+        "train.thread_mode",
+        "batch splits a micro-batch over CPU threads, but the run is on " + device.str(),
+        "use train.thread_mode=ops or auto");
+  }
+  const double replica_grad_bytes = double(threads - 1) * 4.0 * double(parameters);
+  if (mode == "auto" && (threads > 8 || replica_grad_bytes > double(1 << 30))) return 1;
+  return threads;
+}
+
+void use_one_thread_here() {
+  // LibTorch sets a new thread's OpenMP team size from its global count at the thread's first
+  // parallel operation; do that first, then make this thread's team one.
+  at::internal::lazy_init_num_threads();
+  static const auto omp_set =
+      reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  if (omp_set) omp_set(1);
+}
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  auto get = reinterpret_cast<GetThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (auto set = blas_set_threads(); set && get) {
+    before_ = get();
+    set(1);
+  }
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (before_ > 0) blas_set_threads()(before_);
 }
 
 namespace {

@@ -8,6 +8,8 @@
 #include "common/random.h"
 #include "dist/distributed.h"
 #include "dist/runtime.h"
+#include "model/dropout.h"
+#include "train/batch_parallel.h"
 #include "train/batch_tensors.h"
 #include "train/loss.h"
 
@@ -16,8 +18,9 @@ namespace bertforge {
 namespace {
 constexpr uint64_t kDropoutStream = 12;  // purpose of the derived random stream
 
-// Dropout draws from the device's generator, reseeded at every micro-step from (seed, step, micro,
-// rank): a pure function of the position in the run, so resuming needs no generator state.
+// Dropout keys are a pure function of the position in the run, so resuming needs no generator
+// state: on the CPU each thread's part draws from DropoutKeys seeded from (seed, step, micro, rank,
+// part); the device's generator (CUDA's dropout) is reseeded from (seed, step, micro, rank).
 void reseed_dropout(const torch::Device& device, uint64_t seed, int64_t step, int micro, int rank) {
   auto gen = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
@@ -49,27 +52,52 @@ StepBatches next_step_batches(Loader& loader, int accum) {
   return s;
 }
 
-StepResult train_step(PreTrainingModel& model, torch::optim::Optimizer& optimizer,
+namespace {
+StepMetrics& operator+=(StepMetrics& a, const StepMetrics& b) {
+  a.loss += b.loss, a.mlm_loss += b.mlm_loss, a.nsp_loss += b.nsp_loss;
+  a.mlm_correct += b.mlm_correct, a.mlm_count += b.mlm_count;
+  a.nsp_correct += b.nsp_correct, a.nsp_count += b.nsp_count;
+  return a;
+}
+
+// Forward and backward of one batch (or of one thread's part of it) on `model`.
+StepMetrics forward_backward(PreTrainingModel& model, const Batch& batch, const StepCounts& global,
+                             const StepSettings& s) {
+  BatchTensors t = to_tensors(batch, s.device);
+  LossParts parts;
+  {
+    AutocastGuard autocast(s.device, s.precision);
+    auto out =
+        model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
+    parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels,
+                             s.nsp_weight, global.masked, global.nsp_examples);
+  }
+  parts.loss.backward();
+  return {parts.loss.item<double>(),
+          parts.mlm_loss.item<double>(),
+          parts.nsp_loss.item<double>(),
+          static_cast<double>(parts.mlm_correct),
+          static_cast<double>(parts.mlm_count),
+          static_cast<double>(parts.nsp_correct),
+          static_cast<double>(parts.nsp_count)};
+}
+}  // namespace
+
+StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer,
                       std::vector<torch::Tensor>& params, const StepBatches& batches,
                       const StepCounts& global, const StepSettings& s, Distributed& dist) {
   StepMetrics local;
   for (size_t i = 0; i < batches.micro.size(); ++i) {
-    reseed_dropout(s.device, s.seed, s.step, static_cast<int>(i), dist.rank());
-    BatchTensors t = to_tensors(batches.micro[i], s.device);
-    LossParts parts;
-    {
-      AutocastGuard autocast(s.device, s.precision);
-      auto out =
-          model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
-      parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels,
-                               s.nsp_weight, global.masked, global.nsp_examples);
-    }
-    parts.loss.backward();
-    local.loss += parts.loss.item<double>();
-    local.mlm_loss += parts.mlm_loss.item<double>();
-    local.nsp_loss += parts.nsp_loss.item<double>();
-    local.mlm_correct += parts.mlm_correct, local.mlm_count += parts.mlm_count;
-    local.nsp_correct += parts.nsp_correct, local.nsp_count += parts.nsp_count;
+    const int micro = static_cast<int>(i);
+    reseed_dropout(s.device, s.seed, s.step, micro, dist.rank());
+    std::vector<StepMetrics> sums(static_cast<size_t>(workers.threads()));
+    workers.run(batches.micro[i], [&](PreTrainingModel& model, const Batch& part, int k) {
+      DropoutKeys keys(mix_seed(
+          s.seed, {kDropoutStream, static_cast<uint64_t>(s.step), static_cast<uint64_t>(micro),
+                   static_cast<uint64_t>(dist.rank()), static_cast<uint64_t>(k)}));
+      sums[static_cast<size_t>(k)] = forward_backward(model, part, global, s);
+    });
+    for (const auto& m : sums) local += m;
   }
   std::vector<torch::Tensor> grads;
   for (auto& p : params)

@@ -15,6 +15,7 @@
 
 namespace bertforge {
 
+class BatchParallel;
 class Distributed;
 
 // Counts of a step's examples, summed over its micro-batches (and, once reduced, over ranks).
@@ -57,10 +58,11 @@ struct StepResult {
   bool updated = false;  // false: the loss or the gradients were not finite, nothing changed
 };
 
-// Forward and backward over `batches.micro` with the loss normalised by the global counts
-// `global`, all-reduce of the gradients and metrics, clipping and the optimizer update. The
-// gradients are zero afterwards. Every rank calls it with its own batches.
-StepResult train_step(PreTrainingModel& model, torch::optim::Optimizer& optimizer,
+// Forward and backward over `batches.micro` (each split over `workers`' threads) with the loss
+// normalised by the global counts `global`, all-reduce of the gradients and metrics, clipping and
+// the optimizer update. The gradients are zero afterwards. Every rank calls it with its own
+// batches.
+StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer,
                       std::vector<torch::Tensor>& params, const StepBatches& batches,
                       const StepCounts& global, const StepSettings& s, Distributed& dist);
 

@@ -17,6 +17,7 @@
 #include "io/checkpoint.h"
 #include "io/run_logs.h"
 #include "optim/optimizer.h"
+#include "train/batch_parallel.h"
 #include "train/metric_window.h"
 #include "train/run_start.h"
 #include "train/schedule.h"
@@ -125,6 +126,7 @@ class TrainingRun {
   ModelPtr model_;
   std::vector<torch::Tensor> params_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<BatchParallel> workers_;  // the threads a micro-batch is split over
   Loader loader_;
   Scheduler scheduler_;
   Schedule lr_schedule_;
@@ -166,6 +168,10 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
   params_ = model_->parameters();
   dist_.broadcast(params_);  // every rank starts from rank 0's weights
   optimizer_ = make_optimizer(*model_, cfg_.train);
+  int64_t weights = 0;
+  for (const auto& p : params_) weights += p.numel();
+  workers_ = std::make_unique<BatchParallel>(
+      *model_, batch_parts(cfg_.train.thread_mode, device_, threads_, weights));
   state_.init_from = start_.init_record;
   state_.nsp_head_trained = nsp_head_trained;
   if (start_.resume) {
@@ -193,10 +199,11 @@ void TrainingRun::open_outputs() {
   const int accum = cfg_.train.grad_accum;
   log::info(
       "train: {} parameters, {} steps, global batch {} x {} accum x {} ranks = {} examples, {} "
-      "batches/epoch/rank, {} threads, {}, {}",
+      "batches/epoch/rank, {} threads{}, {}, {}",
       n, scheduler_.total_steps(), cfg_.train.batch_size, accum, dist_.world_size(),
       int64_t(cfg_.train.batch_size) * accum * dist_.world_size(), loader_.batches_per_epoch(),
-      threads_, device_.str(), resolve_precision(cfg_.train.precision, device_));
+      threads_, workers_->threads() > 1 ? " (each on its part of the batch)" : "", device_.str(),
+      resolve_precision(cfg_.train.precision, device_));
 }
 
 double TrainingRun::elapsed() const {
@@ -279,7 +286,7 @@ void TrainingRun::take_step() {
   set_lr(*optimizer_, lr);
   const StepSettings settings{device_,     cfg_.train.precision,  cfg_.seed,
                               state_.step, cfg_.train.nsp_weight, cfg_.train.clip_norm};
-  StepResult r = train_step(*model_, *optimizer_, params_, batches, global, settings, dist_);
+  StepResult r = train_step(*workers_, *optimizer_, params_, batches, global, settings, dist_);
   if (r.updated) {
     add_to_window(window_, r.metrics);
   } else if (state_.skipped_steps >= cfg_.train.max_skipped_steps) {

@@ -11,43 +11,14 @@
 #include "data/batch.h"
 #include "data/packing.h"
 #include "model/bert.h"
+#include "model/example_batch.h"
 #include "model/modernbert.h"
 #include "train/batch_tensors.h"
 
 namespace bertforge {
 namespace {
 
-constexpr int32_t kVocab = 60, kPad = 0, kCls = 2, kSep = 3;
-
-// Unpacked examples of `lengths` tokens ([CLS] ... [SEP] ... [SEP], types 0 then 1 after the
-// first [SEP]), random ids and about three masked tokens in ten, drawn from `seed`.
-Batch make_batch(const std::vector<int>& lengths, uint64_t seed) {
-  Rng rng(seed);
-  Batch b;
-  b.batch_size = static_cast<int64_t>(lengths.size());
-  for (int n : lengths) b.seq_len = std::max<int64_t>(b.seq_len, n);
-  const auto total = static_cast<size_t>(b.batch_size * b.seq_len);
-  b.input_ids.assign(total, kPad), b.token_type_ids.assign(total, 0);
-  b.attention_mask.assign(total, 0), b.mlm_labels.assign(total, kIgnoreLabel);
-  for (size_t i = 0; i < lengths.size(); ++i) {
-    const size_t row = i * static_cast<size_t>(b.seq_len);
-    const int n = lengths[i], sep = n / 2;
-    for (int p = 0; p < n; ++p) {
-      int32_t id = static_cast<int32_t>(rng.range(5, kVocab - 1));
-      if (p == 0) id = kCls;
-      if (p == sep || p == n - 1) id = kSep;
-      b.input_ids[row + p] = id, b.attention_mask[row + p] = 1;
-      b.token_type_ids[row + p] = p > sep ? 1 : 0;
-      if (id != kCls && id != kSep && rng.uniform() < 0.3) {
-        b.mlm_labels[row + p] = id, b.input_ids[row + p] = 4, ++b.num_masked;  // [MASK]
-      }
-    }
-    b.nsp_labels.push_back(rng.uniform() < 0.5 ? kIsNext : kNotNext);
-    b.example_ids.push_back(static_cast<int64_t>(i));
-    b.num_real_tokens += n;
-  }
-  return b;
-}
+constexpr int32_t kPad = kExamplePad;
 
 struct Result {
   std::map<std::pair<int64_t, int64_t>, double> mlm;  // (example, position) -> loss
@@ -109,7 +80,7 @@ void expect_same(const Result& packed, const Result& plain, double tol) {
 BertShape shape(const std::string& architecture) {
   BertShape s;
   s.architecture = architecture;
-  s.vocab_size = kVocab, s.hidden = 32, s.layers = 3, s.heads = 2, s.intermediate = 48;
+  s.vocab_size = kExampleVocab, s.hidden = 32, s.layers = 3, s.heads = 2, s.intermediate = 48;
   s.max_position = 64, s.dropout = 0, s.attention_dropout = 0;
   s.initializer_range = 0.1;               // weights large enough for attention to matter
   s.global_every = 2, s.local_window = 8;  // modernbert: layers 0 and 2 global, 1 local
