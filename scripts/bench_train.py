@@ -20,16 +20,18 @@ TUNED = {"OMP_WAIT_POLICY": "PASSIVE", "MALLOC_MMAP_MAX_": "0",
          "MALLOC_TRIM_THRESHOLD_": "17179869184"}
 SEQ, BATCH = 128, 32
 # Every batch padded to 128 (as the reference), to its longest example (bertforge's default), or
-# packed (data.pack).
-LAYOUTS = ("pad128", "dynamic", "packed")
+# packed (data.pack); all with train.thread_mode auto (the batch split over the threads), and
+# padded to 128 once more with the threads splitting each operation ("pad128-ops").
+LAYOUTS = ("pad128", "dynamic", "packed", "pad128-ops")
 
 
 def plain_env():
     return {k: v for k, v in os.environ.items() if k not in TUNED}
 
 
-def run_bertforge(a, run_dir, preset, precision, layout):
+def run_bertforge(a, run_dir, preset, precision, variant):
     layers, hidden, heads, inter = PRESETS[preset]
+    layout, thread_mode = (variant[:-4], "ops") if variant.endswith("-ops") else (variant, "auto")
     log = os.path.join(run_dir, "logs", "train.jsonl")
     sets = {"run_dir": run_dir, "model.preset": preset, "train.steps": a.steps,
             # The reference is classic BERT: pin the quickstart's recipe keys to it.
@@ -38,7 +40,8 @@ def run_bertforge(a, run_dir, preset, precision, layout):
             "masking.probability": 0.15, "train.batch_size": BATCH, "data.max_seq_len": SEQ,
             "data.pad_to_max": str(layout == "pad128").lower(),
             "data.pack": str(layout == "packed").lower(),
-            "train.precision": precision, "train.threads": a.threads, "train.log_every": 5,
+            "train.precision": precision, "train.threads": a.threads,
+            "train.thread_mode": thread_mode, "train.log_every": 5,
             "train.eval_every": 0, "train.save_every": 0, "train.eval_batches": 1}
     args = [a.bin, "train", "--config", a.config, "--overwrite"]
     for k, v in sets.items():
