@@ -1,9 +1,11 @@
 #include "app/predict.h"
 
 #include "common/errors.h"
+#include "common/logging.h"
 #include "dist/runtime.h"
 #include "io/pretrained.h"
 #include "tokenizer/tokenizer.h"
+#include "train/objective.h"
 
 namespace bertforge {
 
@@ -11,6 +13,11 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
                                                    const std::string& text, int top_k) {
   if (top_k < 1) throw UsageError("--top-k must be >= 1");
   Pretrained p = load_pretrained(checkpoint);
+  if (ends_causal(p.config.train.objective))
+    log::warn(
+        "{} was trained as a causal LM (train.objective clm): it learned to predict a token "
+        "from its left context only, never to fill [MASK] from both sides; expect poor fills",
+        p.dir);
   configure_threads(p.config.train.threads);
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   // Split on the literal "[MASK]" and encode the pieces between, so that a mask is one position.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/export.h"
+#include "app/generate.h"
 #include "app/pipeline.h"
 #include "app/predict.h"
 #include "common/config.h"
@@ -262,7 +263,7 @@ void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
   const bool pipeline = std::string(name) == "pipeline";
   auto* cmd = app.add_subcommand(
       name, pipeline ? "Run tokenizer, prepare, train and evaluate (skipping finished stages)"
-                     : "Pre-train with MLM (+ NSP): checkpoints, logs, evaluation");
+                     : "Pre-train (MLM, + NSP, CLM, CLM then MLM): checkpoints, logs, evaluation");
   cmd->footer(keys_footer({"model", "train"}));
   auto args = std::make_shared<ConfigArgs>();
   args->add(cmd);
@@ -309,7 +310,8 @@ void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
 }
 
 void add_evaluate(CLI::App& app, std::function<int()>& action) {
-  auto* cmd = app.add_subcommand("evaluate", "MLM loss, accuracy, perplexity, NSP accuracy");
+  auto* cmd = app.add_subcommand(
+      "evaluate", "Score a model on held-out text: MLM (or CLM) loss, accuracy, count baselines");
   cmd->footer(kCheckpointFooter);
   auto checkpoint = std::make_shared<std::string>();
   auto data = std::make_shared<std::string>();
@@ -373,8 +375,49 @@ void add_fill_mask(CLI::App& app, std::function<int()>& action) {
   });
 }
 
+void print_generation(const Generation& g, bool as_json) {
+  if (!as_json) {
+    std::cout << g.text << std::endl;
+    return;
+  }
+  json out = {{"text", g.text},   {"continuation", g.continuation}, {"prompt_ids", g.prompt_ids},
+              {"ids", g.new_ids}, {"pieces", g.new_pieces},         {"stop", g.stop}};
+  std::cout << out.dump() << std::endl;
+}
+
+void add_generate(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand(
+      "generate", "Continue a prompt with a causal-LM model (train.objective clm or clm_then_mlm)");
+  cmd->footer(kCheckpointFooter);
+  auto checkpoint = std::make_shared<std::string>();
+  auto prompt = std::make_shared<std::string>();
+  auto o = std::make_shared<GenerateOptions>();
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint, final/ or run directory")->required();
+  cmd->add_option("prompt", *prompt, "The text to continue")->required();
+  cmd->add_option("--max-new-tokens", o->max_new_tokens, "Tokens to add at most (stops at [SEP])")
+      ->capture_default_str();
+  cmd->add_option("--temperature", o->sampling.temperature, "0 = greedy; > 0 samples")
+      ->capture_default_str();
+  cmd->add_option("--top-k", o->sampling.top_k, "Sample among the k most likely; 0 = all")
+      ->capture_default_str();
+  cmd->add_option("--top-p", o->sampling.top_p, "Sample within this probability mass (nucleus)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the sampling generator")->capture_default_str();
+  cmd->add_flag("--json", *as_json,
+                "Print JSON: text, continuation, prompt_ids, ids, pieces, stop (sep | "
+                "max_new_tokens | max_position)");
+  cmd->callback([&action, checkpoint, prompt, o, as_json] {
+    action = [=] {
+      print_generation(generate(*checkpoint, *prompt, *o), *as_json);
+      return 0;
+    };
+  });
+}
+
 void add_export(CLI::App& app, std::function<int()>& action) {
-  auto* cmd = app.add_subcommand("export", "Write a HuggingFace BertForPreTraining directory");
+  auto* cmd = app.add_subcommand(
+      "export", "Write a HuggingFace model directory (weights, config.json, tokenizer)");
   cmd->footer(kCheckpointFooter);
   auto checkpoint = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
@@ -415,7 +458,8 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_config_docs(app, action);
   add_tokenize(app, action);
   add_vocab_candidates(app, action);
-  add_stage(app, action, "tokenizer", "Train (or adopt) the SentencePiece tokenizer", "tokenizer",
+  add_stage(app, action, "tokenizer",
+            "Train a SentencePiece tokenizer, or adopt one (SentencePiece, vocab.txt)", "tokenizer",
             [](const Config& c) { run_tokenizer_stage(c); });
   add_stage(app, action, "prepare", "Encode the corpus into train/valid token shards", "data",
             [](const Config& c) { run_prepare(c); });
@@ -423,6 +467,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   for (const char* name : {"train", "pipeline"}) add_train(app, action, name);
   add_evaluate(app, action);
   add_fill_mask(app, action);
+  add_generate(app, action);
   add_export(app, action);
 }
 

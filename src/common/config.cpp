@@ -170,6 +170,11 @@ const Section<TrainConfig>& train_section() {
        {"eps", "Adam epsilon (AdamW and LAMB).", &T::eps},
        {"clip_norm", "Clip the global gradient norm; 0 = off.", &T::clip_norm},
        {"nsp_weight", "Weight of the NSP loss in the total loss.", &T::nsp_weight},
+       {"objective",
+        "mlm (masked LM, + NSP with data.nsp) | clm (causal LM: causal attention, next-token "
+        "loss, no masking) | clm_then_mlm (CLM for the first clm_share of the steps, then MLM).",
+        &T::objective},
+       {"clm_share", "clm_then_mlm: share of the steps trained with CLM.", &T::clm_share},
        {"log_every", "Steps between train.jsonl lines.", &T::log_every},
        {"eval_every", "Steps between evaluations; 0 = only at the end.", &T::eval_every},
        {"eval_batches", "Validation batches per evaluation; 0 = all.", &T::eval_batches},
@@ -193,8 +198,8 @@ const Section<TrainConfig>& train_section() {
         &T::thread_mode},
        {"device", "cpu | cuda | auto.", &T::device},
        {"precision",
-        "fp32 | bf16 (autocast) | auto (bf16 on CUDA and on CPUs with AVX512-BF16/AMX, else "
-        "fp32).",
+        "auto (bf16 autocast on CUDA and on CPUs with AVX512-BF16/AMX, else fp32) | fp32 | "
+        "bf16.",
         &T::precision},
        {"max_skipped_steps", "Non-finite losses skipped before the run fails.",
         &T::max_skipped_steps},

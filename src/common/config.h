@@ -105,7 +105,9 @@ struct TrainConfig {
   int threads = 0;
   std::string thread_mode = "auto";
   std::string device = "cpu";
-  std::string precision = "fp32";
+  std::string precision = "auto";
+  std::string objective = "mlm";
+  double clm_share = 0.5;
   int max_skipped_steps = 0;
   int dist_timeout_sec = 300;
 };

@@ -128,6 +128,8 @@ void validate_train(const TrainConfig& tr) {
   require(tr.eps > 0, "train.eps", "> 0", tr.eps);
   require(tr.clip_norm >= 0, "train.clip_norm", ">= 0", tr.clip_norm);
   require(tr.nsp_weight >= 0, "train.nsp_weight", ">= 0", tr.nsp_weight);
+  one_of(tr.objective, "train.objective", {"mlm", "clm", "clm_then_mlm"});
+  require(tr.clm_share > 0 && tr.clm_share < 1, "train.clm_share", "in (0, 1)", tr.clm_share);
   require(tr.log_every >= 1, "train.log_every", ">= 1", tr.log_every);
   require(tr.eval_every >= 0, "train.eval_every", ">= 0", tr.eval_every);
   require(tr.eval_batches >= 0, "train.eval_batches", ">= 0", tr.eval_batches);
@@ -158,6 +160,11 @@ void validate(const Config& c) {
   validate_masking(c.masking);
   validate_model(c.model, c.data);
   validate_train(c.train);
+  if (c.train.objective != "mlm")
+    require(!c.data.nsp, "data.nsp",
+            "false with train.objective " + c.train.objective +
+                " (a causal LM reads whole sentences, not NSP pairs)",
+            "true");
 }
 
 }  // namespace bertforge

@@ -110,6 +110,15 @@ std::string resolve_precision(const std::string& precision, const torch::Device&
   return device.is_cuda() || cpu_has_bf16() ? "bf16" : "fp32";
 }
 
+std::string describe_precision(const std::string& precision, const torch::Device& device) {
+  const std::string resolved = resolve_precision(precision, device);
+  if (precision != "auto") return "precision " + precision;
+  const char* why = device.is_cuda()     ? "CUDA"
+                    : resolved == "bf16" ? "AVX512-BF16/AMX"
+                                         : "no bf16 instructions on this CPU";
+  return "precision auto -> " + resolved + " (" + why + ")";
+}
+
 AutocastGuard::AutocastGuard(const torch::Device& device, const std::string& precision) {
   if (resolve_precision(precision, device) != "bf16") return;
   enabled_ = true;

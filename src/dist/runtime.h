@@ -47,6 +47,8 @@ bool cpu_has_bf16();
 // cpu_has_bf16() (where it measured faster at a loss within tolerance: README "Throughput"), else
 // fp32.
 std::string resolve_precision(const std::string& precision, const torch::Device& device);
+// The choice in words, for the start-up log: "precision auto -> bf16 (AVX512-BF16)".
+std::string describe_precision(const std::string& precision, const torch::Device& device);
 
 // Enables bf16 autocast on `device` for its lifetime when `precision` resolves to bf16.
 class AutocastGuard {

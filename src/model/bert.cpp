@@ -200,7 +200,11 @@ std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tens
   // Additive mask: 0 on real tokens, -10000 on padding, broadcast over heads and queries.
   auto bias = ((1.0 - attention_mask.to(x.dtype())) * -10000.0)
                   .view({ids.size(0), 1, 1, ids.size(1)});  // (B, 1, 1, T)
-  auto seq = encoder(x, bias);                              // (B, T, H)
+  if (packed.causal)                                        // later keys hidden too: (B, 1, T, T)
+    bias = bias + torch::where(causal_keys(ids.size(1), ids.device()), 0.0, -10000.0)
+                      .to(x.dtype())
+                      .view({1, 1, ids.size(1), ids.size(1)});
+  auto seq = encoder(x, bias);  // (B, T, H)
   return {seq, pooler(seq)};
 }
 

@@ -14,9 +14,15 @@ torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double maske
     auto pos = torch::arange(T, segment_ids.options());
     allowed = allowed & (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(window / 2).unsqueeze(0);
   }
+  if (causal) allowed = allowed & causal_keys(T, segment_ids.device()).unsqueeze(0);
   auto opts = torch::TensorOptions().dtype(dtype).device(segment_ids.device());
   return torch::where(allowed, torch::zeros({}, opts), torch::full({}, masked_value, opts))
       .view({R, 1, T, T});
+}
+
+torch::Tensor causal_keys(int64_t T, const torch::Device& device) {
+  auto pos = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  return pos.unsqueeze(0).le(pos.unsqueeze(1));  // [i][j]: j <= i
 }
 
 ModelPtr make_model(const BertShape& shape) {

@@ -31,19 +31,25 @@ struct BertShape {
   bool has_nsp_head() const { return architecture == "bert"; }
 };
 
-// Where the examples of a packed batch (data.pack, data/packing.h) lie in its (R, T) rows; all
-// undefined for an unpacked batch (one example per row from position 0, [CLS] at each row's start).
+// How a batch's tokens attend, beyond hiding padding: where the examples of a packed batch
+// (data.pack, data/packing.h) lie in its (R, T) rows (all tensors undefined for an unpacked batch:
+// one example per row from position 0, [CLS] at each row's start), and whether attention is causal
+// (train.objective clm, data/causal.h: a token sees itself and the earlier tokens of its example).
 struct PackedLayout {
   torch::Tensor position_ids;   // (R, T) int64: position within its example
   torch::Tensor segment_ids;    // (R, T) int64: the example a token belongs to, -1 on padding
   torch::Tensor cls_positions;  // (B) int64: flat index into R*T of each example's [CLS]
-  bool defined() const { return segment_ids.defined(); }
-  // The additive attention bias (R, 1, T, T) in `dtype`: 0 where query and key are tokens of the
-  // same example, `masked_value` elsewhere (padding keys included); `window` > 0 also hides |i - j|
-  // > window / 2 (ModernBERT's local layers).
+  bool causal = false;          // keys after the query are hidden (packed or not)
+  bool defined() const { return segment_ids.defined(); }  // packed
+  // The additive attention bias (R, 1, T, T) in `dtype` of a packed batch: 0 where query and key
+  // are tokens of the same example, `masked_value` elsewhere (padding keys included); `window` > 0
+  // also hides |i - j| > window / 2 (ModernBERT's local layers); `causal` hides keys j > i.
   torch::Tensor attention_bias(torch::ScalarType dtype, double masked_value,
                                int64_t window = 0) const;
 };
+
+// (T, T) bool on `device`: true where key j <= query i (causal attention).
+torch::Tensor causal_keys(int64_t T, const torch::Device& device);
 
 struct PreTrainingOutput {
   torch::Tensor mlm_logits;  // (M, V): only at the requested positions

@@ -154,8 +154,9 @@ torch::Tensor ModernBertModelImpl::forward(const torch::Tensor& ids,
   auto window = (pos.unsqueeze(0) - pos.unsqueeze(1)).abs().le(local_window / 2);  // (T, T)
   auto opts = torch::TensorOptions().dtype(x.scalar_type()).device(x.device());
   const auto hidden = torch::full({}, -1e9, opts), open = torch::zeros({}, opts);
-  auto global_bias = torch::where(keys, open, hidden);                             // (B,1,1,T)
-  auto local_bias = torch::where(keys & window.view({1, 1, T, T}), open, hidden);  // (B,1,T,T)
+  auto global_keys = packed.causal ? keys & causal_keys(T, x.device()).view({1, 1, T, T}) : keys;
+  auto global_bias = torch::where(global_keys, open, hidden);  // (B,1,1,T); causal: (B,1,T,T)
+  auto local_bias = torch::where(global_keys & window.view({1, 1, T, T}), open, hidden);  // B1TT
   for (const auto& l : *layers) {
     auto* layer = l->as<ModernBertLayer>();
     x = layer->forward(x, layer->global ? global_bias : local_bias);

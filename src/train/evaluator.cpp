@@ -12,6 +12,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/staged_dir.h"
+#include "data/causal.h"
 #include "data/context_counts.h"
 #include "data/dataset.h"
 #include "data/loader.h"
@@ -23,6 +24,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/batch_tensors.h"
 #include "train/loss.h"
+#include "train/objective.h"
 
 namespace bertforge {
 
@@ -47,11 +49,35 @@ struct BaselineHits {
     left += cc.predict_left(prev) == label;
     bidirectional += cc.predict_bidirectional(prev, next) == label;
   }
+  // A causal-LM target at `i` (the token after i): predicted from the token at i alone.
+  void add_next(const ContextCounts& cc, const SpecialIds& sp, const Batch& b, size_t i,
+                int32_t label) {
+    const int32_t id = b.input_ids[i];
+    const int32_t prev = id == sp.cls || id == sp.sep ? cc.boundary() : id;
+    unigram += cc.predict_unigram() == label;
+    left += cc.predict_left(prev) == label;
+  }
 };
 
 }  // namespace
 
+namespace {
+std::string clm_summary(const EvalMetrics& m) {
+  std::string s = fmt::format("eval step {}: clm_loss {:.4f} next_token_accuracy {:.4f}", m.step,
+                              m.mlm_loss, m.mlm_accuracy);
+  if (m.has_baselines) {
+    auto vs = [&](const char* name, double b) {
+      return fmt::format(" {} {} {:.4f}", m.mlm_accuracy > b ? "beats" : "does not beat", name, b);
+    };
+    s += "; the model" + vs("unigram", m.baseline_unigram) + "," + vs("bigram", m.baseline_left) +
+         ";";
+  }
+  return s + fmt::format(" perplexity {:.2f}", m.perplexity);
+}
+}  // namespace
+
 std::string eval_summary(const EvalMetrics& m, bool nsp) {
+  if (m.objective == "clm") return clm_summary(m);
   std::string s =
       fmt::format("eval step {}: mlm_loss {:.4f} mlm_accuracy {:.4f} (at [MASK] {:.4f})", m.step,
                   m.mlm_loss, m.mlm_accuracy, m.mask_accuracy);
@@ -68,7 +94,19 @@ std::string eval_summary(const EvalMetrics& m, bool nsp) {
 }
 
 nlohmann::json EvalMetrics::to_json() const {
+  if (objective == "clm")
+    return {{"step", step},
+            {"objective", objective},
+            {"clm_loss", mlm_loss},
+            {"next_token_accuracy", mlm_accuracy},
+            {"perplexity", perplexity},
+            {"majority_accuracy", majority_accuracy},
+            {"baseline_unigram", has_baselines ? json(baseline_unigram) : json()},
+            {"baseline_bigram", has_baselines ? json(baseline_left) : json()},
+            {"examples", examples},
+            {"predicted_tokens", masked_tokens}};
   return {{"step", step},
+          {"objective", objective},
           {"mlm_loss", mlm_loss},
           {"mlm_accuracy", mlm_accuracy},
           {"perplexity", perplexity},
@@ -149,7 +187,7 @@ std::unique_ptr<Loader> eval_loader(const PreTrainingModel& model, const Dataset
 
 EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
                            const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
-                           Distributed* dist, const ContextCounts* counts) {
+                           Distributed* dist, const ContextCounts* counts, bool causal) {
   LoaderOptions opt;
   auto loader = eval_loader(model, data, config, tok, dist, &opt);
   int64_t n = opt.batch_size > 0 ? loader->batches_per_epoch() : 0;
@@ -166,7 +204,9 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
   BaselineHits hits;
   for (int64_t i = 0; i < n; ++i) {
     Batch b = loader->next();
+    if (causal) make_causal(&b);
     auto t = to_tensors(b, device);
+    t.packed.causal = causal;
     auto out =
         model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
     auto parts = pretraining_loss(out.mlm_logits, t.mlm_labels, out.nsp_logits, t.nsp_labels, 1.0);
@@ -181,11 +221,12 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
       const int32_t l = b.mlm_labels[i];
       if (l == kIgnoreLabel) continue;
       label_counts[static_cast<size_t>(l)] += 1;
-      if (b.input_ids[i] == opt.specials.mask) {
+      if (causal || b.input_ids[i] == opt.specials.mask) {  // causal: every target
         label_counts[vocab + static_cast<size_t>(l)] += 1;
         mask_count += 1;
         mask_correct += p[j] == l;
-        if (counts) hits.add(*counts, opt.specials, b, i, l);
+        if (counts && causal) hits.add_next(*counts, opt.specials, b, i, l);
+        if (counts && !causal) hits.add(*counts, opt.specials, b, i, l);
       }
       ++j;
     }
@@ -203,8 +244,10 @@ EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const C
     std::copy(t.data_ptr<double>(), t.data_ptr<double>() + t.numel(), label_counts.begin());
   }
   if (was_training) model.train();
-  return to_metrics(n, examples, loss_sum, correct, count, nsp_correct, nsp_count, mask_correct,
-                    mask_count, label_counts, hits, counts != nullptr);
+  EvalMetrics m = to_metrics(n, examples, loss_sum, correct, count, nsp_correct, nsp_count,
+                             mask_correct, mask_count, label_counts, hits, counts != nullptr);
+  m.objective = causal ? "clm" : "mlm";
+  return m;
 }
 
 namespace {
@@ -269,8 +312,8 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
   }();
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);
-  EvalMetrics m =
-      evaluate_model(*p.model, dataset, config, tok, device, max_batches, nullptr, counts.get());
+  EvalMetrics m = evaluate_model(*p.model, dataset, config, tok, device, max_batches, nullptr,
+                                 counts.get(), ends_causal(config.train.objective));
   m.step = p.step;
   return m;
 }

@@ -20,7 +20,12 @@ class Distributed;
 class ContextCounts;
 class Tokenizer;
 
+// For a causal-LM evaluation (objective "clm", data/causal.h) the same fields hold the next-token
+// scores: mlm_loss the CLM loss, mlm_accuracy = mask_accuracy the next-token accuracy at every
+// target, baseline_left the most frequent next token after the current one (the bigram baseline);
+// to_json names them clm_loss, next_token_accuracy, baseline_bigram.
 struct EvalMetrics {
+  std::string objective = "mlm";  // mlm | clm
   double mlm_loss = 0, mlm_accuracy = 0, perplexity = 0, nsp_accuracy = 0;
   // Accuracy of always predicting the most frequent masked token of this data (a floor to beat).
   double majority_accuracy = 0;
@@ -44,10 +49,12 @@ struct EvalMetrics {
 // Evaluates `model` on `data` (validation loader: no shuffle, epoch 0, seed config.seed + 1).
 // max_batches 0 = all. With `dist`, each rank evaluates its share and the sums are reduced.
 // `tok` gives the word starts (whole_word masking) and the special ids. With `counts` (of the
-// training shards) the three count baselines are scored at the same positions.
+// training shards) the three count baselines are scored at the same positions. `causal`: score
+// next-token prediction with causal attention instead.
 EvalMetrics evaluate_model(PreTrainingModel& model, const Dataset& data, const Config& config,
                            const Tokenizer& tok, const c10::Device& device, int64_t max_batches,
-                           Distributed* dist = nullptr, const ContextCounts* counts = nullptr);
+                           Distributed* dist = nullptr, const ContextCounts* counts = nullptr,
+                           bool causal = false);
 // One log line: the losses and accuracies, and whether the model beats each baseline.
 std::string eval_summary(const EvalMetrics& m, bool nsp);
 
@@ -56,7 +63,9 @@ std::string eval_summary(const EvalMetrics& m, bool nsp);
 // prepared data directory or shard files; empty = the validation split of the checkpoint's run.
 // The baselines count the train split of the checkpoint's run (or of the --data directory).
 // `overrides` (--set) change how it is evaluated: masking.*, data.* (e.g. max_seq_len, nsp),
-// seed, train.batch_size/threads/device/precision; the model and tokenizer are the checkpoint's.
+// seed, train.batch_size/threads/device/precision, train.objective (clm scores next-token
+// prediction); the model and tokenizer are the checkpoint's. A model whose training ended with CLM
+// (train.objective clm) is scored as a causal LM.
 EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string& data,
                                 int64_t max_batches,
                                 const std::vector<std::string>& overrides = {});

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "common/random.h"
+#include "data/causal.h"
 #include "dist/distributed.h"
 #include "dist/runtime.h"
 #include "model/dropout.h"
@@ -37,12 +38,13 @@ StepMetrics from_vector(const std::vector<double>& v) {
 }
 }  // namespace
 
-StepBatches next_step_batches(Loader& loader, int accum) {
+StepBatches next_step_batches(Loader& loader, int accum, bool causal) {
   StepBatches s;
   s.before = loader.position();
   s.micro.resize(accum);
   for (auto& b : s.micro) {
     b = loader.next();
+    if (causal) make_causal(&b);
     s.local.masked += b.num_masked;
     const bool nsp = !b.nsp_labels.empty() && b.nsp_labels[0] != kIgnoreLabel;
     s.local.nsp_examples += nsp ? b.batch_size : 0;
@@ -64,6 +66,7 @@ StepMetrics& operator+=(StepMetrics& a, const StepMetrics& b) {
 StepMetrics forward_backward(PreTrainingModel& model, const Batch& batch, const StepCounts& global,
                              const StepSettings& s) {
   BatchTensors t = to_tensors(batch, s.device);
+  t.packed.causal = s.causal;
   LossParts parts;
   {
     AutocastGuard autocast(s.device, s.precision);

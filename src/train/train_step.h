@@ -33,8 +33,8 @@ struct StepBatches {
   StepCounts local;
 };
 
-// Fetches `accum` micro-batches from `loader`.
-StepBatches next_step_batches(Loader& loader, int accum);
+// Fetches `accum` micro-batches from `loader`; `causal`: in their causal-LM view (data/causal.h).
+StepBatches next_step_batches(Loader& loader, int accum, bool causal = false);
 
 // The metric sums of one step over its micro-batches and all ranks.
 struct StepMetrics {
@@ -50,6 +50,7 @@ struct StepSettings {
   int64_t step = 0;                // the step being taken (0-based)
   double nsp_weight = 1.0;
   double clip_norm = 0;  // 0 = no clipping
+  bool causal = false;   // a causal-LM step (the batches are in their causal view)
 };
 
 struct StepResult {

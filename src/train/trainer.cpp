@@ -19,6 +19,7 @@
 #include "optim/optimizer.h"
 #include "train/batch_parallel.h"
 #include "train/metric_window.h"
+#include "train/objective.h"
 #include "train/run_start.h"
 #include "train/schedule.h"
 #include "train/scheduler.h"
@@ -72,15 +73,17 @@ Schedule make_schedule(const TrainConfig& t, int64_t total) {
 }
 
 // The metrics of the steps since the last line, as a train.jsonl line.
+// A causal-LM window (train.objective clm) names its loss and accuracy clm_loss, clm_accuracy.
 json train_line(const TrainState& state, const Window& w, double lr, double grad_norm, double secs,
-                double batches_per_epoch, double elapsed) {
+                double batches_per_epoch, double elapsed, const std::string& objective) {
   const double n = std::max(1.0, w.steps);
   return {{"step", state.step},
           {"epoch", state.loader.epoch + state.loader.step / batches_per_epoch},
+          {"objective", objective},
           {"loss", w.loss / n},
-          {"mlm_loss", w.mlm_loss / n},
+          {objective + "_loss", w.mlm_loss / n},
           {"nsp_loss", w.nsp_loss / n},
-          {"mlm_accuracy", w.mlm_correct / std::max(1.0, w.mlm_count)},
+          {objective + "_accuracy", w.mlm_correct / std::max(1.0, w.mlm_count)},
           {"nsp_accuracy", w.nsp_correct / std::max(1.0, w.nsp_count)},
           {"lr", lr},
           {"grad_norm", grad_norm},
@@ -108,7 +111,7 @@ class TrainingRun {
  private:
   void open_outputs();
   void take_step();
-  void log_step(const StepResult& r, double lr);
+  void log_step(const StepResult& r, double lr, const std::string& objective);
   void evaluate();
   void save(SaveKind kind);
   [[noreturn]] void stop(const LoaderPosition& before);
@@ -130,6 +133,7 @@ class TrainingRun {
   Loader loader_;
   Scheduler scheduler_;
   Schedule lr_schedule_;
+  ObjectivePlan objective_;
   TrainState state_;
   Window window_;
   int64_t start_step_ = 0;
@@ -154,7 +158,8 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_)),
       scheduler_(cfg_.train, total_steps(cfg_.train, loader_.batches_per_epoch()),
                  in_.valid.has_value()),
-      lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())) {
+      lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())),
+      objective_(cfg_.train, scheduler_.total_steps()) {
   if (loader_.batches_per_epoch() < 1)
     throw InputError(data_dir(cfg_.run_dir), 0,
                      fmt::format("the training data yields no full batch of {} examples",
@@ -199,11 +204,11 @@ void TrainingRun::open_outputs() {
   const int accum = cfg_.train.grad_accum;
   log::info(
       "train: {} parameters, {} steps, global batch {} x {} accum x {} ranks = {} examples, {} "
-      "batches/epoch/rank, {} threads{}, {}, {}",
+      "batches/epoch/rank, {} threads{}, {}, {}, objective {}",
       n, scheduler_.total_steps(), cfg_.train.batch_size, accum, dist_.world_size(),
       int64_t(cfg_.train.batch_size) * accum * dist_.world_size(), loader_.batches_per_epoch(),
       threads_, workers_->threads() > 1 ? " (each on its part of the batch)" : "", device_.str(),
-      resolve_precision(cfg_.train.precision, device_));
+      describe_precision(cfg_.train.precision, device_), cfg_.train.objective);
 }
 
 double TrainingRun::elapsed() const {
@@ -239,16 +244,20 @@ void TrainingRun::stop(const LoaderPosition& before) {
 
 // Evaluates, logs, and keeps the best model (the validation loss is reduced over ranks, so every
 // rank decides the same).
+// In clm_then_mlm's CLM phase the model is scored as a causal LM and neither the best model nor
+// early stopping follows it (its loss is not the MLM loss they compare).
 void TrainingRun::evaluate() {
+  const bool causal = objective_.causal(state_.step - 1);
   EvalMetrics m =
       evaluate_model(*model_, *in_.valid, cfg_, in_.tok, device_, cfg_.train.eval_batches, &dist_,
-                     in_.counts ? &*in_.counts : nullptr);
+                     in_.counts ? &*in_.counts : nullptr, causal);
   m.step = state_.step;
   if (main_) {
     logs_.eval(state_.step, m.to_json());
     log::info(eval_summary(m, cfg_.data.nsp));
   }
   last_eval_ = m;
+  if (causal && objective_.switch_step() > 0) return;
   if (state_.best.update(m.mlm_loss, state_.step, cfg_.train.early_stopping_min_delta) &&
       cfg_.train.keep_best)
     save(SaveKind::kBest);
@@ -260,11 +269,11 @@ void TrainingRun::evaluate() {
         state_.step, patience, state_.best.loss, state_.best.step);
 }
 
-void TrainingRun::log_step(const StepResult& r, double lr) {
+void TrainingRun::log_step(const StepResult& r, double lr, const std::string& objective) {
   const auto now = std::chrono::steady_clock::now();
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   last_line_ = train_line(state_, window_, lr, r.grad_norm, secs,
-                          static_cast<double>(loader_.batches_per_epoch()), elapsed());
+                          static_cast<double>(loader_.batches_per_epoch()), elapsed(), objective);
   if (main_) logs_.train(state_.step, last_line_);
   state_.last_metrics = last_line_;
   window_ = Window{};
@@ -273,7 +282,8 @@ void TrainingRun::log_step(const StepResult& r, double lr) {
 
 // One optimizer step, then what the scheduler says is due after it.
 void TrainingRun::take_step() {
-  StepBatches batches = next_step_batches(loader_, cfg_.train.grad_accum);
+  const bool causal = objective_.causal(state_.step);
+  StepBatches batches = next_step_batches(loader_, cfg_.train.grad_accum, causal);
   const bool minutes = main_ && scheduler_.minutes_passed(std::chrono::steady_clock::now());
   const StepCounts& l = batches.local;
   auto g = dist_.all_reduce_sum({l.masked, l.nsp_examples, l.real_tokens, l.positions,
@@ -285,7 +295,8 @@ void TrainingRun::take_step() {
   const double lr = lr_schedule_.lr_at(state_.step);
   set_lr(*optimizer_, lr);
   const StepSettings settings{device_,     cfg_.train.precision,  cfg_.seed,
-                              state_.step, cfg_.train.nsp_weight, cfg_.train.clip_norm};
+                              state_.step, cfg_.train.nsp_weight, cfg_.train.clip_norm,
+                              causal};
   StepResult r = train_step(*workers_, *optimizer_, params_, batches, global, settings, dist_);
   if (r.updated) {
     add_to_window(window_, r.metrics);
@@ -305,7 +316,9 @@ void TrainingRun::take_step() {
   state_.tokens_seen += static_cast<int64_t>(global.real_tokens);
   state_.loader = loader_.position();
 
-  if (scheduler_.log_due(state_.step)) log_step(r, lr);
+  // The last CLM step of clm_then_mlm ends a log window, so that no line mixes the two losses.
+  if (scheduler_.log_due(state_.step) || state_.step == objective_.switch_step())
+    log_step(r, lr, causal ? "clm" : "mlm");
   if (scheduler_.eval_due(state_.step)) evaluate();
   const bool stopped_early = state_.best.exhausted(cfg_.train.early_stopping);
   if (scheduler_.save_due(state_.step, stopped_early, timed_save)) save(SaveKind::kStep);

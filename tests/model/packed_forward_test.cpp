@@ -1,6 +1,8 @@
 // A packed batch (data.pack) is the same computation as its examples unpacked: per masked token
 // MLM losses, per example NSP losses and every parameter's gradient agree to float rounding, for
-// both architectures (data/packing.h lays out the batch; the models read its PackedLayout).
+// both architectures (data/packing.h lays out the batch; the models read its PackedLayout). The
+// same holds for the causal-LM view of a batch (data/causal.h) under causal attention, and there a
+// token's scores do not depend on the tokens after it.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -9,6 +11,7 @@
 
 #include "common/random.h"
 #include "data/batch.h"
+#include "data/causal.h"
 #include "data/packing.h"
 #include "model/bert.h"
 #include "model/example_batch.h"
@@ -27,11 +30,13 @@ struct Result {
 };
 
 // Per token and per example losses of `b`, and the gradients of their sum.
-Result run(PreTrainingModel& model, const Batch& b, const PackedLayout* override_layout = nullptr) {
+Result run(PreTrainingModel& model, const Batch& b, const PackedLayout* override_layout = nullptr,
+           bool causal = false) {
   namespace F = torch::nn::functional;
   model.zero_grad();
   BatchTensors t = to_tensors(b, torch::kCPU);
   if (override_layout) t.packed = *override_layout;
+  t.packed.causal = causal;
   auto out = model.forward(t.input_ids, t.token_type_ids, t.attention_mask, t.positions, t.packed);
   auto none = F::CrossEntropyFuncOptions().reduction(torch::kNone);
   auto mlm = F::cross_entropy(out.mlm_logits, t.mlm_labels, none);  // (M)
@@ -44,13 +49,14 @@ Result run(PreTrainingModel& model, const Batch& b, const PackedLayout* override
     const int64_t p = b.packed() ? b.position_ids[flat] : pos[j] % b.seq_len;
     r.mlm[{ex, p}] = mlm[j].item<double>();
   }
-  if (out.nsp_logits.defined()) {
+  if (out.nsp_logits.defined() && t.nsp_labels.defined()) {
     auto nsp = F::cross_entropy(out.nsp_logits, t.nsp_labels, none);  // (B)
     loss = loss + nsp.sum();
     for (int64_t i = 0; i < nsp.size(0); ++i) r.nsp.push_back(nsp[i].item<double>());
   }
   loss.backward();
-  for (auto& p : model.parameters()) r.grads.push_back(p.grad().clone());
+  for (auto& p : model.parameters())  // the NSP head has none in a causal-LM step
+    r.grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
   return r;
 }
 
@@ -113,6 +119,57 @@ void check_architecture(const std::string& architecture) {
 TEST(PackedForward, BertSameLossesAndGradients) { check_architecture("bert"); }
 
 TEST(PackedForward, ModernBertSameLossesAndGradients) { check_architecture("modernbert"); }
+
+// The causal view of the packed batch (its own example boundaries) and of the plain one give the
+// same next-token losses and gradients under causal attention; without the causal mask they do
+// not (a token would see the one it predicts).
+void check_causal(const std::string& architecture) {
+  ModelPtr model = make_model(shape(architecture));
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(13));
+  model->train();
+  Batch plain = make_batch({20, 12, 7, 9, 5, 17}, 5);
+  Batch packed = pack_batch(plain, 24, kPad);
+  make_causal(&plain), make_causal(&packed);
+  EXPECT_EQ(plain.num_masked, 20 + 12 + 7 + 9 + 5 + 17 - 6);  // every token but the last
+  EXPECT_EQ(packed.num_masked, plain.num_masked);
+  const Result a = run(*model, plain, nullptr, true), b = run(*model, packed, nullptr, true);
+  expect_same(b, a, 1e-5);
+  const Result open = run(*model, plain, nullptr, false);
+  double worst = 0;
+  for (const auto& [key, loss] : a.mlm) worst = std::max(worst, std::abs(open.mlm.at(key) - loss));
+  EXPECT_GT(worst, 1e-3) << "bidirectional attention sees the next token";
+}
+
+TEST(CausalForward, BertPackedEqualsUnpacked) { check_causal("bert"); }
+
+TEST(CausalForward, ModernBertPackedEqualsUnpacked) { check_causal("modernbert"); }
+
+// Scores at positions < 8 are the same whatever the tokens from position 8 on.
+void check_prefix(const std::string& architecture) {
+  ModelPtr model = make_model(shape(architecture));
+  model->init_weights(at::make_generator<at::CPUGeneratorImpl>(17));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  auto ids = torch::randint(5, kExampleVocab, {2, 16}, torch::kInt64);
+  auto changed = ids.clone();
+  changed.slice(1, 8) = torch::randint(5, kExampleVocab, {2, 8}, torch::kInt64);
+  PackedLayout causal;
+  causal.causal = true;
+  auto all = torch::arange(32, torch::kInt64);
+  auto scores = [&](const torch::Tensor& x, const PackedLayout& layout) {
+    return model->forward(x, torch::zeros_like(x), torch::ones_like(x), all, layout)
+        .mlm_logits.view({2, 16, -1});
+  };
+  auto a = scores(ids, causal), b = scores(changed, causal);
+  EXPECT_LT((a.slice(1, 0, 8) - b.slice(1, 0, 8)).abs().max().item<double>(), 1e-5);
+  EXPECT_GT((a.slice(1, 8) - b.slice(1, 8)).abs().max().item<double>(), 1e-3);
+  auto c = scores(ids, PackedLayout{}), d = scores(changed, PackedLayout{});
+  EXPECT_GT((c.slice(1, 0, 8) - d.slice(1, 0, 8)).abs().max().item<double>(), 1e-3);
+}
+
+TEST(CausalForward, BertLaterTokensDoNotChangeEarlierScores) { check_prefix("bert"); }
+
+TEST(CausalForward, ModernBertLaterTokensDoNotChangeEarlierScores) { check_prefix("modernbert"); }
 
 }  // namespace
 }  // namespace bertforge

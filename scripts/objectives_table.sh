@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The pre-training objectives compared on the same corpus, tokenizer, model and steps
+# (docs/objectives.md): mlm, mlm + NSP, clm and clm_then_mlm, a tiny BERT on the default corpus
+# (Austen), each scored as a masked LM (accuracy at [MASK] against the count baselines) and as a
+# causal LM (next-token accuracy against the bigram baseline) on the same validation split and the
+# same positions (every model is evaluated on single sequences, data.nsp false, fixed masks).
+#   scripts/objectives_table.sh [STEPS] [SEEDS...]      # default: 1000 steps, seed 42
+# Prints a markdown table; the runs are kept in runs/objectives/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEPS=${1:-1000}
+shift || true
+SEEDS=("${@:-42}")
+BIN=./build/bertforge
+OUT=runs/objectives
+scripts/get_corpus.sh >/dev/null
+mkdir -p "$OUT"
+base_config() {  # $1 run dir, $2 objective, $3 nsp, $4 seed
+  cat <<JSON
+{"run_dir": "$1", "seed": $4,
+ "tokenizer": {"type": "unigram", "vocab_size": 8000, "max_sentences": 300000},
+ "data": {"train_files": ["data/corpus/general.txt"], "valid_fraction": 0.05,
+          "max_seq_len": 128, "nsp": $3},
+ "masking": {"probability": 0.15},
+ "model": {"architecture": "bert", "preset": "tiny", "dropout": 0.0, "attention_dropout": 0.0},
+ "train": {"steps": $STEPS, "batch_size": 32, "lr": 1e-3, "warmup_ratio": 0.05,
+           "schedule": "linear", "objective": "$2", "clm_share": 0.5, "log_every": 50,
+           "eval_every": 0, "eval_batches": 40, "save_every": 0, "keep_best": false,
+           "tensorboard": false}}
+JSON
+}
+# The tokenizer and the data are prepared once (seed 42's split) and shared by every run.
+shared="$OUT/shared"
+if [ ! -f "$shared/data/manifest.json" ]; then
+  base_config "$shared" mlm false 42 >"$OUT/shared.json"
+  "$BIN" tokenizer --config "$OUT/shared.json"
+  "$BIN" prepare --config "$OUT/shared.json"
+fi
+rows=()
+for seed in "${SEEDS[@]}"; do
+  for variant in mlm mlm_nsp clm clm_then_mlm; do
+    objective=${variant%_nsp}
+    nsp=false
+    [ "$variant" = mlm_nsp ] && nsp=true
+    run="$OUT/$variant-s$seed"
+    base_config "$run" "$objective" "$nsp" "$seed" >"$OUT/$variant-s$seed.json"
+    if [ ! -f "$run/final/DONE" ]; then
+      rm -rf "$run" && mkdir -p "$run"
+      cp -r "$shared/tokenizer" "$shared/data" "$run/"
+      start=$(date +%s)
+      "$BIN" pipeline --config "$OUT/$variant-s$seed.json" >"$run.log" 2>&1
+      echo $(($(date +%s) - start)) >"$run/wall_sec"
+    fi
+    "$BIN" evaluate --checkpoint "$run/final" --json --set train.objective=mlm \
+      --set data.nsp=false --set masking.probability=0.15 >"$run/eval_mlm.json"
+    "$BIN" evaluate --checkpoint "$run/final" --json --set train.objective=clm \
+      --set data.nsp=false >"$run/eval_clm.json"
+    rows+=("$variant $seed $run")
+  done
+done
+python3 - "${rows[@]}" <<'PY'
+import json, sys
+print("| objective | seed | wall s | mask_accuracy | unigram / left / bidir at [MASK] | "
+      "next_token_accuracy | bigram baseline | clm_loss |")
+print("|---|---|---|---|---|---|---|---|")
+for row in sys.argv[1:]:
+    variant, seed, run = row.split()
+    m = json.load(open(run + "/eval_mlm.json"))
+    c = json.load(open(run + "/eval_clm.json"))
+    wall = open(run + "/wall_sec").read().strip()
+    print("| %s | %s | %s | %.4f | %.4f / %.4f / %.4f | %.4f | %.4f | %.3f |" % (
+        variant, seed, wall, m["mask_accuracy"], m["baseline_unigram"], m["baseline_left"],
+        m["baseline_bidirectional"], c["next_token_accuracy"], c["baseline_bigram"],
+        c["clm_loss"]))
+PY
