@@ -74,7 +74,8 @@ def write_corpus(path, docs=300, seed=1234):
 def config(run_dir, **train):
     t = {"steps": 12, "batch_size": 4, "lr": 0.002, "warmup_steps": 3, "schedule": "linear",
          "log_every": 1, "eval_every": 0, "eval_batches": 2, "save_every": 0, "keep_last": 3,
-         "threads": 1, "dist_timeout_sec": 30}
+         "threads": 1, "dist_timeout_sec": 30,
+         "precision": "fp32"}  # equivalence compares losses to 1e-5, below bf16's rounding
     t.update(train)
     return {
         "run_dir": run_dir,
