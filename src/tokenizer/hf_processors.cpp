@@ -15,7 +15,7 @@ void trim_offsets(Encoded* e, bool add_prefix_space, const std::function<std::st
   const char32_t space = byte_to_char()[' '];
   for (size_t i = 0; i < e->ids.size(); ++i) {
     std::vector<char32_t> cs;
-    const std::string s = piece(e->ids[i]);
+    const std::string& s = e->strings[i];
     for (size_t k = 0; k < s.size();) {
       size_t n;
       cs.push_back(utf8_at(s, k, &n));
@@ -48,6 +48,9 @@ void wrap(Encoded* e, const std::vector<int>& before, const std::vector<int>& af
   out.ids.insert(out.ids.end(), e->ids.begin(), e->ids.end());
   out.offsets.insert(out.offsets.end(), e->offsets.begin(), e->offsets.end());
   for (int id : after) out.ids.push_back(id), out.offsets.push_back({0, 0});
+  out.strings.resize(before.size());
+  out.strings.insert(out.strings.end(), e->strings.begin(), e->strings.end());
+  out.strings.resize(out.ids.size());
   *e = std::move(out);
 }
 

@@ -16,6 +16,9 @@ namespace bertforge::hf {
 struct Encoded {
   std::vector<int> ids;
   std::vector<std::pair<uint32_t, uint32_t>> offsets;  // original byte offsets
+  // Each token's text as the library's Encoding holds it: the vocabulary string, or for an added
+  // token the matched text (with the spaces lstrip/rstrip took), which offset trimming looks at.
+  std::vector<std::string> strings;
 };
 
 // Applies a post-processor to one sequence: trims offsets where it does, and adds its special

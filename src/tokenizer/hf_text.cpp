@@ -215,81 +215,91 @@ void to_lower(char32_t c, std::vector<char32_t>* out) {
 }
 
 namespace {
-const UNormalizer2* instance(NormForm f) {
+const UNormalizer2* instance(bool compat, bool compose) {
   UErrorCode err = U_ZERO_ERROR;
-  const UNormalizer2* n = nullptr;
-  switch (f) {
-    case NormForm::kNFC:
-      n = unorm2_getNFCInstance(&err);
-      break;
-    case NormForm::kNFD:
-      n = unorm2_getNFDInstance(&err);
-      break;
-    case NormForm::kNFKC:
-      n = unorm2_getNFKCInstance(&err);
-      break;
-    case NormForm::kNFKD:
-      n = unorm2_getNFKDInstance(&err);
-      break;
-  }
+  const UNormalizer2* n =
+      compat ? (compose ? unorm2_getNFKCInstance(&err) : unorm2_getNFKDInstance(&err))
+             : (compose ? unorm2_getNFCInstance(&err) : unorm2_getNFDInstance(&err));
   if (U_FAILURE(err) || !n) throw std::runtime_error("ICU normalizer unavailable");
   return n;
 }
 
-void emit_segment(const UNormalizer2* norm, const std::vector<UChar>& seg, size_t n_in,
-                  std::vector<Change>* out) {
-  std::vector<UChar> res(seg.size() * 18 + 8);
+// Appends the full decomposition of c: its first char replaces c (change 0), the others are new.
+void decompose(const UNormalizer2* nfd, char32_t c, std::vector<Change>* out) {
+  if (c < 0xA0) {  // nothing below U+00A0 decomposes
+    out->push_back({c, 0});
+    return;
+  }
+  UChar in[2], res[64];
+  int32_t n_in = 0;
+  U16_APPEND_UNSAFE(in, n_in, UChar32(c));
   UErrorCode err = U_ZERO_ERROR;
-  const int32_t n = unorm2_normalize(norm, seg.data(), static_cast<int32_t>(seg.size()), res.data(),
-                                     static_cast<int32_t>(res.size()), &err);
-  std::vector<char32_t> cps;
+  const int32_t n = unorm2_normalize(nfd, in, n_in, res, 64, &err);
   if (U_FAILURE(err)) {
-    for (int32_t i = 0; i < static_cast<int32_t>(seg.size());) {
-      UChar32 cp;
-      U16_NEXT(seg.data(), i, static_cast<int32_t>(seg.size()), cp);
-      cps.push_back(static_cast<char32_t>(cp));
-    }
-  } else {
-    for (int32_t i = 0; i < n;) {
-      UChar32 cp;
-      U16_NEXT(res.data(), i, n, cp);
-      cps.push_back(static_cast<char32_t>(cp));
-    }
+    out->push_back({c, 0});
+    return;
   }
-  const size_t m = cps.size();
-  for (size_t k = 0; k < m; ++k) {
-    int change = 0;
-    if (k >= n_in)
-      change = 1;
-    else if (k + 1 == m && n_in > m)
-      change = -static_cast<int>(n_in - m);
-    out->push_back({cps[k], change});
+  bool first = true;
+  for (int32_t i = 0; i < n;) {
+    UChar32 cp;
+    U16_NEXT(res, i, n, cp);
+    out->push_back({static_cast<char32_t>(cp), first ? 0 : 1});
+    first = false;
   }
-  if (m == 0 && !out->empty() && n_in > 0) out->back().change -= static_cast<int>(n_in);
+}
+
+// Canonical ordering: each run of non-starters stably sorted by combining class.
+void reorder(std::vector<Change>* s) {
+  std::vector<uint8_t> cc(s->size());
+  for (size_t i = 0; i < s->size(); ++i) cc[i] = u_getCombiningClass(UChar32((*s)[i].cp));
+  for (size_t i = 1; i < s->size(); ++i)
+    for (size_t k = i; k > 0 && cc[k] != 0 && cc[k - 1] > cc[k]; --k) {
+      std::swap((*s)[k], (*s)[k - 1]);
+      std::swap(cc[k], cc[k - 1]);
+    }
+}
+
+// Canonical composition; a char absorbed into its starter takes its share of the alignment
+// with it (the composite's change becomes the sum of both changes, minus one).
+void compose(const UNormalizer2* nfc, std::vector<Change>* s) {
+  std::vector<Change> out;
+  out.reserve(s->size());
+  long starter = -1;
+  uint8_t last_cc = 0;
+  for (const Change& c : *s) {
+    const uint8_t cc = u_getCombiningClass(UChar32(c.cp));
+    if (starter >= 0) {
+      const bool adjacent = static_cast<size_t>(starter) + 1 == out.size();
+      if (adjacent || (last_cc != 0 && last_cc < cc)) {
+        Change& st = out[static_cast<size_t>(starter)];
+        const UChar32 comp = unorm2_composePair(nfc, UChar32(st.cp), UChar32(c.cp));
+        if (comp >= 0) {
+          st.cp = static_cast<char32_t>(comp);
+          st.change += c.change - 1;
+          continue;
+        }
+      }
+    }
+    if (cc == 0) starter = static_cast<long>(out.size());
+    last_cc = cc;
+    out.push_back(c);
+  }
+  s->swap(out);
 }
 }  // namespace
 
 void unicode_normalize(const NormText& t, NormForm form, std::vector<Change>* out) {
   out->clear();
-  const UNormalizer2* norm = instance(form);
-  std::vector<UChar> seg;
-  size_t n_in = 0;
+  const bool compat = form == NormForm::kNFKC || form == NormForm::kNFKD;
+  const bool comp = form == NormForm::kNFC || form == NormForm::kNFKC;
+  const UNormalizer2* decomposer = instance(compat, false);
   for (size_t i = 0; i < t.text.size();) {
     size_t len;
-    const char32_t c = utf8_at(t.text, i, &len);
+    decompose(decomposer, utf8_at(t.text, i, &len), out);
     i += len;
-    if (n_in > 0 && unorm2_hasBoundaryBefore(norm, UChar32(c))) {
-      emit_segment(norm, seg, n_in, out);
-      seg.clear();
-      n_in = 0;
-    }
-    int32_t k = static_cast<int32_t>(seg.size());
-    seg.resize(seg.size() + 2);
-    U16_APPEND_UNSAFE(seg.data(), k, UChar32(c));
-    seg.resize(static_cast<size_t>(k));
-    ++n_in;
   }
-  if (n_in > 0) emit_segment(norm, seg, n_in, out);
+  reorder(out);
+  if (comp) compose(instance(false, true), out);
 }
 
 }  // namespace bertforge::hf

@@ -65,9 +65,9 @@ bool is_word_char(char32_t c);        // regex \w: Alphabetic, M*, Nd, Pc, Join_
 void to_lower(char32_t c, std::vector<char32_t>* out);
 
 enum class NormForm { kNFC, kNFD, kNFKC, kNFKD };
-// The text normalized, per segment (a starter and the marks after it), as changes: a segment of
-// n chars becoming m chars keeps the first min(n, m) - 1 alignments, then the last kept char
-// removes what is left (m < n) or the extra chars are inserted (m > n).
+// The text normalized, as changes: each char fully decomposed (its first char replaces it, the
+// rest are new), marks put in canonical order, then (NFC, NFKC) composed, a composite taking the
+// alignment of the chars it absorbs.
 void unicode_normalize(const NormText& t, NormForm form, std::vector<Change>* out);
 
 }  // namespace bertforge::hf

@@ -105,7 +105,7 @@ void HfTokenizer::Impl::split_added(std::vector<Piece>& pieces, const Matcher& m
       if (len == 0) break;
       const Added& a = added[index];
       size_t stop = start + len;
-      from = stop;
+      from = stop;  // the search goes on after the match itself, even when rstrip takes more
       if (a.single_word && (word_char_before(s, start) || word_char_at(s, stop))) continue;
       if (a.lstrip) {
         size_t b = start;
@@ -122,10 +122,10 @@ void HfTokenizer::Impl::split_added(std::vector<Piece>& pieces, const Matcher& m
         size_t n;
         while (stop < s.size() && is_whitespace(utf8_at(s, stop, &n))) stop += n;
       }
+      // As the library: the next match may overlap what rstrip took (both keep those bytes).
       if (done < start) out.push_back(Piece{p.t.slice(done, start), -1});
-      out.push_back(Piece{p.t.slice(start, stop), a.id});
+      out.push_back(Piece{p.t.slice(std::min(start, stop), stop), a.id});
       done = stop;
-      from = stop;
     }
     if (done < s.size()) out.push_back(Piece{p.t.slice(done, s.size()), -1});
   }
@@ -291,22 +291,26 @@ HfTokenizer::Encoding HfTokenizer::encode(std::string_view raw_text, bool add_sp
       const Span s = p.t.to_original(t.start, t.end);
       e.ids.push_back(t.id);
       e.offsets.push_back({s.start, s.end});
+      e.strings.push_back(p.id >= 0 ? p.t.text : id_to_token(t.id));
     }
   }
-  if (impl_->post) impl_->post(&e, add_special, [this](int id) { return id_to_token(id); });
-  // Byte offsets to char offsets.
-  std::vector<size_t> chars(text.size() + 1, 0);
-  size_t count = 0;
+  // Byte offsets to char offsets, before the post-processor (the library's Python binding
+  // converts first: offset trimming counts chars).
+  std::vector<uint32_t> chars(text.size() + 1, 0);
+  uint32_t count = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    chars[i] = count;
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) chars[i] = count++;
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++count;
+    chars[i + 1] = count;
   }
-  chars[text.size()] = count;
+  for (size_t i = 0; i < text.size(); ++i) chars[i] = chars[i + 1] - 1;
+  for (auto& [b, en] : e.offsets) {
+    b = b >= text.size() ? count : chars[b];
+    en = en >= text.size() ? count : (en == 0 ? 0 : chars[en - 1] + 1);
+  }
+  if (impl_->post) impl_->post(&e, add_special, [this](int id) { return id_to_token(id); });
   Encoding out;
   out.ids = e.ids;
-  for (const auto& [b, en] : e.offsets)
-    out.offsets.push_back(
-        {chars[std::min<size_t>(b, text.size())], chars[std::min<size_t>(en, text.size())]});
+  for (const auto& [b, en] : e.offsets) out.offsets.push_back({b, en});
   return out;
 }
 
