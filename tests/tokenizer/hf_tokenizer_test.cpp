@@ -74,10 +74,11 @@ TEST(HfTokenizer, ByteLevelBpeMergesByRank) {
 
 TEST(HfTokenizer, AddedTokenWithLstripTakesTheSpace) {
   const HfTokenizer t = HfTokenizer::parse(bpe_json().dump(), "t.json");
-  // "a <mask>": "a" then " <mask>" as one added token (lstrip), offsets covering the space.
+  // "a <mask>": "a" then " <mask>" as one added token (lstrip); its text keeps the space, which
+  // RobertaProcessing's trim_offsets then takes off the offsets: (2, 8).
   const HfTokenizer::Encoding e = t.encode("a <mask>", false);
   EXPECT_EQ(e.ids, (std::vector<int>{5, 4}));
-  EXPECT_EQ(e.offsets, (Offsets{{0, 1}, {1, 8}}));
+  EXPECT_EQ(e.offsets, (Offsets{{0, 1}, {2, 8}}));
 }
 
 TEST(HfTokenizer, WordPieceGreedyLongestMatch) {
@@ -106,30 +107,29 @@ TEST(HfTokenizer, WordPieceGreedyLongestMatch) {
 }
 
 TEST(HfTokenizer, UnigramViterbiAndFusedUnknowns) {
-  // Scores: "▁ab" -3 beats "▁a" -1 + "b" -4 = -5 ... and "▁" + "ab" = -2 + -2.5 = -4.5.
+  // "▁ab": "▁ab" -3 beats "▁a" + "b" = -5 and "▁" + "ab" = -4.5. Unknown chars score the lowest
+  // score minus 10 (-14).
   json j = {{"pre_tokenizer",
              {{"type", "Metaspace"},
               {"replacement", "\xE2\x96\x81"},
               {"prepend_scheme", "always"},
               {"split", true}}},
-            {"model",
-             {{"type", "Unigram"},
-              {"unk_id", 1},
-              {"vocab",
-               {{"<pad>", 0},
-                {"<unk>", 0},
-                {"<s>", 0},
-                {"</s>", 0},
-                {"<mask>", 0},
-                {"\xE2\x96\x81", -2.0},
-                {"\xE2\x96\x81"
-                 "a",
-                 -1.0},
-                {"b", -4.0},
-                {"ab", -2.5},
-                {"\xE2\x96\x81"
-                 "ab",
-                 -3.0}}}}}};
+            {"model", {{"type", "Unigram"}, {"unk_id", 1}, {"vocab", json::array()}}}};
+  const std::pair<const char*, double> pieces[] = {{"<pad>", 0},
+                                                   {"<unk>", 0},
+                                                   {"<s>", 0},
+                                                   {"</s>", 0},
+                                                   {"<mask>", 0},
+                                                   {"\xE2\x96\x81", -2.0},
+                                                   {"\xE2\x96\x81"
+                                                    "a",
+                                                    -1.0},
+                                                   {"b", -4.0},
+                                                   {"ab", -2.5},
+                                                   {"\xE2\x96\x81"
+                                                    "ab",
+                                                    -3.0}};
+  for (const auto& [p, score] : pieces) j["model"]["vocab"].push_back(json::array({p, score}));
   const HfTokenizer t = HfTokenizer::parse(j.dump(), "u.json");
   HfTokenizer::Encoding e = t.encode("ab", false);
   EXPECT_EQ(e.ids, (std::vector<int>{9}));
