@@ -184,19 +184,13 @@ void build_vocab(HfTokenizer::Impl* impl, const std::string& model_path) {
     const Added& a = impl->added[i];
     const std::string p = index_path("added_tokens", i);
     if (!seen.emplace(a.content, i).second)
-      throw FormatError(p,
-                        ""
-                        " + a.content + "
-                        " is added twice (also added_tokens[" +
-                            std::to_string(seen[a.content]) + "])");
+      throw FormatError(p, "\"" + a.content + "\" is added twice (also added_tokens[" +
+                               std::to_string(seen[a.content]) + "])");
     const int in_model = v.find(a.content);
     if (in_model >= 0 && in_model != a.id)
-      throw FormatError(join_path(p, "id"),
-                        ""
-                        " + a.content + "
-                        " is id " +
-                            std::to_string(in_model) + " in " + model_path + ", not " +
-                            std::to_string(a.id));
+      throw FormatError(join_path(p, "id"), "\"" + a.content + "\" is id " +
+                                                std::to_string(in_model) + " in " + model_path +
+                                                ", not " + std::to_string(a.id));
     const size_t id = static_cast<size_t>(a.id);
     if (id >= impl->tokens.size()) {
       impl->tokens.resize(id + 1);
