@@ -26,6 +26,7 @@
 #include "data/inspect.h"
 #include "data/prepare.h"
 #include "io/pretrained.h"
+#include "tokenizer/tokenize_json.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
 #include "train/evaluator.h"
@@ -153,15 +154,27 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   args->add(cmd);
   auto checkpoint = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();
+  auto lines = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
+  auto specials = std::make_shared<bool>(false);
   cmd->add_option(
       "--checkpoint", *checkpoint,
       "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file");
-  cmd->add_option("text", *text, "The text")->required();
-  cmd->add_flag("--json", *as_json, "Print {\"ids\": [...], \"pieces\": [...]}");
-  cmd->callback([&action, args, checkpoint, text, as_json] {
+  cmd->add_option("text", *text, "The text");
+  cmd->add_option("--lines", *lines,
+                  "Tokenize each line of this file (JSON strings, one a line) into one JSON "
+                  "object a line (implies --json)");
+  cmd->add_flag("--json", *as_json,
+                "Print {\"ids\": [...], \"pieces\": [...]} (and \"offsets\", char offsets, for a "
+                "tokenizer.json)");
+  cmd->add_flag("--specials", *specials,
+                "tokenizer.json: add its post-processor's special tokens (as HF's "
+                "add_special_tokens=True)");
+  cmd->callback([&action, args, checkpoint, text, lines, as_json, specials] {
     if (checkpoint->empty() == args->path.empty())
       throw UsageError("tokenize takes one of --checkpoint P or --config C");
+    if (text->empty() == lines->empty())
+      throw UsageError("tokenize takes one of a text or --lines FILE");
     action = [=] {
       std::string file;
       if (!checkpoint->empty()) {
@@ -174,11 +187,13 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
           throw InputError(file, 0, "no tokenizer", "run `bertforge tokenizer` first");
       }
       const Tokenizer tok = Tokenizer::load(file);
-      const std::vector<int> ids = tok.encode(*text);
-      std::vector<std::string> pieces;
-      for (int id : ids) pieces.push_back(tok.id_to_piece(id));
+      if (!lines->empty()) return tokenize_lines(tok, *lines, *specials);
+      if (*specials && !tok.hf()) throw UsageError("--specials needs a tokenizer.json tokenizer");
+      const json j = tokenize_json(tok, *text, *specials);
+      const std::vector<int> ids = j["ids"].get<std::vector<int>>();
+      const std::vector<std::string> pieces = j["pieces"].get<std::vector<std::string>>();
       if (*as_json) {
-        std::cout << json{{"ids", ids}, {"pieces", pieces}}.dump() << std::endl;
+        std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
         return 0;
       }
       std::cout << "tokens " << ids.size() << " (" << tok.kind() << ", vocab " << tok.vocab_size()

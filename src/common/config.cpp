@@ -49,14 +49,12 @@ const Section<TokenizerConfig>& tokenizer_section() {
   using T = TokenizerConfig;
   static const Section<T> s{
       "tokenizer",
-      {{"type",
-        "unigram | bpe (SentencePiece, trained) | wordpiece (adopted: tokenizer.model = a "
-        "vocab.txt).",
+      {{"type", "unigram | bpe (SentencePiece, trained) | wordpiece (adopted: a vocab.txt).",
         &T::type},
        {"vocab_size", "Vocabulary size including the 5 specials.", &T::vocab_size},
        {"model",
-        "Adopt this tokenizer instead of training one: a SentencePiece .model or a WordPiece "
-        "vocab.txt.",
+        "Adopt this tokenizer instead of training one: a SentencePiece .model, a WordPiece "
+        "vocab.txt, or a HuggingFace tokenizer.json (or a directory holding one).",
         &T::model},
        {"max_sentences", "Train on at most this many (shuffled) sentences.", &T::max_sentences},
        {"character_coverage", "Share of characters the vocabulary must cover.",

@@ -10,7 +10,11 @@ std::string tokenizer_dir(const std::string& run_dir) { return fs::join(run_dir,
 std::string tokenizer_file_path(const std::string& run_dir, bool wordpiece) {
   return fs::join(tokenizer_dir(run_dir), wordpiece ? "wordpiece.json" : "spm.model");
 }
+std::string tokenizer_hf_path(const std::string& run_dir) {
+  return fs::join(tokenizer_dir(run_dir), "hf_tokenizer.json");
+}
 std::string tokenizer_model_path(const std::string& run_dir) {
+  if (fs::exists(tokenizer_hf_path(run_dir))) return tokenizer_hf_path(run_dir);
   const std::string wordpiece = tokenizer_file_path(run_dir, true);
   return fs::exists(wordpiece) ? wordpiece : tokenizer_file_path(run_dir, false);
 }

@@ -3,7 +3,8 @@
 //
 //   RUN_DIR/config.json            the resolved config of the last stage run
 //   RUN_DIR/.lock                  the one writer's advisory lock (RunLock)
-//   RUN_DIR/tokenizer/             spm.model or wordpiece.json, tokenizer.json (its record)
+//   RUN_DIR/tokenizer/             spm.model, wordpiece.json or hf_tokenizer.json (an adopted
+//                                  HuggingFace tokenizer.json), tokenizer.json (its record)
 //   RUN_DIR/data/                  manifest.json, train/ and valid/ shards
 //   RUN_DIR/checkpoints/step-N/    a checkpoint (files below); checkpoints/latest names the newest
 //   RUN_DIR/final/, RUN_DIR/best/  the final model, the lowest validation loss (train.keep_best)
@@ -19,9 +20,11 @@ namespace bertforge {
 std::string run_config_path(const std::string& run_dir);
 std::string run_lock_path(const std::string& run_dir);
 std::string tokenizer_dir(const std::string& run_dir);
-// The run's tokenizer file: tokenizer/wordpiece.json when present, else tokenizer/spm.model.
+// The run's tokenizer file: tokenizer/hf_tokenizer.json or tokenizer/wordpiece.json when present,
+// else tokenizer/spm.model.
 std::string tokenizer_model_path(const std::string& run_dir);
 std::string tokenizer_file_path(const std::string& run_dir, bool wordpiece);
+std::string tokenizer_hf_path(const std::string& run_dir);    // tokenizer/hf_tokenizer.json
 std::string tokenizer_info_path(const std::string& run_dir);  // tokenizer/tokenizer.json
 std::string data_dir(const std::string& run_dir);
 std::string checkpoints_dir(const std::string& run_dir);

@@ -20,11 +20,14 @@ json read_hf_config(const std::string& dir) {
 }
 
 // The tokenizer file of a HuggingFace directory: spiece.model (bertforge's SentencePiece
-// exports) or vocab.txt (BERT's WordPiece, with tokenizer_config.json beside it).
+// exports), vocab.txt (BERT's WordPiece, with tokenizer_config.json beside it), or tokenizer.json
+// (HF's fast tokenizers: ModernBERT, RoBERTa).
 std::string hf_tokenizer_file(const std::string& dir) {
-  for (const char* name : {"spiece.model", "vocab.txt"})
+  for (const char* name : {"spiece.model", "vocab.txt", "tokenizer.json"})
     if (fs::exists(fs::join(dir, name))) return fs::join(dir, name);
-  throw InputError(dir, 0, "no tokenizer: expected spiece.model or vocab.txt beside config.json");
+  throw InputError(dir, 0,
+                   "no tokenizer: expected spiece.model, vocab.txt or tokenizer.json beside "
+                   "config.json");
 }
 
 // sha256 of the weights: of model.safetensors, or of the shards' checksums in index order.

@@ -6,6 +6,7 @@
 #include "common/checksum.h"
 #include "common/errors.h"
 #include "common/fs.h"
+#include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/wordpiece.h"
 
@@ -17,6 +18,7 @@ const char* const kSpecialPieces[kNumSpecials] = {"[PAD]", "[UNK]", "[CLS]", "[S
 struct Tokenizer::Impl {
   std::unique_ptr<spm::Model> sp;  // one of sp and wp
   std::optional<WordPiece> wp;
+  std::optional<HfTokenizer> hf;  // a HuggingFace tokenizer.json
   std::string path, checksum, bytes;
   std::vector<uint8_t> word_start;
   SpecialIds specials;
@@ -112,6 +114,7 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& path) {
+  if (HfTokenizer::looks_like(bytes)) return from_hf(bytes, path);
   if (!bytes.empty() && bytes[0] == '{') {
     Tokenizer t = from_wordpiece(wordpiece_from_bytes(bytes, path), path);
     t.impl_->bytes = bytes;  // the file as it is: its SHA-256 is the checksum
@@ -177,7 +180,41 @@ Tokenizer Tokenizer::from_wordpiece(WordPiece wp, const std::string& path) {
   return t;
 }
 
+// A tokenizer.json's specials by name: BERT's bracketed names or RoBERTa's angled ones.
+Tokenizer Tokenizer::from_hf(const std::string& bytes, const std::string& path) {
+  Tokenizer t;
+  Impl& impl = *t.impl_;
+  impl.hf.emplace(HfTokenizer::parse(bytes, path));
+  const HfTokenizer& hf = *impl.hf;
+  impl.path = path;
+  impl.bytes = bytes;
+  impl.checksum = sha256_hex(bytes);
+  static const char* const kAngled[kNumSpecials] = {"<pad>", "<unk>", "<s>", "</s>", "<mask>"};
+  int32_t* slots[kNumSpecials] = {&impl.specials.pad, &impl.specials.unk, &impl.specials.cls,
+                                  &impl.specials.sep, &impl.specials.mask};
+  for (int k = 0; k < kNumSpecials; ++k) {
+    *slots[k] = hf.token_to_id(kSpecialPieces[k]);
+    if (*slots[k] < 0) *slots[k] = hf.token_to_id(kAngled[k]);
+    if (*slots[k] < 0)
+      throw InputError(
+          path, 0,
+          std::string("the tokenizer has no ") + kSpecialPieces[k] + " or " + kAngled[k] + " token",
+          "bertforge needs pad, unk, cls, sep and mask tokens");
+  }
+  impl.word_start.resize(static_cast<size_t>(hf.vocab_size()));
+  for (int id = 0; id < hf.vocab_size(); ++id)
+    impl.word_start[static_cast<size_t>(id)] = hf.is_word_start(id) ? 1 : 0;
+  return t;
+}
+
 Tokenizer Tokenizer::load(const std::string& model_path) {
+  if (fs::is_dir(model_path)) {
+    const std::string file = fs::join(model_path, "tokenizer.json");
+    if (!fs::exists(file))
+      throw InputError(model_path, 0, "a directory without tokenizer.json",
+                       "name a tokenizer file (tokenizer.json, vocab.txt, a SentencePiece .model)");
+    return from_bytes(fs::read_file(file), file);
+  }
   if (is_vocab_txt(model_path))
     return from_wordpiece(WordPiece::load(model_path, hf_wordpiece_options(model_path)),
                           model_path);
@@ -194,6 +231,12 @@ void Tokenizer::encode_piece(std::string_view text, std::vector<int>* ids) const
 }
 
 void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids, WordCache* cache) const {
+  if (impl_->hf) {
+    HfMemo memo{cache ? &cache->index_ : nullptr, cache ? &cache->pool_ : nullptr,
+                cache ? cache->max_words_ : 0};
+    impl_->hf->encode_ids(text, ids, cache ? &memo : nullptr);
+    return;
+  }
   if (!impl_->per_word) {
     encode_piece(text, ids);
     return;
@@ -242,6 +285,11 @@ std::vector<int> Tokenizer::encode(std::string_view text) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int>& ids) const {
+  if (impl_->hf) {
+    std::vector<int> valid;
+    for (int id : ids) valid.push_back(id >= 0 && id < vocab_size() ? id : impl_->specials.unk);
+    return impl_->hf->decode(valid);
+  }
   if (impl_->wp) {
     std::vector<int> valid;
     for (int id : ids) valid.push_back(id >= 0 && id < vocab_size() ? id : impl_->specials.unk);
@@ -272,18 +320,26 @@ std::string Tokenizer::decode(const std::vector<int>& ids) const {
 
 std::string Tokenizer::id_to_piece(int id) const {
   if (id < 0 || id >= vocab_size()) id = impl_->specials.unk;
+  if (impl_->hf) return impl_->hf->id_to_token(id);
   return impl_->wp ? impl_->wp->id_to_piece(id) : impl_->sp->id_to_piece(id);
 }
 
 int Tokenizer::piece_to_id(const std::string& piece) const {
+  if (impl_->hf) {
+    const int id = impl_->hf->token_to_id(piece);
+    return id < 0 ? impl_->specials.unk : id;
+  }
   if (!impl_->wp) return impl_->sp->piece_to_id(piece);
   const int id = impl_->wp->piece_to_id(piece);
   return id < 0 ? impl_->specials.unk : id;
 }
 int Tokenizer::vocab_size() const {
+  if (impl_->hf) return impl_->hf->vocab_size();
   return impl_->wp ? impl_->wp->vocab_size() : impl_->sp->piece_size();
 }
-float Tokenizer::score(int id) const { return impl_->wp ? 0.0f : impl_->sp->score(id); }
+float Tokenizer::score(int id) const {
+  return impl_->wp || impl_->hf ? 0.0f : impl_->sp->score(id);
+}
 bool Tokenizer::is_word_start(int id) const {
   return id >= 0 && id < vocab_size() && impl_->word_start[static_cast<size_t>(id)] != 0;
 }
@@ -293,6 +349,9 @@ const std::string& Tokenizer::path() const { return impl_->path; }
 const SpecialIds& Tokenizer::specials() const { return impl_->specials; }
 const std::string& Tokenizer::model_bytes() const { return impl_->bytes; }
 const WordPiece* Tokenizer::wordpiece() const { return impl_->wp ? &*impl_->wp : nullptr; }
-const char* Tokenizer::kind() const { return impl_->wp ? "wordpiece" : "sentencepiece"; }
+const HfTokenizer* Tokenizer::hf() const { return impl_->hf ? &*impl_->hf : nullptr; }
+const char* Tokenizer::kind() const {
+  return impl_->hf ? "tokenizer.json" : impl_->wp ? "wordpiece" : "sentencepiece";
+}
 
 }  // namespace bertforge

@@ -3,6 +3,9 @@
 //                  bertforge trains have [PAD] [UNK] [CLS] [SEP] [MASK] at ids 0-4.
 //   wordpiece      BERT's WordPiece (tokenizer/wordpiece.h), adopted from a vocab.txt and the
 //                  tokenizer_config.json beside it; its specials are found by name.
+//   tokenizer.json a HuggingFace tokenizer.json (tokenizer/hf_tokenizer.h), adopted from the file
+//                  or a directory holding one (recognised from the content); its specials are
+//                  found by name: [PAD]/<pad>, [UNK]/<unk>, [CLS]/<s>, [SEP]/</s>, [MASK]/<mask>.
 // Either is held as one file (model_bytes(): the SentencePiece model, or bertforge's JSON form of a
 // WordPiece vocabulary and options), which the run's tokenizer/ and every checkpoint keep and whose
 // SHA-256 is the tokenizer's checksum.
@@ -35,6 +38,7 @@ extern const char* const kSpecialPieces[kNumSpecials];  // "[PAD]" ... "[MASK]"
 
 class Tokenizer;
 class WordPiece;
+class HfTokenizer;
 
 // Memo of word encodings for Tokenizer::encode_into: one per thread (it is not thread-safe). Holds
 // at most `max_words` words, then starts over. A word's ids do not depend on the cache's state,
@@ -55,12 +59,16 @@ class WordCache {
 class Tokenizer {
  public:
   // Loads a tokenizer file: a SentencePiece .model (with the specials at 0-4), bertforge's
-  // WordPiece form, or a *.txt vocabulary (HF's vocab.txt; its options from the
+  // WordPiece form, a HuggingFace tokenizer.json (or a directory holding one), or a *.txt
+  // vocabulary (HF's vocab.txt; its options from the
   // tokenizer_config.json beside it, else BertTokenizer's uncased defaults). Throws InputError
   // naming the file when it cannot be read or lacks a special.
   static Tokenizer load(const std::string& model_path);
   // Same, from model_bytes(); `path` names the model in errors and path().
   static Tokenizer from_bytes(const std::string& bytes, const std::string& path);
+  // A tokenizer.json's tokenizer; throws InputError naming `path` and the JSON path when it cannot
+  // be applied, or when a special is missing.
+  static Tokenizer from_hf(const std::string& bytes, const std::string& path);
   // A WordPiece tokenizer; throws InputError naming `path` when a special is missing.
   static Tokenizer from_wordpiece(WordPiece wp, const std::string& path);
   Tokenizer(Tokenizer&&) noexcept;
@@ -100,7 +108,9 @@ class Tokenizer {
   const std::string& model_bytes() const;
   // The WordPiece tokenizer, or null for SentencePiece.
   const WordPiece* wordpiece() const;
-  const char* kind() const;  // "sentencepiece" or "wordpiece"
+  // The tokenizer.json tokenizer, or null for the other kinds.
+  const HfTokenizer* hf() const;
+  const char* kind() const;  // "sentencepiece", "wordpiece" or "tokenizer.json"
 
  private:
   Tokenizer();

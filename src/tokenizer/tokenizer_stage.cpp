@@ -117,7 +117,11 @@ json tokenizer_stage_inputs(const Config& c) {
   const auto& t = c.tokenizer;
   if (!t.model.empty()) {
     if (!fs::exists(t.model)) throw InputError(t.model, 0, "no such file (from tokenizer.model)");
-    json inputs = {{"source", "adopted"}, {"model", file_stamp(t.model)}};
+    const std::string dir_json = fs::join(t.model, "tokenizer.json");
+    if (fs::is_dir(t.model) && !fs::exists(dir_json))
+      throw InputError(t.model, 0, "a directory without tokenizer.json (from tokenizer.model)");
+    json inputs = {{"source", "adopted"},
+                   {"model", file_stamp(fs::is_dir(t.model) ? dir_json : t.model)}};
     if (!t.add_tokens.empty()) inputs["add_tokens"] = read_add_tokens(t.add_tokens);
     const std::string hf_config = fs::join(fs::parent(t.model), "tokenizer_config.json");
     if (t.model.size() > 4 && t.model.substr(t.model.size() - 4) == ".txt" && fs::exists(hf_config))
@@ -190,7 +194,8 @@ namespace {
 void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs) {
   const std::string dir = tokenizer_dir(c.run_dir);
   const bool wordpiece = tok.wordpiece() != nullptr;
-  const std::string path = tokenizer_file_path(c.run_dir, wordpiece);
+  const std::string path =
+      tok.hf() ? tokenizer_hf_path(c.run_dir) : tokenizer_file_path(c.run_dir, wordpiece);
   const std::string info_name = fs::filename(tokenizer_info_path(c.run_dir));
   StagedDir::tidy(dir, info_name);
   StagedDir staged(dir);
@@ -208,8 +213,9 @@ void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs
       {"inputs", inputs}};
   staged.write_files([&] {
     fs::write_file_atomic(staged.file(fs::filename(path)), tok.model_bytes());
-    fs::write_file_atomic(staged.file(wordpiece ? "vocab.txt" : "spm.vocab"),
-                          wordpiece ? vocab : vocab_text(tok));
+    if (!tok.hf())  // a tokenizer.json is its own readable vocabulary
+      fs::write_file_atomic(staged.file(wordpiece ? "vocab.txt" : "spm.vocab"),
+                            wordpiece ? vocab : vocab_text(tok));
     fs::write_file_atomic(staged.file(info_name), info.dump(2) + "\n");
   });
   staged.publish();

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# bertforge against the real HuggingFace libraries from PyPI (not needed by users: scripts/test.sh
+# stays Debian-only). Makes a venv (build/interop-venv; INTEROP_VENV to move it) with `tokenizers`
+# and runs the interop checks under tests/interop/ against build/bertforge.
+#   scripts/interop_test.sh                 all checks
+#   INTEROP_PROBES=10000 scripts/interop_test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+VENV=${INTEROP_VENV:-$BUILD_DIR/interop-venv}
+BIN=$(realpath "$BUILD_DIR/bertforge")
+[ -x "$BIN" ] || { echo "interop_test: build $BIN first (scripts/setup.sh)" >&2; exit 2; }
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -c "import tokenizers" 2>/dev/null ||
+  "$VENV/bin/pip" install -q "tokenizers>=0.20"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bertforge-interop.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+echo "interop: tokenizers $("$VENV/bin/python" -c 'import tokenizers; print(tokenizers.__version__)')"
+"$VENV/bin/python" tests/interop/tokenizer_json_test.py "$BIN" "$WORK/tokenizer_json" \
+  --probes "${INTEROP_PROBES:-3000}"
