@@ -18,7 +18,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config \
       libtorch-dev libgloo-dev libsentencepiece-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libssl-dev \
-      libpcre2-dev libicu-dev \
+      libpcre2-dev libicu-dev zlib1g-dev libzstd-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -39,7 +39,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # becomes libblas.so.3 (without it LibTorch falls back to the ~25x slower reference BLAS).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libtorch1.13 libopenblas0-pthread libsentencepiece0 libspdlog1.10 libfmt9 libssl3 \
+      libtorch1.13 libopenblas0-pthread libsentencepiece0 libspdlog1.10 libfmt9 libssl3 zlib1g libzstd1 \
       libpcre2-8-0 libicu72 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/*.log
 # --build-arg WITH_TORCHRUN=1 adds Debian's python3-torch, for `torchrun --no_python bertforge train`

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-pthread libgloo-dev
   libsentencepiece-dev sentencepiece libpcre2-dev libicu-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libssl-dev libgtest-dev
+  zlib1g-dev libzstd-dev
   python3 python3-numpy python3-torch)
 
 missing=()

@@ -25,10 +25,22 @@ struct TokenizerConfig {
   std::vector<std::string> add_tokens;
 };
 
+// One named corpus source of data.sources (keys documented in config_table.cpp, data.sources).
+struct SourceConfig {
+  std::string name;
+  std::vector<std::string> files;
+  std::vector<std::string> valid_files;
+  double weight = 1.0;
+  bool operator==(const SourceConfig& o) const {
+    return name == o.name && files == o.files && valid_files == o.valid_files && weight == o.weight;
+  }
+};
+
 struct DataConfig {
   // Keys documented in config.cpp's table: `bertforge config --docs` / README.
   std::vector<std::string> train_files;
   std::vector<std::string> valid_files;
+  std::vector<SourceConfig> sources;
   double valid_fraction = 0.01;
   std::string format = "text";
   std::string text_field = "text";

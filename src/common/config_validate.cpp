@@ -1,5 +1,8 @@
 // The config's one validator: every value range and choice, checked once after parsing, each
 // error naming its key (`config: train.lr: must be > 0 (got -1)`).
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -50,10 +53,47 @@ void validate_tokenizer(const TokenizerConfig& t) {
         "an adopted tokenizer.model keeps its own normalization; remove one of the two");
 }
 
+// data.sources: exclusive with train_files/valid_files; unique names that fit in a log key;
+// weights >= 0 with a positive sum.
+void validate_sources(const DataConfig& d) {
+  if (d.sources.empty()) return;
+  for (const char* key : {"data.train_files", "data.valid_files"})
+    if (!(std::string(key) == "data.train_files" ? d.train_files : d.valid_files).empty())
+      throw ConfigError(key, "must be empty when data.sources is set",
+                        "give each source its files (and valid_files) in data.sources");
+  require(d.sources.size() <= 1024, "data.sources", "at most 1024 sources", d.sources.size());
+  double sum = 0;
+  for (size_t i = 0; i < d.sources.size(); ++i) {
+    const SourceConfig& s = d.sources[i];
+    const std::string key = "data.sources[" + std::to_string(i) + "]";
+    const bool name_ok =
+        !s.name.empty() && s.name.size() <= 64 &&
+        std::all_of(s.name.begin(), s.name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        });
+    if (!name_ok)
+      throw ConfigError(key + ".name",
+                        "must be 1-64 letters, digits, '_', '-' or '.' (got '" + s.name + "')");
+    for (size_t j = 0; j < i; ++j)
+      if (d.sources[j].name == s.name)
+        throw ConfigError(key + ".name", "'" + s.name + "' names two sources");
+    if (s.files.empty()) throw ConfigError(key + ".files", "is empty", "list the source's files");
+    require(std::isfinite(s.weight) && s.weight >= 0, key + ".weight", "a number >= 0", s.weight);
+    sum += s.weight;
+  }
+  if (!(sum > 0))
+    throw ConfigError("data.sources", "the weights must sum to a positive number (got " +
+                                          std::to_string(sum) + ")");
+}
+
 void validate_data(const DataConfig& d) {
   require(d.valid_fraction >= 0 && d.valid_fraction < 1, "data.valid_fraction", "in [0, 1)",
           d.valid_fraction);
-  one_of(d.format, "data.format", {"text", "jsonl"});
+  one_of(d.format, "data.format", {"text", "jsonl", "csv", "tsv"});
+  if (d.text_field.empty() || d.text_field.front() == '.' || d.text_field.back() == '.' ||
+      d.text_field.find("..") != std::string::npos)
+    throw ConfigError("data.text_field", "must be a field name or a dotted path such as meta.body");
+  validate_sources(d);
   one_of(d.invalid_utf8, "data.invalid_utf8", {"error", "replace"});
   require(d.max_seq_len >= 8, "data.max_seq_len", ">= 8", d.max_seq_len);
   require(d.short_seq_prob >= 0 && d.short_seq_prob <= 1, "data.short_seq_prob", "in [0, 1]",

@@ -25,6 +25,7 @@ struct Batch {
   std::vector<int64_t> example_ids;     // (B) index of each example in its epoch's plan
   int64_t num_real_tokens = 0;          // non-padding positions
   int64_t num_masked = 0;               // positions with a label
+  std::vector<int64_t> source_tokens;   // real tokens per named source (data.sources); else empty
   // Packed only (empty when unpacked):
   std::vector<int32_t> position_ids;   // (R, T) position within its example (0 at its [CLS]); 0 on
                                        // padding

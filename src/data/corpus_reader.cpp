@@ -9,6 +9,8 @@
 #include "common/config.h"
 #include "common/errors.h"
 #include "common/fs.h"
+#include "data/byte_stream.h"
+#include "data/csv_record.h"
 
 namespace bertforge {
 namespace {
@@ -55,6 +57,32 @@ size_t utf8_seq(std::string_view s, size_t i, size_t* bad) {
     *bad = k + 1;
   }
   return len;
+}
+
+// The value at a dotted path ("meta.body" as {"meta": {"body": ...}}), or null.
+const nlohmann::json* find_path(const nlohmann::json& j, const std::vector<std::string>& path) {
+  const nlohmann::json* cur = &j;
+  for (const auto& k : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+std::string_view strip_bom(std::string_view line) {
+  return line.substr(0, 3) == "\xEF\xBB\xBF" ? line.substr(3) : line;
+}
+
+// A header's names for an error message (at most ~200 characters).
+std::string column_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (out.size() > 200) return out + ", ...";
+    out += (out.empty() ? "\"" : ", \"") + n.substr(0, 40) + "\"";
+  }
+  return out;
 }
 
 }  // namespace
@@ -110,8 +138,17 @@ std::string replace_invalid_utf8(std::string_view s) {
 
 CorpusReader::CorpusReader(std::vector<std::string> files, CorpusOptions options)
     : files_(std::move(files)), options_(std::move(options)) {
-  if (options_.format != "text" && options_.format != "jsonl")
-    throw ConfigError("data.format", "must be one of text | jsonl (got '" + options_.format + "')");
+  const std::string& fmt = options_.format;
+  if (fmt != "text" && fmt != "jsonl" && fmt != "csv" && fmt != "tsv")
+    throw ConfigError("data.format",
+                      "must be one of text | jsonl | csv | tsv (got '" + fmt + "')");
+  size_t b = 0;
+  for (;;) {
+    const size_t dot = options_.text_field.find('.', b);
+    field_path_.push_back(options_.text_field.substr(b, dot - b));
+    if (dot == std::string::npos) break;
+    b = dot + 1;
+  }
   for (const auto& f : files_) {
     if (!fs::exists(f)) throw InputError(f, 0, "no such file");
     if (fs::is_dir(f)) throw InputError(f, 0, "is a directory, expected a text file");
@@ -123,28 +160,33 @@ CorpusReader::CorpusReader(std::vector<std::string> files, CorpusOptions options
 
 CorpusReader::~CorpusReader() { close_file(); }
 
-void CorpusReader::close_file() {
-  if (file_) std::fclose(file_);
-  file_ = nullptr;
+int64_t CorpusReader::bytes_read() const {
+  if (!stream_) return bytes_done_;
+  return bytes_done_ + (stream_->codec() == Codec::kPlain ? pos_in_file_ : stream_->file_pos());
 }
 
+void CorpusReader::close_file() { stream_.reset(); }
+
 bool CorpusReader::open_next_file() {
-  if (file_) bytes_done_ += pos_in_file_;
+  if (stream_) bytes_done_ += stream_->file_pos();
   close_file();
   pos_in_file_ = 0;
   if (file_index_ >= files_.size()) return false;
   path_ = files_[file_index_++];
-  file_ = std::fopen(path_.c_str(), "rb");
-  if (!file_) throw InputError(path_, 0, std::string("cannot open file: ") + std::strerror(errno));
+  stream_ = std::make_unique<ByteStream>(path_);
   if (buf_.empty()) buf_.resize(kReadBlock + kMaxLineBytes + 2);
   buf_begin_ = buf_end_ = 0;
   eof_ = false;
   line_no_ = 0;
+  if (options_.format == "csv" || options_.format == "tsv") {
+    csv_ = std::make_unique<CsvRecordParser>(options_.format == "csv" ? ',' : '\t');
+    text_column_ = -1;  // every file has its header
+  }
   return true;
 }
 
 bool CorpusReader::read_line(std::string_view* line) {
-  if (!file_) return false;
+  if (!stream_) return false;
   size_t scan_from = buf_begin_;
   for (;;) {
     const char* start = buf_.data() + buf_begin_;
@@ -169,12 +211,8 @@ bool CorpusReader::read_line(std::string_view* line) {
       buf_begin_ = 0;
       buf_end_ = keep;
       scan_from = keep;
-      size_t got = std::fread(buf_.data() + buf_end_, 1, buf_.size() - buf_end_, file_);
-      if (got == 0) {
-        if (std::ferror(file_))
-          throw InputError(path_, line_no_ + 1, std::string("read error: ") + std::strerror(errno));
-        eof_ = true;
-      }
+      size_t got = stream_->read(buf_.data() + buf_end_, buf_.size() - buf_end_, line_no_ + 1);
+      if (got == 0) eof_ = true;
       buf_end_ += got;
       continue;
     }
@@ -227,7 +265,7 @@ bool CorpusReader::next_text(std::string_view* sentence) {
   }
 }
 
-bool CorpusReader::next_jsonl(std::string_view* sentence) {
+bool CorpusReader::next_structured(std::string_view* sentence) {
   for (;;) {
     if (have_doc_text_) {
       while (doc_pos_ < doc_text_.size()) {
@@ -246,12 +284,23 @@ bool CorpusReader::next_jsonl(std::string_view* sentence) {
       have_doc_text_ = false;
       in_doc_ = false;
     }
-    std::string_view raw;
-    if (!read_line(&raw)) {
-      if (!open_next_file()) return false;
-      continue;
+    const bool loaded = options_.format == "jsonl" ? load_jsonl_document() : load_csv_document();
+    if (loaded) {
+      doc_pos_ = 0;
+      have_doc_text_ = true;
+      in_doc_ = false;
+    } else if (!open_next_file()) {
+      return false;
     }
+  }
+}
+
+bool CorpusReader::load_jsonl_document() {
+  std::string_view raw;
+  for (;;) {
+    if (!read_line(&raw)) return false;
     std::string_view line = check_utf8(raw);
+    if (line_no_ == 1) line = strip_bom(line);
     if (trim(line).empty()) continue;
     nlohmann::json j;
     try {
@@ -263,22 +312,67 @@ bool CorpusReader::next_jsonl(std::string_view* sentence) {
                        "malformed JSON: " + (pos != std::string::npos ? msg.substr(pos) : msg),
                        "data.format=jsonl wants one JSON object per line");
     }
+    const std::string& key = options_.text_field;
     if (!j.is_object())
+      throw InputError(path_, line_no_, "expected a JSON object with a \"" + key + "\" field");
+    // The key as written first (a key may contain a dot), then the dotted path.
+    const nlohmann::json* field = nullptr;
+    if (auto it = j.find(key); it != j.end())
+      field = &*it;
+    else if (field_path_.size() > 1)
+      field = find_path(j, field_path_);
+    if (!field)
+      throw InputError(path_, line_no_, "missing field \"" + key + "\"",
+                       "set data.text_field to the field that holds the text (a dotted path such "
+                       "as meta.body reaches into nested objects)");
+    if (!field->is_string())
       throw InputError(path_, line_no_,
-                       "expected a JSON object with a \"" + options_.text_field + "\" field");
-    auto it = j.find(options_.text_field);
-    if (it == j.end())
-      throw InputError(path_, line_no_, "missing field \"" + options_.text_field + "\"",
-                       "set data.text_field to the field that holds the text");
-    if (!it->is_string())
-      throw InputError(path_, line_no_, "field \"" + options_.text_field + "\" is not a string");
-    doc_text_ = it->get<std::string>();
-    doc_pos_ = 0;
-    have_doc_text_ = true;
-    in_doc_ = false;
+                       "field \"" + key + "\" is not a string (got " + field->type_name() + ")");
+    doc_text_ = field->get<std::string>();
+    return true;
   }
 }
 
+bool CorpusReader::load_csv_document() {
+  std::string_view raw;
+  long record_line = 0;  // where the record being read starts
+  for (;;) {
+    if (!read_line(&raw)) {
+      if (csv_->in_record())
+        throw InputError(path_, record_line, "unterminated quoted field: the file ends inside it",
+                         "close the quote; a literal quote inside a quoted field is written \"\"");
+      return false;
+    }
+    std::string_view line = check_utf8(raw);
+    if (line_no_ == 1) line = strip_bom(line);
+    const CsvRecordParser::Status st = csv_->feed(line);
+    if (st == CsvRecordParser::kBlank) continue;
+    if (record_line == 0) record_line = line_no_;
+    if (st == CsvRecordParser::kNeedMore) continue;
+    if (st == CsvRecordParser::kError) throw InputError(path_, line_no_, csv_->error());
+    const std::vector<std::string>& fields = csv_->fields();
+    if (text_column_ < 0) {  // the header
+      for (size_t i = 0; i < fields.size() && text_column_ < 0; ++i)
+        if (fields[i] == options_.text_field) text_column_ = static_cast<long>(i);
+      if (text_column_ < 0)
+        throw InputError(path_, record_line,
+                         "no column \"" + options_.text_field +
+                             "\" in the header (columns: " + column_list(fields) + ")",
+                         "set data.text_field to the column that holds the text; the first row "
+                         "is the header");
+      columns_ = fields.size();
+      record_line = 0;
+      continue;
+    }
+    if (fields.size() != columns_)
+      throw InputError(path_, record_line,
+                       "row has " + std::to_string(fields.size()) + " field(s), the header has " +
+                           std::to_string(columns_),
+                       "quote fields that contain the delimiter or a line break (RFC 4180)");
+    doc_text_ = fields[static_cast<size_t>(text_column_)];
+    return true;
+  }
+}
 bool CorpusReader::next(std::string_view* sentence, uint64_t* doc) {
   if (pending_) {
     pending_ = false;
@@ -286,8 +380,8 @@ bool CorpusReader::next(std::string_view* sentence, uint64_t* doc) {
     *doc = pending_doc_;
     return true;
   }
-  if (!file_ && file_index_ == 0 && !open_next_file()) return false;
-  bool ok = options_.format == "jsonl" ? next_jsonl(sentence) : next_text(sentence);
+  if (!stream_ && file_index_ == 0 && !open_next_file()) return false;
+  bool ok = options_.format == "text" ? next_text(sentence) : next_structured(sentence);
   if (!ok) return false;
   *doc = docs_started_ - 1;
   return true;

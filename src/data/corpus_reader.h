@@ -4,8 +4,14 @@
 // Formats:
 //   text   one sentence per line, a blank (or whitespace-only) line between documents; every file
 //          ends a document. Leading/trailing whitespace of a sentence is trimmed.
-//   jsonl  one JSON object per line; the string field `text_field` is a document whose lines are
-//          its sentences (blank lines inside it are skipped). Blank JSONL lines are ignored.
+//   jsonl  one JSON object per line; the string field `text_field` (a dotted path such as
+//          "meta.body" reaches into nested objects; a top-level key spelled with the dot wins) is
+//          a document. Blank JSONL lines are ignored.
+//   csv    RFC 4180 (data/csv_record.h) with a header row; the column named `text_field` of each
+//   tsv    row is a document; every row must have the header's number of fields.
+// A document of jsonl/csv/tsv is one string whose lines are its sentences (trimmed; blank lines
+// inside it are skipped) -- the same rule as text input, where a document is its lines.
+// Every file may be gzip- or zstd-compressed (recognised by content: data/byte_stream.h).
 // Every line is checked to be UTF-8 (error naming file:line, or replaced with U+FFFD); lines
 // longer than kMaxLineBytes are an error naming file:line.
 #pragma once
@@ -24,8 +30,8 @@ struct DataConfig;
 constexpr size_t kMaxLineBytes = 1 << 20;  // 1 MiB
 
 struct CorpusOptions {
-  std::string format = "text";      // text | jsonl
-  std::string text_field = "text";  // jsonl field with the document text
+  std::string format = "text";      // text | jsonl | csv | tsv
+  std::string text_field = "text";  // jsonl field (dotted path) / csv column with the text
   bool replace_invalid_utf8 = false;
   static CorpusOptions from(const DataConfig& d);
 };
@@ -35,6 +41,9 @@ struct CorpusOptions {
 size_t find_invalid_utf8(std::string_view s);
 // Replaces every invalid sequence (maximal invalid subpart) with U+FFFD.
 std::string replace_invalid_utf8(std::string_view s);
+
+class ByteStream;
+class CsvRecordParser;
 
 class CorpusReader {
  public:
@@ -54,7 +63,8 @@ class CorpusReader {
   bool next_document(std::vector<std::string>* sentences);
 
   // Bytes consumed so far over all files, and the total size of all files (for progress).
-  int64_t bytes_read() const { return bytes_done_ + pos_in_file_; }
+  // (Compressed files count their compressed bytes.)
+  int64_t bytes_read() const;
   int64_t total_bytes() const { return total_bytes_; }
   uint64_t documents() const { return docs_started_; }  // documents started so far
 
@@ -63,13 +73,16 @@ class CorpusReader {
   bool open_next_file();
   void close_file();
   bool next_text(std::string_view* sentence);
-  bool next_jsonl(std::string_view* sentence);
+  bool next_structured(std::string_view* sentence);  // jsonl, csv, tsv: a string per document
+  bool load_jsonl_document();                        // false at the end of the file
+  bool load_csv_document();
   std::string_view check_utf8(std::string_view line);
 
   std::vector<std::string> files_;
   CorpusOptions options_;
+  std::vector<std::string> field_path_;  // text_field split at '.'
   size_t file_index_ = 0;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<ByteStream> stream_;
   std::string path_;
   long line_no_ = 0;
   std::vector<char> buf_;
@@ -80,7 +93,11 @@ class CorpusReader {
   // Document tracking.
   bool in_doc_ = false;  // a sentence of the current document was returned
   uint64_t docs_started_ = 0;
-  // jsonl: the current document's text and the position of the next sentence in it.
+  // csv/tsv: the parser, the header's width and the text column (-1 before the header).
+  std::unique_ptr<CsvRecordParser> csv_;
+  size_t columns_ = 0;
+  long text_column_ = -1;
+  // jsonl/csv/tsv: the current document's text and the position of the next sentence in it.
   std::string doc_text_;
   size_t doc_pos_ = 0;
   bool have_doc_text_ = false;

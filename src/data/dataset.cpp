@@ -52,7 +52,32 @@ Dataset Dataset::open(const std::string& dir, const std::string& split,
     ds.doc_offsets_.push_back(ds.doc_offsets_.back() + r.num_docs());
     ds.shards_.push_back(std::move(r));
   }
+  ds.set_sources(m, split, mpath);
   return ds;
+}
+
+void Dataset::set_sources(const json& m, const std::string& split, const std::string& mpath) {
+  if (!m.contains("sources")) return;
+  auto bad = [&](const std::string& what) {
+    return InputError(mpath, 0, "malformed manifest: " + what, "re-run `bertforge prepare`");
+  };
+  for (const auto& s : m["sources"]) sources_.push_back({s["name"].get<std::string>(), 0, 0});
+  const json& shards = m["splits"][split]["shards"];
+  long prev = -1;
+  for (size_t k = 0; k < shards.size(); ++k) {
+    const std::string name = shards[k].value("source", "");
+    long i = 0;
+    while (i < static_cast<long>(sources_.size()) && sources_[i].name != name) ++i;
+    if (i == static_cast<long>(sources_.size()))
+      throw bad(split + " shard " + std::to_string(k) + " has no source of the manifest's sources");
+    SourceRange& r = sources_[static_cast<size_t>(i)];
+    if (i != prev) {
+      if (r.end > r.begin) throw bad("the shards of source '" + name + "' are not consecutive");
+      r.begin = doc_offsets_[k];
+    }
+    r.end = doc_offsets_[k + 1];
+    prev = i;
+  }
 }
 
 Dataset Dataset::from_shards(const std::vector<std::string>& paths,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace bertforge {
 
 // <run_dir>/data/manifest.json (data_dir: common/run_layout.h).
 std::string manifest_path(const std::string& run_dir);
+
+// The documents of one named source (data.sources) in a split: global documents [begin, end).
+struct SourceRange {
+  std::string name;
+  uint64_t begin = 0, end = 0;
+};
 
 class Dataset {
  public:
@@ -34,13 +41,20 @@ class Dataset {
   // Sentence j (0-based, within the document) of global document d.
   TokenSpan sentence(uint64_t d, uint64_t j) const;
   const std::string& tokenizer_checksum() const { return tokenizer_checksum_; }
+  // Named sources, in the manifest's order, with their documents (empty without data.sources; a
+  // source without documents in this split has an empty range).
+  const std::vector<SourceRange>& sources() const { return sources_; }
 
  private:
+  void set_sources(const nlohmann::json& manifest, const std::string& split,
+                   const std::string& mpath);
+
   std::vector<ShardReader> shards_;
   std::vector<uint64_t> doc_offsets_{0};  // global doc index where each shard starts (+ total)
   uint64_t num_tokens_ = 0, num_sentences_ = 0;
   uint32_t vocab_size_ = 0;
   std::string tokenizer_checksum_;
+  std::vector<SourceRange> sources_;
 };
 
 }  // namespace bertforge

@@ -60,18 +60,24 @@ ExampleBuilder::ExampleBuilder(const Dataset& data, const DataConfig& config, ui
 }
 
 std::vector<ExampleSpec> ExampleBuilder::plan(int64_t epoch) const {
+  return plan(epoch, 0, data_.num_docs());
+}
+
+std::vector<ExampleSpec> ExampleBuilder::plan(int64_t epoch, uint64_t begin, uint64_t end) const {
   std::vector<ExampleSpec> out;
-  out.reserve(static_cast<size_t>(data_.num_tokens() / std::max(1, max_seq_len_ - 3) + 16));
+  const uint64_t tokens = begin == 0 && end == data_.num_docs() ? data_.num_tokens() : 0;
+  out.reserve(static_cast<size_t>(tokens / std::max(1, max_seq_len_ - 3) + 16));
   if (nsp_) {
     std::vector<uint32_t> sizes;
-    for (uint64_t d = 0; d < data_.num_docs(); ++d) plan_nsp_document(d, epoch, &out, &sizes);
+    for (uint64_t d = begin; d < end; ++d) plan_nsp_document(d, epoch, begin, end, &out, &sizes);
   } else {
-    plan_packed(&out);
+    plan_packed(begin, end, &out);
   }
   return out;
 }
 
-void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<ExampleSpec>* out,
+void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, uint64_t begin_doc,
+                                       uint64_t end_doc, std::vector<ExampleSpec>* out,
                                        std::vector<uint32_t>* sizes_buf) const {
   const uint32_t n = static_cast<uint32_t>(data_.doc_num_sentences(doc));
   std::vector<uint32_t>& sizes = *sizes_buf;
@@ -92,7 +98,7 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<
       if (chunk_len >= target) break;
     }
     uint32_t end = i;
-    const bool can_pair = data_.num_docs() >= 2;  // NotNext needs another document
+    const bool can_pair = end_doc - begin_doc >= 2;  // NotNext needs another document
     const bool is_next = rng.uniform() < 0.5 || !can_pair;
     // An IsNext pair needs two sentences: take the next one too when the chunk has only one.
     if (is_next && end - begin == 1 && end < n) i = ++end;
@@ -114,7 +120,7 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<
       continue;  // a one-token last sentence of the only document: no pair can be made
     } else {
       const uint32_t target_b = target > ex.a.len ? target - ex.a.len : 1;
-      uint64_t other = rng.below(data_.num_docs() - 1);
+      uint64_t other = begin_doc + rng.below(end_doc - begin_doc - 1);
       if (other >= doc) ++other;
       const uint32_t m = static_cast<uint32_t>(data_.doc_num_sentences(other));
       const uint32_t start = static_cast<uint32_t>(rng.below(m));
@@ -132,7 +138,8 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<
   }
 }
 
-void ExampleBuilder::plan_packed(std::vector<ExampleSpec>* out) const {
+void ExampleBuilder::plan_packed(uint64_t begin, uint64_t end,
+                                 std::vector<ExampleSpec>* out) const {
   const uint32_t cap = static_cast<uint32_t>(max_seq_len_ - 2);
   ExampleSpec cur;
   cur.packed = true;
@@ -142,7 +149,7 @@ void ExampleBuilder::plan_packed(std::vector<ExampleSpec>* out) const {
     if (used > 0) out->push_back(cur);
     used = 0;
   };
-  for (uint64_t d = 0; d < data_.num_docs(); ++d) {
+  for (uint64_t d = begin; d < end; ++d) {
     const uint32_t n = static_cast<uint32_t>(data_.doc_num_sentences(d));
     const uint32_t d32 = static_cast<uint32_t>(d);
     for (uint32_t j = 0; j < n; ++j) {

@@ -54,6 +54,9 @@ class ExampleBuilder {
 
   // The examples of `epoch`, in document order.
   std::vector<ExampleSpec> plan(int64_t epoch) const;
+  // The same over documents [begin, end) only (one named source): NotNext partners and packed
+  // rows stay inside the range. plan(e) == plan(e, 0, num_docs).
+  std::vector<ExampleSpec> plan(int64_t epoch, uint64_t begin, uint64_t end) const;
 
   // Writes the example's tokens and token types (at most max_seq_len each); returns its length.
   int materialize(const ExampleSpec& spec, int32_t* ids, int32_t* token_types) const;
@@ -61,9 +64,9 @@ class ExampleBuilder {
   int max_seq_len() const { return max_seq_len_; }
 
  private:
-  void plan_nsp_document(uint64_t doc, int64_t epoch, std::vector<ExampleSpec>* out,
-                         std::vector<uint32_t>* sizes) const;
-  void plan_packed(std::vector<ExampleSpec>* out) const;
+  void plan_nsp_document(uint64_t doc, int64_t epoch, uint64_t begin, uint64_t end,
+                         std::vector<ExampleSpec>* out, std::vector<uint32_t>* sizes) const;
+  void plan_packed(uint64_t begin, uint64_t end, std::vector<ExampleSpec>* out) const;
   // Copies segment tokens into ids; returns the number written.
   int copy_segment(const SegmentSpec& s, int32_t* ids) const;
 

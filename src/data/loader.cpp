@@ -23,8 +23,9 @@ constexpr size_t kPlansKept = 3;
 // One epoch's examples and the order in which they are served.
 struct EpochPlan {
   std::vector<ExampleSpec> examples;
-  std::vector<uint32_t> order;  // plan indices in serving order
-  int64_t batches = 0;          // batches per rank
+  std::vector<uint16_t> source;  // with mixed sources: the source of each example
+  std::vector<uint32_t> order;   // plan indices in serving order
+  int64_t batches = 0;           // batches per rank
 };
 
 // Per-worker buffers reused from batch to batch.
@@ -87,7 +88,13 @@ struct Loader::Impl {
     auto it = plans.find(e);
     if (it != plans.end()) return it->second;
     auto p = std::make_shared<EpochPlan>();
-    p->examples = builder.plan(e);
+    if (opts.mix.empty()) {
+      p->examples = builder.plan(e);
+    } else {
+      MixedPlan m = mixture_plan(builder, opts.mix, opts.seed, e);
+      p->examples = std::move(m.examples);
+      p->source = std::move(m.source);
+    }
     if (p->examples.size() > UINT32_MAX) throw RuntimeError("too many examples in one epoch");
     p->order.resize(p->examples.size());
     for (size_t i = 0; i < p->order.size(); ++i) p->order[i] = static_cast<uint32_t>(i);
@@ -141,6 +148,7 @@ struct Loader::Impl {
     b.attention_mask.assign(total, 0);
     b.mlm_labels.assign(total, kIgnoreLabel);
     const uint64_t epoch_key = static_cast<uint64_t>(data_epoch(pos.epoch));
+    if (!p.source.empty()) b.source_tokens.assign(opts.mix.size(), 0);
     for (int i = 0; i < B; ++i) {
       const int n = s.lengths[i];
       int32_t* ids = &b.input_ids[size_t(i) * T];
@@ -150,9 +158,12 @@ struct Loader::Impl {
       Rng rng = Rng::derive(opts.seed, {kMaskPurpose, epoch_key, uint64_t(b.example_ids[i])});
       b.num_masked += masker.mask(ids, &b.mlm_labels[size_t(i) * T], n, rng, s.mask);
       b.num_real_tokens += n;
+      if (!p.source.empty()) b.source_tokens[p.source[b.example_ids[i]]] += n;
     }
     if (!dcfg.pack) return b;
-    return pack_batch(b, dcfg.pad_to_max ? L : best_row_len(b, L), opts.specials.pad);
+    Batch packed = pack_batch(b, dcfg.pad_to_max ? L : best_row_len(b, L), opts.specials.pad);
+    packed.source_tokens = std::move(b.source_tokens);
+    return packed;
   }
 
   // The position `offset` batches after `pos` (which may be past its epoch's last batch), and the
@@ -238,6 +249,12 @@ void Loader::set_position(const LoaderPosition& pos) {
 }
 
 int64_t Loader::batches_per_epoch() const { return impl_->plan(position().epoch)->batches; }
+
+std::vector<std::string> Loader::source_names() const {
+  std::vector<std::string> out;
+  for (const auto& s : impl_->opts.mix) out.push_back(s.name);
+  return out;
+}
 
 int64_t Loader::examples_in_epoch(int64_t epoch) const {
   return static_cast<int64_t>(impl_->plan(epoch)->examples.size());

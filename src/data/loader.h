@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "data/batch.h"
+#include "data/mixture.h"
 #include "tokenizer/specials.h"
 
 namespace bertforge {
@@ -31,6 +33,9 @@ struct LoaderOptions {
   int vocab_size = 0;               // random replacements: the non-special ids below this
   std::vector<uint8_t> word_start;  // per id, for masking.strategy = whole_word
   SpecialIds specials;              // the tokenizer's (Tokenizer::specials())
+  // Named sources mixed by weight (data/mixture.h: mix_sources); empty = every example of the data
+  // once per epoch. With sources, each batch counts its real tokens per source (source_tokens).
+  std::vector<MixSource> mix;
 };
 
 class Loader {
@@ -53,6 +58,8 @@ class Loader {
   int64_t batches_per_epoch() const;
   // Examples in the plan of `epoch` (before splitting across ranks).
   int64_t examples_in_epoch(int64_t epoch) const;
+  // The mixed sources' names (options.mix), in the order of Batch::source_tokens.
+  std::vector<std::string> source_names() const;
 
  private:
   struct Impl;

@@ -38,6 +38,12 @@ void check_manifest(const json& m, const std::string& path) {
     throw bad("stats is missing or not an object");
   for (const char* key : {"documents", "sentences", "tokens", "unknown_tokens", "input_bytes"})
     count(m["stats"], key, "stats.", false);
+  if (m.contains("sources")) {  // named sources (data.sources)
+    if (!m["sources"].is_array()) throw bad("sources is not a list");
+    for (const json& src : m["sources"])
+      if (!src.is_object() || !src.contains("name") || !src["name"].is_string())
+        throw bad("sources holds an entry without a \"name\" string");
+  }
   const json& splits = m["splits"];
   if (!splits.is_object()) throw bad("splits is not an object");
   for (const char* split : {"train", "valid"}) {
@@ -61,6 +67,8 @@ void check_manifest(const json& m, const std::string& path) {
         throw bad(where + ".shards[].bytes out of range");
       for (const char* key : {"documents", "sentences", "tokens"})
         count(shard, key, where + ".shards[].", false);
+      if (shard.contains("source") && !shard["source"].is_string())
+        throw bad(where + ".shards[].source is not a string");
     }
   }
 }

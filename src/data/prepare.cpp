@@ -13,9 +13,11 @@
 #include "common/logging.h"
 #include "common/ordered_pool.h"
 #include "common/progress.h"
+#include "common/random.h"
 #include "common/staged_dir.h"
 #include "data/context_counts.h"
 #include "data/corpus_reader.h"
+#include "data/corpus_sources.h"
 #include "data/dataset.h"
 #include "data/manifest.h"
 #include "data/split_plan.h"
@@ -30,32 +32,40 @@ namespace {
 constexpr size_t kMaxChunkBytes = 1 << 20;   // text per encoding job: at most 1 MiB, at least
 constexpr size_t kMinChunkBytes = 4 << 10;   // 4 KiB, aiming at 8 jobs per thread for small inputs
 constexpr size_t kChunkSentences = 1 << 16;  // sentences per encoding job
+constexpr uint64_t kSplitSeedPurpose = 0x53504c54;  // "SPLT": a named source's train/valid split
 
 // ---- the plan: what the output is made from -----------------------------------------------------
 
-struct Source {
-  std::vector<std::string> files;
-  int forced_split = -1;  // kValid for data.valid_files; -1 = decided per document
+// A run of files read in one go: one source's training files, or its validation files.
+struct Group {
+  size_t source = 0;      // index into PrepareInputs::sources
+  bool valid = false;     // the source's valid_files, else its train_files
+  int forced_split = -1;  // kValid for validation files, kTrain beside them; -1 = by SplitPlan
+  std::string key;        // the config key of the files, for messages
 };
 
 // The corpus sources, the tokenizer, and the manifest's "inputs" (what up_to_date compares).
 struct PrepareInputs {
-  std::vector<Source> sources;  // data.train_files, then data.valid_files when given
+  std::vector<CorpusSource> sources;  // one unnamed (data.train_files) or data.sources
+  std::vector<Group> groups;          // each source's training files, then its validation files
   std::string model_path;
   Tokenizer tok;
   json stamp;
+  bool named() const { return !sources[0].name.empty(); }
+  const std::vector<std::string>& files(const Group& g) const {
+    return g.valid ? sources[g.source].valid_files : sources[g.source].train_files;
+  }
 };
 
-std::vector<Source> plan_sources(const DataConfig& d) {
-  if (d.train_files.empty())
-    throw ConfigError("data.train_files", "is empty", "set it to your corpus files");
-  std::vector<Source> sources(1);
-  sources[0].files = fs::expand_globs(d.train_files, "data.train_files");
-  if (!d.valid_files.empty()) {
-    sources.push_back({fs::expand_globs(d.valid_files, "data.valid_files"), kValid});
-    sources[0].forced_split = kTrain;
+std::vector<Group> plan_groups(const std::vector<CorpusSource>& sources) {
+  std::vector<Group> groups;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const CorpusSource& s = sources[i];
+    const bool valid = !s.valid_files.empty();
+    groups.push_back({i, false, valid ? kTrain : -1, s.files_key});
+    if (valid) groups.push_back({i, true, kValid, s.valid_key});
   }
-  return sources;
+  return groups;
 }
 
 // The run's tokenizer (checked against tokenizer.json), or `tokenizer_model` when non-empty.
@@ -79,29 +89,40 @@ json file_stamps(const std::vector<std::string>& files) {
   return a;
 }
 
-// The input files (with sizes and times) and the settings the shards depend on.
-json input_stamp(const Config& c, const std::vector<Source>& sources) {
+// The input files (with sizes and times) and the settings the shards depend on. Without named
+// sources, the same object as before data.sources existed (older outputs stay up to date).
+json input_stamp(const Config& c, const std::vector<CorpusSource>& sources) {
   const DataConfig& d = c.data;
   json config = {{"format", d.format},
                  {"text_field", d.text_field},
                  {"invalid_utf8", d.invalid_utf8},
                  {"shard_tokens", d.shard_tokens}};
-  if (d.valid_files.empty()) {
+  bool split = false;
+  for (const auto& s : sources) split = split || s.valid_files.empty();
+  if (split) {
     config["valid_fraction"] = d.valid_fraction;
     config["seed"] = c.seed;
   }
-  return {{"train_files", file_stamps(sources[0].files)},
-          {"valid_files",
-           file_stamps(sources.size() > 1 ? sources[1].files : std::vector<std::string>{})},
-          {"config", config}};
+  if (sources[0].name.empty())
+    return {{"train_files", file_stamps(sources[0].train_files)},
+            {"valid_files", file_stamps(sources[0].valid_files)},
+            {"config", config}};
+  json named = json::array();
+  for (const auto& s : sources)
+    named.push_back({{"name", s.name},
+                     {"train_files", file_stamps(s.train_files)},
+                     {"valid_files", file_stamps(s.valid_files)}});
+  return {{"sources", named}, {"config", config}};
 }
 
 PrepareInputs plan_inputs(const Config& c, const std::string& tokenizer_model) {
-  std::vector<Source> sources = plan_sources(c.data);
+  std::vector<CorpusSource> sources = corpus_sources(c.data);
+  std::vector<Group> groups = plan_groups(sources);
   std::string model_path;
   Tokenizer tok = load_tokenizer(c, tokenizer_model, &model_path);
   json stamp = input_stamp(c, sources);
-  return {std::move(sources), std::move(model_path), std::move(tok), std::move(stamp)};
+  return {std::move(sources), std::move(groups), std::move(model_path), std::move(tok),
+          std::move(stamp)};
 }
 
 // ---- the existing output ------------------------------------------------------------------------
@@ -145,32 +166,38 @@ PrepareSummary skipped_summary(const std::string& dir, const json& manifest) {
 
 struct CorpusScan {
   int64_t total_bytes = 0;
-  SplitPlan plan;  // finalized
+  std::vector<SplitPlan> plans;  // per source, finalized
 };
 
 // Reads everything once (fast, no encoding) to validate the input before any output exists, and
-// to count documents for the split guarantee. Throws InputError when a source has no sentences.
-CorpusScan scan_corpus(const Config& c, const std::vector<Source>& sources,
-                       const CorpusOptions& options) {
-  const DataConfig& d = c.data;
-  CorpusScan scan{0, SplitPlan(c.seed, d.valid_files.empty() ? d.valid_fraction : 0.0)};
-  for (size_t i = 0; i < sources.size(); ++i) {
-    CorpusReader reader(sources[i].files, options);
+// to count documents for the split guarantee. Throws InputError when a group of files has no
+// sentences (an empty source).
+CorpusScan scan_corpus(const Config& c, const PrepareInputs& in, const CorpusOptions& options) {
+  CorpusScan scan;
+  for (size_t i = 0; i < in.sources.size(); ++i) {
+    const bool split = in.sources[i].valid_files.empty();
+    // The unnamed source keeps the run's seed (the same split as before data.sources existed).
+    const uint64_t seed = in.named() ? mix_seed(c.seed, {kSplitSeedPurpose, i}) : c.seed;
+    scan.plans.emplace_back(seed, split ? c.data.valid_fraction : 0.0);
+  }
+  for (const Group& g : in.groups) {
+    CorpusReader reader(in.files(g), options);
     scan.total_bytes += reader.total_bytes();
     std::string_view s;
     uint64_t doc, last = UINT64_MAX, sentences = 0;
     while (reader.next(&s, &doc)) {
       ++sentences;
-      if (i == 0 && doc != last) scan.plan.observe(doc);
+      if (g.forced_split < 0 && doc != last) scan.plans[g.source].observe(doc);
       last = doc;
     }
     if (sentences == 0) {
-      const char* key = i == 0 ? "data.train_files" : "data.valid_files";
-      throw InputError(sources[i].files.front(), 0,
-                       std::string("the corpus is empty (no sentences in ") + key + ")");
+      const std::string& name = in.sources[g.source].name;
+      throw InputError(in.files(g).front(), 0,
+                       "the corpus is empty (no sentences in " + g.key +
+                           (name.empty() ? "" : ", source '" + name + "'") + ")");
     }
   }
-  scan.plan.finalize();
+  for (auto& p : scan.plans) p.finalize();
   return scan;
 }
 
@@ -178,7 +205,7 @@ CorpusScan scan_corpus(const Config& c, const std::vector<Source>& sources,
 
 // Sentences read from the corpus, then their encoding (filled by a worker).
 struct Chunk {
-  int source = 0;              // index into the sources (train files, valid files)
+  int group = 0;               // index into PrepareInputs::groups
   std::string text;            // the sentences back to back
   std::vector<uint32_t> ends;  // end offset of each sentence in `text`
   std::vector<uint64_t> docs;  // document index (within the source) of each sentence
@@ -188,12 +215,12 @@ struct Chunk {
   uint64_t unknown = 0;
 };
 
-// The next chunk of `reader` (source index `source`; `bytes_before`: the bytes of the earlier
-// sources); null when the source has no more sentences. `*more` turns false at its end.
-std::unique_ptr<Chunk> read_chunk(CorpusReader& reader, int source, size_t chunk_bytes,
+// The next chunk of `reader` (group index `group`; `bytes_before`: the bytes of the earlier
+// groups); null when the group has no more sentences. `*more` turns false at its end.
+std::unique_ptr<Chunk> read_chunk(CorpusReader& reader, int group, size_t chunk_bytes,
                                   int64_t bytes_before, bool* more) {
   auto chunk = std::make_unique<Chunk>();
-  chunk->source = source;
+  chunk->group = group;
   chunk->text.reserve(chunk_bytes + 4096);
   std::string_view s;
   uint64_t doc;
@@ -227,19 +254,23 @@ void encode_chunk(const Tokenizer& tok, Chunk& c, WordCache* cache) {
 }
 
 // Takes the encoded chunks in corpus order: starts each document in its split, adds the sentences.
+// With named sources, a new source starts new shards (a shard holds one source's documents).
 class ChunkSink {
  public:
-  ChunkSink(const std::vector<Source>& sources, const SplitPlan& plan, SplitWriter& out,
+  ChunkSink(const PrepareInputs& in, const std::vector<SplitPlan>& plans, SplitWriter& out,
             Progress& progress)
-      : sources_(sources), plan_(plan), out_(out), progress_(progress) {}
+      : in_(in), plans_(plans), out_(out), progress_(progress) {}
 
   void consume(const Chunk& ch) {
+    const Group& g = in_.groups[static_cast<size_t>(ch.group)];
     for (size_t i = 0; i < ch.docs.size(); ++i) {
-      if (ch.source != cur_source_ || ch.docs[i] != cur_doc_) {
-        cur_source_ = ch.source;
+      if (ch.group != cur_group_ || ch.docs[i] != cur_doc_) {
+        if (in_.named() && g.source != cur_source_) out_.begin_source(in_.sources[g.source].name);
+        cur_group_ = ch.group;
+        cur_source_ = g.source;
         cur_doc_ = ch.docs[i];
-        const int forced = sources_[static_cast<size_t>(ch.source)].forced_split;
-        out_.begin_document(forced >= 0 ? static_cast<Split>(forced) : plan_.split(cur_doc_));
+        out_.begin_document(g.forced_split >= 0 ? static_cast<Split>(g.forced_split)
+                                                : plans_[g.source].split(cur_doc_));
         ++documents;
       }
       const uint64_t b = i == 0 ? 0 : ch.token_ends[i - 1], e = ch.token_ends[i];
@@ -253,11 +284,12 @@ class ChunkSink {
   uint64_t unknown = 0;    // [UNK] tokens
 
  private:
-  const std::vector<Source>& sources_;
-  const SplitPlan& plan_;
+  const PrepareInputs& in_;
+  const std::vector<SplitPlan>& plans_;
   SplitWriter& out_;
   Progress& progress_;
-  int cur_source_ = -1;
+  int cur_group_ = -1;
+  size_t cur_source_ = SIZE_MAX;
   uint64_t cur_doc_ = UINT64_MAX;
 };
 
@@ -273,15 +305,15 @@ EncodeTotals encode_corpus(const PrepareInputs& in, const CorpusScan& scan,
   std::vector<WordCache> caches(static_cast<size_t>(threads));  // one per worker, before the pool
   OrderedPool<std::shared_ptr<Chunk>> pool(threads, static_cast<size_t>(threads) * 2 + 1);
   Progress progress("prepare", scan.total_bytes, "B");
-  ChunkSink sink(in.sources, scan.plan, out, progress);
+  ChunkSink sink(in, scan.plans, out, progress);
   const Tokenizer& tok = in.tok;
   int64_t bytes_before = 0;
-  for (size_t si = 0; si < in.sources.size(); ++si) {
-    CorpusReader reader(in.sources[si].files, options);
+  for (size_t gi = 0; gi < in.groups.size(); ++gi) {
+    CorpusReader reader(in.files(in.groups[gi]), options);
     bool more = true;
     while (more) {
       std::shared_ptr<Chunk> chunk =
-          read_chunk(reader, static_cast<int>(si), chunk_bytes, bytes_before, &more);
+          read_chunk(reader, static_cast<int>(gi), chunk_bytes, bytes_before, &more);
       if (!chunk) break;
       pool.submit([&tok, &caches, chunk](int worker) {
         encode_chunk(tok, *chunk, &caches[static_cast<size_t>(worker)]);
@@ -299,22 +331,46 @@ EncodeTotals encode_corpus(const PrepareInputs& in, const CorpusScan& scan,
 
 // ---- the manifest and the summary ---------------------------------------------------------------
 
+// With named sources: each source's counts per split, summed over its shards (whose "source" field
+// names it), in the order of data.sources.
+json source_stats(const PrepareInputs& in, const json& splits) {
+  json out = json::array();
+  for (const CorpusSource& src : in.sources) {
+    json entry = {{"name", src.name}};
+    for (const char* split : kSplitNames) {
+      json st = {{"documents", 0}, {"sentences", 0}, {"tokens", 0}, {"shards", 0}};
+      for (const json& sh : splits[split]["shards"]) {
+        if (sh.value("source", "") != src.name) continue;
+        for (const char* k : {"documents", "sentences", "tokens"})
+          st[k] = st[k].get<uint64_t>() + sh[k].get<uint64_t>();
+        st["shards"] = st["shards"].get<uint64_t>() + 1;
+      }
+      entry[split] = st;
+    }
+    out.push_back(entry);
+  }
+  return out;
+}
+
 json build_manifest(const PrepareInputs& in, const SplitWriter& out, const EncodeTotals& totals,
                     int64_t total_bytes) {
   const uint32_t vocab = static_cast<uint32_t>(in.tok.vocab_size());
-  return {{"format_version", kManifestVersion},
-          {"tokenizer_checksum", in.tok.checksum()},
-          {"tokenizer_model", in.model_path},
-          {"vocab_size", vocab},
-          {"token_bytes", vocab <= 65536 ? 2 : 4},
-          {"inputs", in.stamp},
-          {"splits", {{"train", out.split_json(kTrain)}, {"valid", out.split_json(kValid)}}},
-          {"stats",
-           {{"documents", totals.documents},
-            {"sentences", out.sentences(kTrain) + out.sentences(kValid)},
-            {"tokens", out.tokens(kTrain) + out.tokens(kValid)},
-            {"unknown_tokens", totals.unknown},
-            {"input_bytes", total_bytes}}}};
+  const json splits = {{"train", out.split_json(kTrain)}, {"valid", out.split_json(kValid)}};
+  json m = {{"format_version", kManifestVersion},
+            {"tokenizer_checksum", in.tok.checksum()},
+            {"tokenizer_model", in.model_path},
+            {"vocab_size", vocab},
+            {"token_bytes", vocab <= 65536 ? 2 : 4},
+            {"inputs", in.stamp},
+            {"splits", splits},
+            {"stats",
+             {{"documents", totals.documents},
+              {"sentences", out.sentences(kTrain) + out.sentences(kValid)},
+              {"tokens", out.tokens(kTrain) + out.tokens(kValid)},
+              {"unknown_tokens", totals.unknown},
+              {"input_bytes", total_bytes}}}};
+  if (in.named()) m["sources"] = source_stats(in, splits);
+  return m;
 }
 
 PrepareSummary summarize(const SplitWriter& out, const EncodeTotals& totals) {
@@ -384,7 +440,7 @@ PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) 
   if (up_to_date(data_dir(c.run_dir), in.stamp, in.tok.checksum(), &old))
     return skipped_summary(data_dir(c.run_dir), old);
   const CorpusOptions options = CorpusOptions::from(c.data);
-  const CorpusScan scan = scan_corpus(c, in.sources, options);
+  const CorpusScan scan = scan_corpus(c, in, options);
   uint64_t split_documents = 0;
   PrepareSummary summary = write_output(c, in, scan, options, &split_documents);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -43,6 +43,13 @@ void SplitWriter::end_document() {
   if (w.num_tokens() >= shard_tokens_) flush(cur_);
 }
 
+void SplitWriter::begin_source(const std::string& name) {
+  end_document();
+  for (Split s : {kTrain, kValid})
+    if (writers_[s].num_tokens() > 0) flush(s);
+  source_ = name;
+}
+
 void SplitWriter::finish() {
   end_document();
   for (Split s : {kTrain, kValid})
@@ -71,6 +78,7 @@ void SplitWriter::flush(Split s) {
                         {"documents", docs},
                         {"sentences", sents},
                         {"tokens", toks}});
+  if (!source_.empty()) shards_[s].back()["source"] = source_;
 }
 
 }  // namespace bertforge

@@ -19,6 +19,10 @@ class SplitWriter {
   SplitWriter(const std::string& dir, uint32_t vocab, const std::string& checksum,
               int64_t shard_tokens);
 
+  // Named sources: ends the open document, writes the partly filled shards, and labels the shards
+  // written from now on with `name` (their manifest entry's "source"), so that no shard mixes
+  // sources and each source's shards are consecutive.
+  void begin_source(const std::string& name);
   // Ends the open document (if any) and opens one in split `s`.
   void begin_document(Split s);
   // Adds a sentence to the open document (empty ones are skipped). A document longer than a shard
@@ -51,6 +55,7 @@ class SplitWriter {
   uint64_t documents_[2] = {0, 0}, shard_documents_[2] = {0, 0}, sentences_[2] = {0, 0},
            tokens_[2] = {0, 0};
   uint64_t split_documents_ = 0;
+  std::string source_;  // "" = unnamed: no "source" in the shard entries
 };
 
 }  // namespace bertforge

@@ -115,6 +115,7 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
                 {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
                 {"elapsed_sec", state.elapsed_sec},
                 {"tokens_seen", state.tokens_seen},
+                {"source_tokens", state.source_tokens},
                 {"skipped_steps", state.skipped_steps},
                 {"window", state.window},
                 {"metrics", state.last_metrics},
@@ -252,6 +253,11 @@ CheckpointInfo read_checkpoint(const std::string& dir) {
     s.loader.step = j.at("loader").at("step");
     s.elapsed_sec = j.at("elapsed_sec");
     s.tokens_seen = j.at("tokens_seen");
+    s.source_tokens = j.value("source_tokens", json::object());
+    if (!s.source_tokens.is_object()) throw bad("state.json: source_tokens is not an object");
+    for (const auto& [name, n] : s.source_tokens.items())
+      if (!n.is_number_integer())
+        throw bad("state.json: source_tokens." + name + " not an integer");
     s.skipped_steps = j.at("skipped_steps");
     s.window = j.at("window");
     s.last_metrics = j.value("metrics", json::object());

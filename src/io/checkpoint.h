@@ -28,13 +28,14 @@ namespace bertforge {
 constexpr int kCheckpointFormat = 1;
 
 struct TrainState {
-  int64_t step = 0;                                  // optimizer steps done
-  LoaderPosition loader;                             // where the training data continues
-  double elapsed_sec = 0;                            // wall time of the run so far (across resumes)
-  int64_t tokens_seen = 0;                           // real (non-padding) tokens consumed
-  int skipped_steps = 0;                             // non-finite steps skipped so far
-  nlohmann::json window = nlohmann::json::object();  // metric sums since the last log line
-  nlohmann::json last_metrics = nlohmann::json::object();  // last logged train metrics
+  int64_t step = 0;         // optimizer steps done
+  LoaderPosition loader;    // where the training data continues
+  double elapsed_sec = 0;   // wall time of the run so far (across resumes)
+  int64_t tokens_seen = 0;  // real (non-padding) tokens consumed
+  nlohmann::json source_tokens = nlohmann::json::object();  // data.sources: name -> tokens seen
+  int skipped_steps = 0;                                    // non-finite steps skipped so far
+  nlohmann::json window = nlohmann::json::object();         // metric sums since the last log line
+  nlohmann::json last_metrics = nlohmann::json::object();   // last logged train metrics
   nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
   BestLoss best;                  // best validation loss and early-stopping count

@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/staged_dir.h"
 #include "data/corpus_reader.h"
+#include "data/corpus_sources.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
@@ -128,12 +129,11 @@ json tokenizer_stage_inputs(const Config& c) {
       inputs["tokenizer_config"] = file_stamp(hf_config);
     return inputs;
   }
-  if (c.data.train_files.empty())
+  if (c.data.train_files.empty() && c.data.sources.empty())
     throw ConfigError("data.train_files", "is empty; the tokenizer trains on the corpus",
-                      "set data.train_files or tokenizer.model");
+                      "set data.train_files (or data.sources) or tokenizer.model");
   json files = json::array();
-  for (const auto& f : fs::expand_globs(c.data.train_files, "data.train_files"))
-    files.push_back(file_stamp(f));
+  for (const auto& f : corpus_train_files(c.data)) files.push_back(file_stamp(f));
   json inputs = json{{"source", "trained"},
                      {"files", files},
                      {"seed", c.seed},

@@ -305,6 +305,7 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
     c.run_dir = scratch->path();
     c.data.train_files = {data};
     c.data.valid_files = {};
+    c.data.sources = {};
     c.data.valid_fraction = 0;
     if (data.size() > 6 && data.substr(data.size() - 6) == ".jsonl") c.data.format = "jsonl";
     run_prepare(c, p.tokenizer_model);

@@ -11,7 +11,9 @@
 #include "common/logging.h"
 #include "common/progress.h"
 #include "common/run_layout.h"
+#include "data/dataset.h"
 #include "data/loader.h"
+#include "data/mixture.h"
 #include "dist/distributed.h"
 #include "dist/runtime.h"
 #include "io/checkpoint.h"
@@ -48,8 +50,10 @@ struct StopSignals {
   void (*old_term_)(int);
 };
 
-LoaderOptions loader_options(const Config& cfg, const Tokenizer& tok, const Distributed& dist) {
+LoaderOptions loader_options(const Config& cfg, const Tokenizer& tok, const Distributed& dist,
+                             const Dataset& train) {
   LoaderOptions o;
+  o.mix = mix_sources(train, cfg.data);
   o.seed = cfg.seed;
   o.rank = dist.rank();
   o.world_size = dist.world_size();
@@ -91,6 +95,14 @@ json train_line(const TrainState& state, const Window& w, double lr, double grad
           {"positions_per_sec", secs > 0 ? w.positions / secs : 0.0},
           {"tokens_seen", state.tokens_seen},
           {"elapsed_sec", elapsed}};
+}
+
+// data.sources: the step's real tokens per source, summed over ranks (`g` holds them from `at`).
+void add_source_tokens(TrainState& state, const std::vector<std::string>& names,
+                       const std::vector<double>& g, size_t at) {
+  for (size_t i = 0; i < names.size(); ++i)
+    state.source_tokens[names[i]] =
+        state.source_tokens.value(names[i], int64_t{0}) + static_cast<int64_t>(g[at + i]);
 }
 
 void add_to_window(Window& w, const StepMetrics& m) {
@@ -155,7 +167,7 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       main_(dist_.is_main()),
       start_(plan_run_start(cfg_.run_dir, options, main_)),
       in_(open_run_inputs(cfg_, start_, main_)),
-      loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_)),
+      loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_, in_.train)),
       scheduler_(cfg_.train, total_steps(cfg_.train, loader_.batches_per_epoch()),
                  in_.valid.has_value()),
       lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())),
@@ -274,6 +286,7 @@ void TrainingRun::log_step(const StepResult& r, double lr, const std::string& ob
   const double secs = std::chrono::duration<double>(now - window_start_).count();
   last_line_ = train_line(state_, window_, lr, r.grad_norm, secs,
                           static_cast<double>(loader_.batches_per_epoch()), elapsed(), objective);
+  if (!state_.source_tokens.empty()) last_line_["tokens_seen_by_source"] = state_.source_tokens;
   if (main_) logs_.train(state_.step, last_line_);
   state_.last_metrics = last_line_;
   window_ = Window{};
@@ -286,8 +299,15 @@ void TrainingRun::take_step() {
   StepBatches batches = next_step_batches(loader_, cfg_.train.grad_accum, causal);
   const bool minutes = main_ && scheduler_.minutes_passed(std::chrono::steady_clock::now());
   const StepCounts& l = batches.local;
-  auto g = dist_.all_reduce_sum({l.masked, l.nsp_examples, l.real_tokens, l.positions,
-                                 double(g_stop_signal.load() != 0), double(minutes)});
+  std::vector<double> local = {
+      l.masked,       l.nsp_examples, l.real_tokens, l.positions, double(g_stop_signal.load() != 0),
+      double(minutes)};
+  const std::vector<std::string> sources = loader_.source_names();
+  local.resize(6 + sources.size(), 0.0);
+  for (const Batch& b : batches.micro)
+    for (size_t i = 0; i < b.source_tokens.size() && i < sources.size(); ++i)
+      local[6 + i] += static_cast<double>(b.source_tokens[i]);
+  auto g = dist_.all_reduce_sum(local);
   const StepCounts global{g[0], g[1], g[2], g[3]};
   const bool stop_requested = g[4] > 0, timed_save = g[5] > 0;
   if (stop_requested) stop(batches.before);
@@ -314,6 +334,7 @@ void TrainingRun::take_step() {
   window_.tokens += global.real_tokens, window_.positions += global.positions;
   state_.step += 1;
   state_.tokens_seen += static_cast<int64_t>(global.real_tokens);
+  add_source_tokens(state_, sources, g, 6);
   state_.loader = loader_.position();
 
   // The last CLM step of clm_then_mlm ends a log window, so that no line mixes the two losses.

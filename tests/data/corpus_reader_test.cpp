@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "data/compress_util.h"
 #include "testutil.h"
 
 namespace bertforge {
@@ -35,6 +36,13 @@ std::string error_of(const std::vector<std::string>& files, CorpusOptions option
 CorpusOptions jsonl() {
   CorpusOptions o;
   o.format = "jsonl";
+  return o;
+}
+
+CorpusOptions with(const std::string& format, const std::string& field) {
+  CorpusOptions o;
+  o.format = format;
+  o.text_field = field;
   return o;
 }
 
@@ -215,6 +223,96 @@ TEST(CorpusReaderTest, EmptyCorpusHasNoDocuments) {
   TempDir tmp;
   write_text(tmp.file("empty.txt"), "\n \n\n");
   EXPECT_TRUE(read_all({tmp.file("empty.txt")}).empty());
+}
+
+TEST(CorpusReaderTest, JsonlNestedFieldPath) {
+  TempDir tmp;
+  write_text(tmp.file("n.jsonl"),
+             "{\"meta\": {\"body\": \"A.\\nB.\"}, \"text\": \"top\"}\n"
+             "{\"meta.body\": \"Dotted key wins.\", \"meta\": {\"body\": \"no\"}}\n");
+  Docs want = {{"A.", "B."}, {"Dotted key wins."}};
+  EXPECT_EQ(read_all({tmp.file("n.jsonl")}, with("jsonl", "meta.body")), want);
+
+  write_text(tmp.file("miss.jsonl"), "{\"meta\": {\"body\": \"x\"}}\n{\"meta\": {}}\n");
+  std::string e = error_of({tmp.file("miss.jsonl")}, with("jsonl", "meta.body"));
+  EXPECT_NE(e.find("miss.jsonl:2: missing field \"meta.body\""), std::string::npos) << e;
+  write_text(tmp.file("num.jsonl"), "{\"meta\": {\"body\": 7}}\n");
+  e = error_of({tmp.file("num.jsonl")}, with("jsonl", "meta.body"));
+  EXPECT_NE(e.find("num.jsonl:1: field \"meta.body\" is not a string (got number)"),
+            std::string::npos)
+      << e;
+  write_text(tmp.file("notobj.jsonl"), "{\"meta\": \"flat\"}\n");
+  e = error_of({tmp.file("notobj.jsonl")}, with("jsonl", "meta.body"));
+  EXPECT_NE(e.find("notobj.jsonl:1: missing field"), std::string::npos) << e;
+}
+
+TEST(CorpusReaderTest, CsvRowsAreDocumentsSplitAtLineBreaks) {
+  TempDir tmp;
+  // A BOM, CRLF line ends, a quoted field with a comma, quotes and two line breaks, a blank line.
+  write_text(tmp.file("c.csv"),
+             "\xEF\xBB\xBFid,body,lang\r\n"
+             "1,\"First, with \"\"quotes\"\".\r\nSecond.\r\n\r\nThird.\",en\r\n"
+             "\r\n"
+             "2,Only one.,de\r\n"
+             "3,,fr\n");
+  Docs want = {{"First, with \"quotes\".", "Second.", "Third."}, {"Only one."}};
+  EXPECT_EQ(read_all({tmp.file("c.csv")}, with("csv", "body")), want);
+  write_text(tmp.file("t.tsv"), "body\tid\nOne.\t1\n\"Two.\nThree.\"\t2\n");
+  Docs want_tsv = {{"One."}, {"Two.", "Three."}};
+  EXPECT_EQ(read_all({tmp.file("t.tsv")}, with("tsv", "body")), want_tsv);
+}
+
+TEST(CorpusReaderTest, CsvErrorsNameFileAndLine) {
+  TempDir tmp;
+  write_text(tmp.file("cols.csv"), "id,text\n1,fine\n2,a,b\n");
+  std::string e = error_of({tmp.file("cols.csv")}, with("csv", "text"));
+  EXPECT_NE(e.find("cols.csv:3: row has 3 field(s), the header has 2"), std::string::npos) << e;
+  write_text(tmp.file("nocol.csv"), "id,body\n1,x\n");
+  e = error_of({tmp.file("nocol.csv")}, with("csv", "text"));
+  EXPECT_NE(e.find("nocol.csv:1: no column \"text\" in the header (columns: \"id\", \"body\")"),
+            std::string::npos)
+      << e;
+  write_text(tmp.file("open.csv"), "id,text\n1,ok\n2,\"never\nclosed\n");
+  e = error_of({tmp.file("open.csv")}, with("csv", "text"));
+  EXPECT_NE(e.find("open.csv:3: unterminated quoted field"), std::string::npos) << e;
+  write_text(tmp.file("after.csv"), "id,text\n1,\"a\"b\n");
+  e = error_of({tmp.file("after.csv")}, with("csv", "text"));
+  EXPECT_NE(e.find("after.csv:2: unexpected character after a closing quote"), std::string::npos)
+      << e;
+}
+
+TEST(CorpusReaderTest, CompressedInputOfEveryFormat) {
+  TempDir tmp;
+  const std::string text = "One.\nTwo.\n\nThree.\n";
+  const std::string jsonl_text = "{\"text\": \"One.\\nTwo.\"}\n{\"text\": \"Three.\"}\n";
+  const std::string csv_text = "text\n\"One.\nTwo.\"\nThree.\n";
+  write_text(tmp.file("a.txt.gz"), testing::gzip_bytes(text));
+  write_text(tmp.file("a.jsonl.zst"), testing::zstd_bytes(jsonl_text));
+  write_text(tmp.file("a.csv.gz"), testing::gzip_bytes(csv_text));
+  Docs want = {{"One.", "Two."}, {"Three."}};
+  EXPECT_EQ(read_all({tmp.file("a.txt.gz")}), want);
+  EXPECT_EQ(read_all({tmp.file("a.jsonl.zst")}, jsonl()), want);
+  EXPECT_EQ(read_all({tmp.file("a.csv.gz")}, with("csv", "text")), want);
+  // Progress counts compressed bytes: the whole file at the end.
+  CorpusReader r({tmp.file("a.txt.gz")}, {});
+  std::vector<std::string> doc;
+  while (r.next_document(&doc)) {
+  }
+  EXPECT_EQ(r.bytes_read(), r.total_bytes());
+}
+
+TEST(CorpusReaderTest, TruncatedCompressedFileNamesFileAndLine) {
+  TempDir tmp;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "Sentence number " + std::to_string(i) + ".\n";
+  const std::string gz = testing::gzip_bytes(text);
+  write_text(tmp.file("cut.txt.gz"), gz.substr(0, gz.size() * 3 / 4));
+  const std::string e = error_of({tmp.file("cut.txt.gz")});
+  // The lines before the cut were read: the error names a line far into the file.
+  EXPECT_NE(e.find("cut.txt.gz:"), std::string::npos) << e;
+  EXPECT_NE(e.find("truncated gzip stream"), std::string::npos) << e;
+  const size_t colon = e.find("cut.txt.gz:") + std::string("cut.txt.gz:").size();
+  EXPECT_GT(std::stol(e.substr(colon)), 1000) << e;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ Cases already covered elsewhere are not repeated (cli_test: a mistyped command; 
 missing corpus, an invalid UTF-8 line, an over-long line, malformed JSON, a wrong type, a misspelt
 key; TrainE2E: a corrupted model.safetensors, a missing DONE; hf_import_test: pickles, roberta).
 """
+import gzip
 import json
 import os
 import shutil
@@ -152,6 +153,28 @@ def run(passed):
     empty = w("empty.txt", "")
     os.makedirs(os.path.join(WORK, "a_directory"))
 
+    # Corpora as users have them: compressed, JSON Lines with a nested field, CSV, sources.
+    gz_text = gzip.compress(open(corpus, "rb").read(), mtime=0)
+    cut_gz = w("cut.txt.gz", gz_text[:len(gz_text) // 2], "wb")
+    bad_gz = bytearray(gz_text)
+    bad_gz[len(bad_gz) // 2] ^= 0x5A
+    corrupt_gz = w("corrupt.txt.gz", bytes(bad_gz), "wb")
+    no_field = w("nofield.jsonl", '{"meta": {"body": "A sentence."}}\n{"meta": {"title": "x"}}\n')
+    num_field = w("numfield.jsonl", '{"meta": {"body": 42}}\n')
+    bad_cols = w("cols.csv", 'id,text\n1,"One, two."\n2,three,four\n')
+    no_col = w("nocol.csv", "id,body\n1,x\n")
+    src_run = copy_dir(run_dir, "src_run")  # its tokenizer: prepare alone reads the sources
+    blank = w("blank.txt", "\n  \n")
+
+    def fmt_cfg(name, corpus_path, fmt, field="text"):
+        return w(name + ".json", json.dumps(config(
+            os.path.join(WORK, name + "-run"), corpus_path,
+            data={"format": fmt, "text_field": field}), indent=2))
+
+    def sources_cfg(name, sources):
+        return w(name + ".json", json.dumps(config(
+            src_run, corpus, data={"train_files": [], "sources": sources}), indent=2))
+
     def on(run):
         """A config of `run` (a copied run directory) with train.steps = 12."""
         return w(os.path.basename(run) + ".json",
@@ -222,6 +245,30 @@ def run(passed):
              ["binary.bin"]),
         Case("corpus is a directory", ["tokenizer", "--config", fresh_cfg(
              "dircorpus", os.path.join(WORK, "a_directory"))], RUNTIME, ["a_directory"]),
+        Case("truncated gzip corpus", ["tokenizer", "--config", fresh_cfg("cutgz", cut_gz)],
+             RUNTIME, ["cut.txt.gz:", "truncated gzip stream"]),
+        Case("corrupt gzip corpus", ["tokenizer", "--config", fresh_cfg("badgz", corrupt_gz)],
+             RUNTIME, ["corrupt.txt.gz:", "gzip stream"]),
+        Case("JSONL record without the field", ["tokenizer", "--config", fmt_cfg(
+             "nofield", no_field, "jsonl", "meta.body")], RUNTIME,
+             ["nofield.jsonl:2", '"meta.body"']),
+        Case("JSONL field not a string", ["tokenizer", "--config", fmt_cfg(
+             "numfield", num_field, "jsonl", "meta.body")], RUNTIME,
+             ["numfield.jsonl:1", "not a string"]),
+        Case("CSV row with the wrong column count", ["tokenizer", "--config", fmt_cfg(
+             "cols", bad_cols, "csv")], RUNTIME, ["cols.csv:3", "3 field(s)", "header has 2"]),
+        Case("CSV without the text column", ["tokenizer", "--config", fmt_cfg(
+             "nocol", no_col, "csv")], RUNTIME, ["nocol.csv:1", '"text"']),
+        Case("empty source", ["prepare", "--config", sources_cfg("emptysrc", [
+             {"name": "main", "files": corpus}, {"name": "extra", "files": blank}])], RUNTIME,
+             ["blank.txt", "data.sources[1].files", "'extra'"],
+             intact=[os.path.join(src_run, "data")]),
+        Case("source weights summing to 0", ["prepare", "--config", sources_cfg("zerow", [
+             {"name": "a", "files": corpus, "weight": 0},
+             {"name": "b", "files": corpus, "weight": 0}])], USAGE,
+             ["data.sources", "positive"]),
+        Case("source without files", ["prepare", "--config", sources_cfg("nofiles", [
+             {"name": "a", "weight": 1}])], USAGE, ["data.sources[0].files"]),
         Case("tokenizer.model missing", ["tokenizer", "--config", good, "--set",
              "tokenizer.model=" + os.path.join(WORK, "nope.model")], RUNTIME, ["nope.model"],
              intact=[os.path.join(run_dir, "tokenizer")]),

@@ -5,6 +5,7 @@ configs/*.json) were copied in by hand; see tests/fuzz/README.md. Every file wri
 deterministic, so rerunning it changes nothing.
   /usr/bin/python3 tests/fuzz/make_seeds.py
 """
+import gzip
 import json
 import os
 import struct
@@ -235,9 +236,56 @@ def tensorboard_seeds():
     put("tensorboard", "torn.tfevents", f[:-7])
 
 
+# ---- byte_stream: plain, gzip (the stdlib's, mtime 0) and zstd frames of raw and RLE blocks ----
+
+CORPUS_TEXT = ("One sentence.\nAnother one.\n\nA second document.\n" * 8).encode()
+
+
+def zstd_frame(data, rle_tail=0):
+    """A zstd frame (RFC 8878) without compression: window 1 KiB (descriptor 0), raw blocks of at
+    most 1 KiB, then an optional RLE block of `rle_tail` spaces; no checksum."""
+    out = bytearray(b"\x28\xb5\x2f\xfd\x00\x00")
+    chunks = [data[i:i + 1024] for i in range(0, len(data), 1024)] or [b""]
+    for i, c in enumerate(chunks):
+        last = i == len(chunks) - 1 and not rle_tail
+        out += ((len(c) << 3) | int(last)).to_bytes(3, "little") + c
+    if rle_tail:
+        out += ((rle_tail << 3) | (1 << 1) | 1).to_bytes(3, "little") + b" "
+    return bytes(out)
+
+
+def byte_stream_seeds():
+    gz = gzip.compress(CORPUS_TEXT, mtime=0)
+    put("byte_stream", "plain.txt", CORPUS_TEXT)
+    put("byte_stream", "text.gz", gz)
+    put("byte_stream", "two_members.gz", gz + gzip.compress(b"Tail.\n", mtime=0))
+    put("byte_stream", "truncated.gz", gz[:len(gz) // 2])
+    put("byte_stream", "trailing_junk.gz", gz + b"junk")
+    put("byte_stream", "raw_blocks.zst", zstd_frame(CORPUS_TEXT))
+    put("byte_stream", "rle_tail.zst", zstd_frame(b"x\n", rle_tail=100))
+    put("byte_stream", "two_frames.zst", zstd_frame(b"a\n") + zstd_frame(b"b\n"))
+    put("byte_stream", "truncated.zst", zstd_frame(CORPUS_TEXT)[:100])
+    put("byte_stream", "magic_only.zst", b"\x28\xb5\x2f\xfd")
+
+
+# ---- csv: RFC 4180 corpora with a "text" column ----
+
+def csv_seeds():
+    put("csv", "simple.csv", "id,text\n1,One sentence.\n2,Two.\n")
+    put("csv", "quoted.csv",
+        'id,text,lang\r\n1,"First, with ""quotes"".\r\nSecond line.",en\r\n\r\n2,,de\r\n')
+    put("csv", "bom_tab.tsv", "\ufefftext\tid\n\"a\tb\"\t1\nplain\t2\n")
+    put("csv", "wrong_count.csv", "id,text\n1,a,b\n")
+    put("csv", "unterminated.csv", 'id,text\n1,"never closed\nmore\n')
+    put("csv", "no_column.csv", "id,body\n1,x\n")
+    put("csv", "after_quote.csv", 'text\n"a"b\n')
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     hf_config_seeds()
     shard_seeds()
     manifest_seeds()
     tensorboard_seeds()
+    byte_stream_seeds()
+    csv_seeds()
