@@ -12,7 +12,7 @@ shift || true
 SEEDS=("${@:-43}")
 BIN=./build/bertforge
 OUT=runs/objectives
-GENERAL="$OUT/mlm-s42/final"
+GENERAL="$OUT/mlm-s42/final"  # the tiny ModernBERT trained with mlm
 [ -f "$GENERAL/DONE" ] || { echo "run scripts/objectives_table.sh first ($GENERAL)" >&2; exit 2; }
 scripts/get_corpus.sh >/dev/null
 score() {  # $1 checkpoint, $2 data ("" = the run's own validation split)

@@ -242,11 +242,12 @@ PreTrainingOutput BertForPreTrainingImpl::forward(const torch::Tensor& ids,
                                                   const torch::Tensor& attention_mask,
                                                   const torch::Tensor& positions,
                                                   const PackedLayout& packed) {
-  auto [seq, pooled] = bert(ids, types, attention_mask, packed);              // (B, T, H), (B, H)
-  auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
+  auto [seq, pooled] = bert(ids, types, attention_mask, packed);  // (B, T, H), (B, H)
+  auto at_masks = gather_head_rows(seq, positions);               // (M', H)
   PreTrainingOutput out;
-  out.mlm_logits = cls->predictions(at_masks, bert->embeddings->word_embeddings->weight);  // (M,V)
-  out.nsp_logits = cls->seq_relationship(pooled);                                          // (B, 2)
+  out.mlm_logits = head_rows(cls->predictions(at_masks, bert->embeddings->word_embeddings->weight),
+                             positions);           // (M,V)
+  out.nsp_logits = cls->seq_relationship(pooled);  // (B, 2)
   return out;
 }
 

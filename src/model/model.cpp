@@ -20,6 +20,18 @@ torch::Tensor PackedLayout::attention_bias(torch::ScalarType dtype, double maske
       .view({R, 1, T, T});
 }
 
+torch::Tensor gather_head_rows(const torch::Tensor& sequence, const torch::Tensor& positions) {
+  const int64_t M = positions.size(0);
+  const int64_t padded = (M + kHeadRowBucket - 1) / kHeadRowBucket * kHeadRowBucket;
+  auto index = padded == M ? positions
+                           : torch::cat({positions, positions.slice(0, 0, 1).expand({padded - M})});
+  return sequence.reshape({-1, sequence.size(2)}).index_select(0, index);  // (M', H)
+}
+
+torch::Tensor head_rows(const torch::Tensor& logits, const torch::Tensor& positions) {
+  return logits.slice(0, 0, positions.size(0));  // (M, V)
+}
+
 torch::Tensor causal_keys(int64_t T, const torch::Device& device) {
   auto pos = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(device));
   return pos.unsqueeze(0).le(pos.unsqueeze(1));  // [i][j]: j <= i

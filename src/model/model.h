@@ -48,6 +48,16 @@ struct PackedLayout {
                                int64_t window = 0) const;
 };
 
+// The rows of `sequence` (R, T, H) at the flat indices `positions` (M) into R*T, as (M', H): M'
+// is M rounded up to a multiple of kHeadRowBucket, the extra rows copies of the first. The
+// prediction head then sees few distinct shapes: oneDNN builds a kernel for each new one (time
+// each time, and Debian's oneDNN has been seen to fail building a bf16 kernel while two
+// threads of the batch split built theirs). Slice the head's output back with head_rows().
+constexpr int64_t kHeadRowBucket = 64;
+torch::Tensor gather_head_rows(const torch::Tensor& sequence, const torch::Tensor& positions);
+// `logits` (M', V) of gather_head_rows' rows cut back to the M positions.
+torch::Tensor head_rows(const torch::Tensor& logits, const torch::Tensor& positions);
+
 // (T, T) bool on `device`: true where key j <= query i (causal attention).
 torch::Tensor causal_keys(int64_t T, const torch::Device& device);
 

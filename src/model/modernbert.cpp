@@ -194,11 +194,11 @@ PreTrainingOutput ModernBertForMaskedLMImpl::forward(const torch::Tensor& ids,
                                                      const torch::Tensor& attention_mask,
                                                      const torch::Tensor& positions,
                                                      const PackedLayout& packed) {
-  auto seq = encode(ids, attention_mask, packed);                             // (B, T, H)
-  auto at_masks = seq.reshape({-1, seq.size(2)}).index_select(0, positions);  // (M, H)
-  const auto& E = model->embeddings->tok_embeddings->weight;                  // tied (V, H)
+  auto seq = encode(ids, attention_mask, packed);             // (B, T, H)
+  auto at_masks = gather_head_rows(seq, positions);           // (M', H)
+  const auto& E = model->embeddings->tok_embeddings->weight;  // tied (V, H)
   PreTrainingOutput out;
-  out.mlm_logits = torch::addmm(decoder->bias, head(at_masks), E.t());  // (M, V)
+  out.mlm_logits = head_rows(torch::addmm(decoder->bias, head(at_masks), E.t()), positions);
   return out;
 }
 
