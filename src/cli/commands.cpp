@@ -424,6 +424,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_evaluate(app, action);
   add_fill_mask(app, action);
   add_export(app, action);
+  add_finetune_commands(app, action);
 }
 
 }  // namespace bertforge::cli

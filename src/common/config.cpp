@@ -9,6 +9,7 @@
 #include <thread>
 #include <variant>
 
+#include "common/config_table.h"
 #include "common/errors.h"
 #include "common/fs.h"
 #include "common/suggest.h"
@@ -22,20 +23,8 @@ namespace {
 // The one place a key is documented: `bertforge config --docs`, the commands' --help and the
 // README's key table print these doc strings (config.h holds only the fields and their defaults).
 
-template <class S>
-struct Field {
-  const char* key;
-  const char* doc;
-  std::variant<int S::*, int64_t S::*, uint64_t S::*, double S::*, bool S::*, std::string S::*,
-               std::vector<std::string> S::*>
-      member;
-};
-
-template <class S>
-struct Section {
-  const char* name;  // "" for the top level.
-  std::vector<Field<S>> fields;
-};
+using detail::Field;
+using detail::Section;
 
 const Section<Config>& top_section() {
   static const Section<Config> s{
@@ -212,6 +201,7 @@ void for_each_section(C& c, F&& f) {
   f(masking_section(), c.masking);
   f(model_section(), c.model);
   f(train_section(), c.train);
+  f(detail::finetune_section(), c.finetune);
 }
 
 std::string key_path(const char* section, const char* key) {

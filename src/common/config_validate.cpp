@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/config_table.h"
 #include "common/errors.h"
 
 namespace bertforge {
@@ -158,6 +159,7 @@ void validate(const Config& c) {
   validate_masking(c.masking);
   validate_model(c.model, c.data);
   validate_train(c.train);
+  detail::validate_finetune(c.finetune);
 }
 
 }  // namespace bertforge
