@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 STEPS=${1:-300}
 shift || true
 SEEDS=("${@:-43}")
-BIN=./build/bertforge
+BIN=${BIN:-./build/bertforge}
 OUT=runs/objectives
 GENERAL="$OUT/mlm-s42/final"  # the tiny ModernBERT trained with mlm
 [ -f "$GENERAL/DONE" ] || { echo "run scripts/objectives_table.sh first ($GENERAL)" >&2; exit 2; }

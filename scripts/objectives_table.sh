@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 STEPS=${1:-800}
 shift || true
 SEEDS=("${@:-42}")
-BIN=./build/bertforge
+BIN=${BIN:-./build/bertforge}
 OUT=runs/objectives
 scripts/get_corpus.sh >/dev/null
 mkdir -p "$OUT"

@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "common/logging.h"
 #include "common/staged_dir.h"
+#include "finetune/finetune_export.h"
 #include "io/hf_config.h"
 #include "io/pretrained.h"
 #include "io/safetensors.h"
@@ -57,7 +58,9 @@ std::vector<std::pair<std::string, std::string>> hf_tokenizer_files(const Tokeni
 }  // namespace
 
 int export_huggingface(const std::string& checkpoint, const std::string& out, bool force) {
-  Pretrained p = load_pretrained(checkpoint);
+  // A `bertforge finetune` model exports as *ForSequenceClassification / *ForTokenClassification.
+  std::optional<FinetunedExport> finetuned = finetuned_export(checkpoint);
+  Pretrained p = finetuned ? std::move(finetuned->pretrained) : load_pretrained(checkpoint);
   if (fs::exists(out) && !fs::is_dir(out))
     throw UsageError(out + " exists and is not a directory; --out names the export directory");
   const bool into_existing = fs::is_dir(out);
@@ -71,10 +74,12 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   // Parameters in the architecture's HF naming (BertForPreTraining, ModernBertForMaskedLM). The
   // decoder weight is tied to the word embeddings: like HuggingFace, store each tensor once.
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  if (finetuned) tensors = finetuned->tensors;
   for (const auto& item : p.model->named_parameters())
-    tensors.emplace_back(item.key(), item.value());
+    if (!finetuned) tensors.emplace_back(item.key(), item.value());
   const Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   json config = hf_model_config(s.to_config(), s.vocab_size, tok.specials());
+  if (finetuned) config.update(finetuned->hf_keys);
   config["bertforge"] = {{"step", p.step},
                          {"weights_checksum", p.weights_checksum},
                          {"tokenizer_checksum", p.tokenizer_checksum},

@@ -484,6 +484,7 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_fill_mask(app, action);
   add_generate(app, action);
   add_export(app, action);
+  add_finetune_commands(app, action);
 }
 
 }  // namespace bertforge::cli

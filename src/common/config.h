@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/finetune_config.h"
+
 namespace bertforge {
 
 struct TokenizerConfig {
@@ -133,6 +135,7 @@ struct Config {
   MaskingConfig masking;
   ModelConfig model;
   TrainConfig train;
+  FinetuneConfig finetune;
   // The dotted keys the config file or --set gave explicitly (not serialised): what a user asked
   // for, as opposed to defaults, so that --init-from can say which of their choices it overrides.
   std::set<std::string> given;

@@ -44,6 +44,10 @@ const Section<DataConfig>& data_section();
 const Section<MaskingConfig>& masking_section();
 const Section<ModelConfig>& model_section();
 const Section<TrainConfig>& train_section();
+// The `finetune` section's keys and value checks (config_finetune.cpp; validate_finetune is called
+// by validate() and throws ConfigError naming the key).
+const Section<FinetuneConfig>& finetune_section();
+void validate_finetune(const FinetuneConfig& f);
 
 // Calls f(section, structref) for every section of `c`.
 template <class C, class F>
@@ -54,6 +58,7 @@ void for_each_section(C& c, F&& f) {
   f(masking_section(), c.masking);
   f(model_section(), c.model);
   f(train_section(), c.train);
+  f(finetune_section(), c.finetune);
 }
 
 }  // namespace bertforge::config_table

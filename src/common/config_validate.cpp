@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/config_table.h"
 #include "common/errors.h"
 
 namespace bertforge {
@@ -205,6 +206,7 @@ void validate(const Config& c) {
             "false with train.objective " + c.train.objective +
                 " (a causal LM reads whole sentences, not NSP pairs)",
             "true");
+  config_table::validate_finetune(c.finetune);
 }
 
 }  // namespace bertforge

@@ -93,6 +93,13 @@ std::string serialize(const T& value) {
 void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
                       const TrainState& state, const Config& config,
                       const std::string& tokenizer_model) {
+  write_checkpoint(dir, *model, model->shape(), optimizer, state, config, tokenizer_model);
+}
+
+void write_checkpoint(const std::string& dir, const torch::nn::Module& model,
+                      const BertShape& shape, torch::optim::Optimizer* optimizer,
+                      const TrainState& state, const Config& config,
+                      const std::string& tokenizer_model, const ExtraFiles& extra) {
   try {
     StagedDir staged(dir);
     const std::string& tmp = staged.path();
@@ -100,9 +107,10 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
       // Serialised in memory, then written with checked, fsynced writes: LibTorch's file writer
       // reports a full disk by throwing from a destructor, which terminates the process.
       std::vector<std::pair<std::string, torch::Tensor>> weights;
-      for (const auto& item : model->named_parameters())
+      for (const auto& item : model.named_parameters())
         weights.emplace_back(item.key(), item.value());
       write_safetensors(fs::join(tmp, ckpt_file::kModelSafetensors), weights, {{"format", "pt"}});
+      for (const auto& [name, bytes] : extra) fs::write_file_atomic(fs::join(tmp, name), bytes);
       if (optimizer)
         fs::write_file_atomic(fs::join(tmp, ckpt_file::kOptimizer), serialize(*optimizer));
       fs::write_file_atomic(fs::join(tmp, ckpt_file::kTokenizer), fs::read_file(tokenizer_model));
@@ -110,6 +118,7 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
       json files = json::object();
       for (const char* f : kFiles)
         if (fs::exists(fs::join(tmp, f))) files[f] = sha256_file(fs::join(tmp, f));
+      for (const auto& e : extra) files[e.first] = sha256_file(fs::join(tmp, e.first));
       json j = {{"format_version", kCheckpointFormat},
                 {"step", state.step},
                 {"loader", {{"epoch", state.loader.epoch}, {"step", state.loader.step}}},
@@ -122,7 +131,7 @@ void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Opt
                 {"init_from", state.init_from},
                 {"nsp_head_trained", state.nsp_head_trained},
                 {"best", state.best.to_json()},
-                {"shape", shape_to_json(model->shape())},
+                {"shape", shape_to_json(shape)},
                 {"tokenizer_checksum", files[ckpt_file::kTokenizer]},
                 {"files", files},
                 {"saved_at", static_cast<int64_t>(::time(nullptr))}};
@@ -190,10 +199,18 @@ void tidy_run_dir(const std::string& run_dir) {
 std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,
                                  const Config& config, const std::string& tokenizer_model) {
+  return save_step_checkpoint(run_dir, *model, model->shape(), optimizer, state, config,
+                              tokenizer_model);
+}
+
+std::string save_step_checkpoint(const std::string& run_dir, const torch::nn::Module& model,
+                                 const BertShape& shape, torch::optim::Optimizer& optimizer,
+                                 const TrainState& state, const Config& config,
+                                 const std::string& tokenizer_model, const ExtraFiles& extra) {
   const std::string cdir = checkpoints_dir(run_dir);
   const std::string name = step_checkpoint_name(state.step);
   const std::string dir = fs::join(cdir, name);
-  write_checkpoint(dir, model, &optimizer, state, config, tokenizer_model);
+  write_checkpoint(dir, model, shape, &optimizer, state, config, tokenizer_model, extra);
   fs::write_file_atomic(fs::join(cdir, kLatestFile), name + "\n");
   // Prune: keep the newest keep_last complete checkpoints; remove leftovers of crashed writes
   // (every .tmp- entry: this process, the run's only writer, has renamed its own by now).
@@ -299,18 +316,23 @@ CheckpointInfo find_checkpoint(const std::string& path) {
 
 void load_weights(const std::string& dir, ModelPtr& model) {
   const std::string st = fs::join(dir, ckpt_file::kModelSafetensors);
-  if (!fs::exists(st)) {  // an older checkpoint: a LibTorch archive
+  if (fs::exists(st)) return load_weights(dir, *model);
+  {  // an older checkpoint: a LibTorch archive
     const std::string pt = fs::join(dir, ckpt_file::kModel);
     try {
       torch::load(model, pt, torch::kCPU);
     } catch (const c10::Error& e) {
       throw InputError(pt, 0, std::string("cannot load weights: ") + e.what_without_backtrace());
     }
-    return;
   }
+}
+
+void load_weights(const std::string& dir, torch::nn::Module& model) {
+  const std::string st = fs::join(dir, ckpt_file::kModelSafetensors);
+  if (!fs::exists(st)) throw InputError(st, 0, "no such weights file");
   std::map<std::string, torch::Tensor> stored = read_safetensors(st);
   torch::NoGradGuard no_grad;
-  for (auto& item : model->named_parameters()) {
+  for (auto& item : model.named_parameters()) {
     auto it = stored.find(item.key());
     if (it == stored.end()) throw InputError(st, 0, "tensor " + item.key() + " missing");
     if (it->second.sizes() != item.value().sizes())

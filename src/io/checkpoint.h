@@ -54,6 +54,15 @@ struct CheckpointInfo {
 void write_checkpoint(const std::string& dir, ModelPtr& model, torch::optim::Optimizer* optimizer,
                       const TrainState& state, const Config& config,
                       const std::string& tokenizer_model);
+// Files a checkpoint holds beside the standard ones (name, bytes), recorded with their sha256
+// (fine-tuning's labels.json).
+using ExtraFiles = std::vector<std::pair<std::string, std::string>>;
+// Same, for any module (e.g. an encoder with a task head): its parameters by name; `shape` is its
+// encoder's.
+void write_checkpoint(const std::string& dir, const torch::nn::Module& model,
+                      const BertShape& shape, torch::optim::Optimizer* optimizer,
+                      const TrainState& state, const Config& config,
+                      const std::string& tokenizer_model, const ExtraFiles& extra = {});
 // Repairs what an interrupted write of final/ or best/ left in run_dir: a complete .old-<X> whose
 // <X> is missing is put back; any other .old-<X> and the .tmp-<X>-* staging directories go.
 void tidy_run_dir(const std::string& run_dir);
@@ -69,6 +78,10 @@ void prepare_run_dir(const std::string& run_dir, int64_t resumed_from_step, bool
 std::string save_step_checkpoint(const std::string& run_dir, ModelPtr& model,
                                  torch::optim::Optimizer& optimizer, const TrainState& state,
                                  const Config& config, const std::string& tokenizer_model);
+std::string save_step_checkpoint(const std::string& run_dir, const torch::nn::Module& model,
+                                 const BertShape& shape, torch::optim::Optimizer& optimizer,
+                                 const TrainState& state, const Config& config,
+                                 const std::string& tokenizer_model, const ExtraFiles& extra = {});
 
 // Reads and verifies a checkpoint directory (DONE present, checksums match). Throws InputError
 // naming the directory and what is wrong.
@@ -83,6 +96,9 @@ CheckpointInfo find_checkpoint(const std::string& path);
 std::optional<CheckpointInfo> newest_checkpoint(const std::string& run_dir);
 
 void load_weights(const std::string& dir, ModelPtr& model);
+// Every parameter of `model` from dir/model.safetensors, by name; a missing, extra or mis-shaped
+// tensor is an InputError.
+void load_weights(const std::string& dir, torch::nn::Module& model);
 // True when `dir` is (or was being written as) a checkpoint: it holds DONE or state.json. Its
 // model.safetensors and config.json do not make it a HuggingFace directory.
 bool is_checkpoint_dir(const std::string& dir);
