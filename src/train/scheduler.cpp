@@ -1,8 +1,19 @@
 #include "train/scheduler.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/config.h"
 
 namespace bertforge {
+
+int64_t step_budget(const TrainConfig& t, int64_t batches_per_epoch) {
+  if (t.epochs <= 0) return t.steps;
+  const double steps = t.epochs * static_cast<double>(batches_per_epoch) / t.grad_accum;
+  const double whole = std::round(steps);
+  const bool rounding = std::abs(steps - whole) <= 1e-9 * std::max(1.0, whole);
+  return std::max<int64_t>(1, static_cast<int64_t>(rounding ? whole : std::ceil(steps)));
+}
 
 Scheduler::Scheduler(const TrainConfig& t, int64_t total_steps, bool has_valid)
     : total_(total_steps),

@@ -10,6 +10,11 @@ namespace bertforge {
 
 struct TrainConfig;
 
+// The run's step budget: train.steps, or with train.epochs > 0 the optimizer steps that cover
+// epochs x `batches_per_epoch` micro-batches (rounded up, at least 1; a product that float
+// arithmetic puts a hair above a whole number, such as 1.1 x 100, counts as that number).
+int64_t step_budget(const TrainConfig& t, int64_t batches_per_epoch);
+
 class Scheduler {
  public:
   using Clock = std::chrono::steady_clock;

@@ -64,13 +64,6 @@ LoaderOptions loader_options(const Config& cfg, const Tokenizer& tok, const Dist
   return o;
 }
 
-// train.steps, or train.epochs over the loader's batches.
-int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
-  if (t.epochs <= 0) return t.steps;
-  return std::max<int64_t>(
-      1, static_cast<int64_t>(std::ceil(t.epochs * batches_per_epoch / t.grad_accum)));
-}
-
 Schedule make_schedule(const TrainConfig& t, int64_t total) {
   return {t.schedule, t.lr, resolve_warmup(t.warmup_steps, total, t.warmup_ratio), total,
           static_cast<int64_t>(std::ceil(t.decay_ratio * total - 1e-9))};
@@ -168,7 +161,7 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       start_(plan_run_start(cfg_.run_dir, options, main_)),
       in_(open_run_inputs(cfg_, start_, main_)),
       loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_, in_.train)),
-      scheduler_(cfg_.train, total_steps(cfg_.train, loader_.batches_per_epoch()),
+      scheduler_(cfg_.train, step_budget(cfg_.train, loader_.batches_per_epoch()),
                  in_.valid.has_value()),
       lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())),
       objective_(cfg_.train, scheduler_.total_steps()) {
