@@ -36,12 +36,12 @@ def skip_reason():
         return "needs root (ip netns)"
     if not shutil.which("ip"):
         return "no ip (iproute2)"
-    torchrun = shutil.which("torchrun")
+    torchrun, note = e2e_common.torchrun_command(ARGS.source)
     if not torchrun:
-        return "no torchrun on PATH"
-    p = subprocess.run([torchrun, "--help"], capture_output=True, text=True, timeout=120)
+        return note
+    p = subprocess.run(torchrun + ["--help"], capture_output=True, text=True, timeout=120)
     if "--local_addr" not in p.stdout and "--local-addr" not in p.stdout:
-        return "%s has no --local_addr (torch < 2.1)" % torchrun
+        return "%s has no --local_addr (torch < 2.1)" % note
     return None
 
 
@@ -97,12 +97,12 @@ def run(passed):
             sh("ip", "-n", ns[i], "link", "set", dev[i], "up")
             sh("ip", "-n", ns[i], "link", "set", "lo", "up")
         passed.append("namespaces %s and %s joined by a veth (%s, %s)" % (ns[0], ns[1], *addr))
-        torchrun = shutil.which("torchrun")
+        torchrun, note = e2e_common.torchrun_command(ARGS.source)
         for i in (0, 1):
             env = {k: v for k, v in os.environ.items()
                    if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
             env["GLOO_SOCKET_IFNAME"] = dev[i]
-            argv = ["ip", "netns", "exec", ns[i], torchrun, "--nnodes", "2", "--nproc_per_node",
+            argv = ["ip", "netns", "exec", ns[i]] + torchrun + ["--nnodes", "2", "--nproc_per_node",
                     "1", "--rdzv_backend", "c10d", "--rdzv_endpoint", addr[0] + ":" + port,
                     "--rdzv_id", "bf" + tag, "--rdzv_conf", "is_host=%d" % (i == 0),
                     "--local_addr", addr[i], "--redirects", "2", "--tee", "2", "--no_python",
@@ -135,7 +135,8 @@ def run(passed):
     for r in (0, 1):
         check("rank %d of 2 joined via %s:" % (r, addr[0]) in joined,
               "no 'rank %d of 2 joined via %s' in the logs" % (r, addr[0]))
-    passed.append("torchrun c10d rendezvous across the namespaces: 2 ranks joined via " + addr[0])
+    passed.append("torchrun (%s) c10d rendezvous across the namespaces: 2 ranks joined via %s" %
+                  (note, addr[0]))
     a, b = losses(two), losses(one)
     check([s for s, _ in a] == [s for s, _ in b], "different steps: %s vs %s" % (a, b))
     worst = max(abs(x - y) / abs(y) for (_, x), (_, y) in zip(a, b))
