@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The CUDA checks of scripts/gpu_check.sh (Debian's python3, standard library only).
 
   --bin BERTFORGE --report FILE   runs every check, appends a line per check to FILE, exits 1 on

@@ -43,13 +43,13 @@ t=$SECONDS
 stage "unit tests" "$t"
 
 t=$SECONDS
-PATH=$VENV/bin:$PATH /usr/bin/python3 scripts/gpu_check.py --bin "$BF" --report "$REPORT"
+PATH=$VENV/bin:$PATH python3 scripts/gpu_check.py --bin "$BF" --report "$REPORT"
 stage "CUDA checks" "$t"
 
 # ---- throughput -------------------------------------------------------------------------------
 t=$SECONDS
 W=$(mktemp -d)
-/usr/bin/python3 scripts/gpu_check.py --bin "$BF" --corpus-only "$W/corpus.txt"
+python3 scripts/gpu_check.py --bin "$BF" --corpus-only "$W/corpus.txt"
 common=(--set run_dir="$W/base" --set "data.train_files=[\"$W/corpus.txt\"]"
   --set model.architecture=bert --set data.nsp=true --set train.device=cuda
   --set train.precision=bf16 --set data.max_seq_len=128 --set train.batch_size=32
@@ -58,7 +58,7 @@ common=(--set run_dir="$W/base" --set "data.train_files=[\"$W/corpus.txt\"]"
   --set model.intermediate=3072 --set model.dropout=0.1 --set model.attention_dropout=0.1)
 "$BF" pipeline --config configs/quickstart.json "${common[@]}" --set train.steps=10 >"$W/prep.log" 2>&1 ||
   { tail -n 20 "$W/prep.log"; exit 1; }
-vocab=$(/usr/bin/python3 -c "import json;print(json.load(open('$W/base/config.json'))['tokenizer']['vocab_size'])")
+vocab=$(python3 -c "import json;print(json.load(open('$W/base/config.json'))['tokenizer']['vocab_size'])")
 HF=1
 "$VENV/bin/python" -c 'import transformers' 2>/dev/null || { HF=0; say "SKIP HF rows: no transformers in $VENV"; }
 {
@@ -68,13 +68,13 @@ HF=1
   for round in 1 2; do
     "$BF" train --config "$W/base/config.json" "${common[@]}" --set train.steps="$STEPS" \
       --overwrite >"$W/train.log" 2>&1 || { tail -n 20 "$W/train.log" >&2; exit 1; }
-    tok=$(/usr/bin/python3 -c "import json;l=[json.loads(x) for x in open('$W/base/logs/train.jsonl')][1:];print(sum(x['tokens_per_sec'] for x in l)/len(l))")
+    tok=$(python3 -c "import json;l=[json.loads(x) for x in open('$W/base/logs/train.jsonl')][1:];print(sum(x['tokens_per_sec'] for x in l)/len(l))")
     printf '| bertforge (round %s) | %.0f |\n' "$round" "$tok"
     if [ "$HF" = 1 ]; then
       for attn in sdpa eager; do
         hf=$("$VENV/bin/python" scripts/bench_gpu_hf.py --attn $attn --vocab "$vocab" --steps "$STEPS" | tail -n 1)
         printf '| HF BertForPreTraining %s (round %s) | %.0f |\n' "$attn" "$round" \
-          "$(/usr/bin/python3 -c "import json,sys;print(json.loads(sys.argv[1])['tokens_per_sec'])" "$hf")"
+          "$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['tokens_per_sec'])" "$hf")"
       done
     fi
   done
