@@ -1,10 +1,18 @@
 #include "dist/distributed.h"
 
+#include <torch/version.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include "common/errors.h"
 #include "common/logging.h"
@@ -12,12 +20,52 @@
 namespace bertforge {
 namespace {
 constexpr int64_t kBucketElements = 8 << 20;  // 32 MB of fp32 per all-reduce
+
+// LibTorch 2.x split the collectives into c10d::Backend (Gloo, NCCL derive from it); in 1.13 they
+// derive from c10d::ProcessGroup.
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
 }  // namespace
 
 struct Distributed::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<Collectives> pg;  // Gloo on the CPU, NCCL on CUDA
+  torch::Device device = torch::kCPU;  // where the collectives' buffers live
 };
+
+namespace {
+// Gloo for CPU tensors; NCCL for CUDA ones when this LibTorch was built with it (PyPI's wheels;
+// Debian's LibTorch is CPU-only).
+c10::intrusive_ptr<Collectives> make_process_group(const c10::intrusive_ptr<c10d::Store>& store,
+                                                   const DistEnv& e, const torch::Device& device,
+                                                   std::chrono::milliseconds timeout) {
+  if (device.is_cuda()) {
+#ifdef USE_C10D_NCCL
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, e.rank, e.world_size, options);
+#else
+    throw RuntimeError("distributed training on CUDA needs a LibTorch with NCCL",
+                       "build against PyPI's torch (TORCH=pip scripts/setup.sh) or use "
+                       "train.device=cpu (Gloo)");
+#endif
+  }
+  auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+  // GLOO_SOCKET_IFNAME (comma-separated, as in PyTorch): the interfaces to talk over. Without it
+  // Gloo uses the address the host name resolves to, which on many machines is a loopback one.
+  const char* ifnames = std::getenv("GLOO_SOCKET_IFNAME");
+  std::stringstream names(ifnames ? ifnames : "");
+  for (std::string name; std::getline(names, name, ',');)
+    if (!name.empty())
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
+  if (options->devices.empty())
+    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, e.rank, e.world_size, options);
+}
+}  // namespace
 
 Distributed::Distributed(const DistEnv& e, const torch::Device& device, int timeout_sec)
     : env_(e), impl_(std::make_unique<Impl>()) {
@@ -32,6 +80,11 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
     // which Gloo would wait a second timeout: count the ranks that joined ourselves instead.
     opts.waitWorkers = false;
     opts.timeout = timeout;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
+    // LibTorch >= 2.4 asks for the libuv server by default; Debian's LibTorch 2.6 has none. The
+    // classic server speaks the same protocol (torchrun's libuv store accepts this client).
+    opts.useLibUV = false;
+#endif
     c10::intrusive_ptr<c10d::Store> store =
         c10::make_intrusive<c10d::TCPStore>(e.master_addr, opts);
     if (e.agent_store)
@@ -52,12 +105,8 @@ Distributed::Distributed(const DistEnv& e, const torch::Device& device, int time
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       joined = store->add(joined_key, 0);
     }
-    if (device.is_cuda())
-      throw RuntimeError("distributed training on CUDA needs a LibTorch with NCCL",
-                         "this build supports Gloo (train.device=cpu) for world size > 1");
-    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-    impl_->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, e.rank, e.world_size, options);
+    impl_->device = device;
+    impl_->pg = make_process_group(store, e, device, timeout);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& ex) {
@@ -117,10 +166,11 @@ void Distributed::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
 
 std::vector<double> Distributed::all_reduce_sum(const std::vector<double>& values) {
   if (env_.world_size == 1) return values;
-  auto t = torch::tensor(values, torch::kFloat64);
+  auto t = torch::tensor(values, torch::kFloat64).to(impl_->device);
   std::vector<torch::Tensor> v{t};
   guarded(env_.rank, "all-reduce", [&] { impl_->pg->allreduce(v)->wait(); });
-  return std::vector<double>(v[0].data_ptr<double>(), v[0].data_ptr<double>() + v[0].numel());
+  auto sum = v[0].to(torch::kCPU);
+  return std::vector<double>(sum.data_ptr<double>(), sum.data_ptr<double>() + sum.numel());
 }
 
 void Distributed::broadcast(std::vector<torch::Tensor>& tensors) {

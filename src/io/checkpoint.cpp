@@ -351,8 +351,15 @@ void load_optimizer(const std::string& dir, torch::optim::Optimizer& optimizer) 
   if (!fs::exists(p))
     throw InputError(p, 0, "optimizer state missing (a final/ model cannot be resumed)",
                      "resume from checkpoints/step-N, or use --init-from");
+  // Onto the parameters' device: a checkpoint written on a GPU resumes on the CPU and back.
+  torch::Device device = torch::kCPU;
+  for (const auto& group : optimizer.param_groups())
+    if (!group.params().empty()) {
+      device = group.params().front().device();
+      break;
+    }
   try {
-    torch::load(optimizer, p);
+    torch::load(optimizer, p, device);
   } catch (const c10::Error& e) {
     throw InputError(p, 0,
                      std::string("cannot load optimizer state: ") + e.what_without_backtrace());

@@ -1,9 +1,9 @@
 #include "model/bert.h"
 
-#include <torch/version.h>
-
 #include <cmath>
 #include <sstream>
+
+#include "model/attention.h"
 
 namespace bertforge {
 namespace nn = torch::nn;
@@ -108,15 +108,10 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch
     return t.view({B, T, heads, head_dim}).transpose(1, 2);
   };
   auto q = split(query(x)), k = split(key(x)), v = split(value(x));
-#if TORCH_VERSION_MAJOR >= 2
-  // On CUDA the fused kernel; on the CPU the same steps as below, whose dropout takes its keys
-  // from this thread's stream (model/dropout.h) where SDPA's would share one generator.
-  if (x.is_cuda()) {
-    auto ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()),
-                                                is_training() ? dropout->p : 0.0);
+  // On CUDA the fused kernel (model/attention.h); on the CPU the steps below, whose dropout takes
+  // its keys from this thread's stream (model/dropout.h) where SDPA's would share one generator.
+  if (auto ctx = fused_attention(q, k, v, bias, is_training() ? dropout->p : 0.0); ctx.defined())
     return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});
-  }
-#endif
   auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
   auto probs = dropout(torch::softmax(scores + bias, -1));                            // (B,h,T,T)
   auto ctx = torch::matmul(probs, v);                                                 // (B,h,T,d)

@@ -1,8 +1,8 @@
 #include "model/modernbert.h"
 
-#include <torch/version.h>
-
 #include <cmath>
+
+#include "model/attention.h"
 
 namespace bertforge {
 namespace nn = torch::nn;
@@ -87,11 +87,9 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   auto k = qkv[1] * cos + rotate_half(qkv[1]) * sin;
   auto v = qkv[2];
   const double p = is_training() ? attention_dropout : 0.0;
-  torch::Tensor ctx;
-#if TORCH_VERSION_MAJOR >= 2
-  // The fused kernel on CUDA; on the CPU dropout takes its keys from this thread's stream.
-  if (x.is_cuda()) ctx = at::scaled_dot_product_attention(q, k, v, bias.to(q.dtype()), p);
-#endif
+  // The fused kernel on CUDA (model/attention.h); on the CPU dropout takes its keys from this
+  // thread's stream.
+  torch::Tensor ctx = fused_attention(q, k, v, bias, p);
   if (!ctx.defined()) {
     auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // B,h,T,T
     auto probs = apply_dropout(torch::softmax(scores + bias.to(scores.dtype()), -1), p, true);

@@ -33,6 +33,9 @@ import traceback
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_common  # noqa: E402  (torchrun_command)
+
 ARGS = None
 WORK = None
 TIMEOUT = 120  # seconds any single bertforge process may take before the test calls it hung
@@ -406,14 +409,14 @@ def test_resume():
 
 
 def find_torchrun():
-    return shutil.which("torchrun") or ("/usr/bin/torchrun"
-                                        if os.path.exists("/usr/bin/torchrun") else None)
+    """torchrun's argv prefix (see e2e_common.torchrun_command), or None."""
+    return e2e_common.torchrun_command(ARGS.source)[0]
 
 
 def torchrun_argv(torchrun, port, extra=()):
     # Debian's torchrun (torch 1.13 on Python 3.11) crashes on its default --redirects 0 / --tee 0
     # (IntFlag iteration no longer yields Std.NONE): pass non-zero values for both.
-    return [torchrun, "--nproc_per_node", "2", "--no_python", "--master_addr", "127.0.0.1",
+    return list(torchrun) + ["--nproc_per_node", "2", "--no_python", "--master_addr", "127.0.0.1",
             "--master_port", str(port), "--redirects", "2", "--tee", "2",
             "--log_dir", os.path.join(WORK, "torchrun-logs-%d" % port)] + list(extra)
 
@@ -491,7 +494,8 @@ def test_torchrun(reference_log):
         assert "rank %d of 2 joined via 127.0.0.1:%d (torchrun agent store)" % (r, port) in out, \
             "rank %d did not join through torchrun's agent store:\n%s" % (r, out)
     compare_losses(train_log(run_dir), reference_log, 1e-5, "torchrun vs plain 2-rank launch")
-    RESULTS["torchrun"] = "agent store: losses match the plain 2-rank launch"
+    RESULTS["torchrun"] = "agent store: losses match the plain 2-rank launch (%s)" % \
+        e2e_common.torchrun_command(ARGS.source)[1]
 
 
 def test_same_pid():

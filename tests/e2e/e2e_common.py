@@ -140,3 +140,33 @@ def write_tiny_config(path, run_dir, corpus, **sections):
     """tiny_config written to `path`."""
     with open(path, "w") as f:
         json.dump(tiny_config(run_dir, corpus, **sections), f, indent=2)
+
+
+_TORCHRUN = {}
+
+
+def torchrun_command(source):
+    """The argv prefix that starts torchrun (first on PATH, else /usr/bin/torchrun), or None.
+    A torchrun whose TCPStore asks for libuv that its torch lacks (Debian 13's python3-torch 2.6
+    cannot start at all) runs through scripts/torchrun_nolibuv.py, the documented workaround.
+    Returns (argv prefix, note)."""
+    if "cmd" in _TORCHRUN:
+        return _TORCHRUN["cmd"]
+    t = shutil.which("torchrun") or ("/usr/bin/torchrun" if os.path.exists("/usr/bin/torchrun")
+                                     else None)
+    result = (None, "no torchrun")
+    if t:
+        with open(t, errors="replace") as f:
+            first = f.readline()
+        py = first[2:].split()[0] if first.startswith("#!") else "/usr/bin/python3"
+        probe = subprocess.run(
+            [py, "-c", "import datetime, torch.distributed as d; "
+             "d.TCPStore('127.0.0.1', 0, 1, True, datetime.timedelta(seconds=10))"],
+            capture_output=True, text=True, timeout=120)
+        if "libuv" in probe.stderr:
+            result = ([py, os.path.join(source, "scripts", "torchrun_nolibuv.py")],
+                      "via scripts/torchrun_nolibuv.py: %s's torch has no libuv" % t)
+        else:
+            result = ([t], t)
+    _TORCHRUN["cmd"] = result
+    return result
