@@ -68,7 +68,7 @@ python3 scripts/make_finetune_tasks.py austen "$RDATA" "$OUT/austen"
 python3 - "$PRETRAINED" "$OUT/random.json" <<'PY'
 import json, sys
 model = json.load(open(sys.argv[1] + "/config.json"))["model"]
-json.dump({"model": model, "data": {"nsp": False},
+json.dump({"model": model, "data": {"nsp": False, "max_seq_len": min(128, model["max_position"])},
            "tokenizer": {"model": sys.argv[1] + "/tokenizer.model"}}, open(sys.argv[2], "w"))
 PY
 echo '{}' >"$OUT/pretrained.json"
