@@ -97,6 +97,7 @@ def run(passed):
         data={"train_files": [], "format": "jsonl", "text_field": "meta.body",
               "sources": [{"name": "domain", "files": dom, "weight": 0.8},
                           {"name": "general", "files": [gen_dir + "/"], "weight": 0.2}]},
+        tokenizer={"vocab_size": 60},  # the two 10-word vocabularies support at most ~70 pieces
         train={"steps": STEPS, "log_every": 5, "save_every": 10})
     cfg_a = os.path.join(WORK, "a.json")
     with open(cfg_a, "w") as f:
