@@ -13,10 +13,21 @@ BIN=$(realpath "$BUILD_DIR/bertforge")
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
+ONLY=${INTEROP_ONLY:-}
 "$VENV/bin/python" -c "import tokenizers" 2>/dev/null ||
   "$VENV/bin/pip" install -q "tokenizers>=0.20"
+if [ "$ONLY" != tokenizers ]; then
+  "$VENV/bin/python" -c "import transformers, safetensors, torch" 2>/dev/null ||
+    "$VENV/bin/pip" install -q "transformers>=4.48" safetensors torch
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bertforge-interop.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 echo "interop: tokenizers $("$VENV/bin/python" -c 'import tokenizers; print(tokenizers.__version__)')"
-"$VENV/bin/python" tests/interop/tokenizer_json_test.py "$BIN" "$WORK/tokenizer_json" \
-  --probes "${INTEROP_PROBES:-3000}"
+if [ "$ONLY" != models ]; then
+  "$VENV/bin/python" tests/interop/tokenizer_json_test.py "$BIN" "$WORK/tokenizer_json" \
+    --probes "${INTEROP_PROBES:-3000}"
+fi
+if [ "$ONLY" != tokenizers ]; then
+  "$VENV/bin/python" tests/interop/hf_models_test.py "$BIN" "$WORK/hf_models" \
+    --probes "${INTEROP_MODEL_PROBES:-600}"
+fi

@@ -12,50 +12,11 @@
 #include "io/hf_config.h"
 #include "io/pretrained.h"
 #include "io/safetensors.h"
+#include "tokenizer/hf_export.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/wordpiece.h"
 
 namespace bertforge {
 using json = nlohmann::json;
-
-namespace {
-// The tokenizer files of a HuggingFace directory: spiece.model with an AlbertTokenizer config, or
-// vocab.txt with a BertTokenizer config; the special tokens map for both.
-std::vector<std::pair<std::string, std::string>> hf_tokenizer_files(const Tokenizer& tok,
-                                                                    int64_t max_length) {
-  json special = {{"pad_token", "[PAD]"},
-                  {"unk_token", "[UNK]"},
-                  {"cls_token", "[CLS]"},
-                  {"sep_token", "[SEP]"},
-                  {"mask_token", "[MASK]"}};
-  json config = special;
-  config["model_max_length"] = max_length;
-  std::vector<std::pair<std::string, std::string>> files;
-  if (const WordPiece* wp = tok.wordpiece()) {
-    config["tokenizer_class"] = "BertTokenizer";
-    config["do_lower_case"] = wp->options().lowercase;
-    config["strip_accents"] = wp->options().strip_accents;
-    config["tokenize_chinese_chars"] = wp->options().tokenize_chinese_chars;
-    config["unk_token"] = wp->options().unk_token;
-    std::string vocab;
-    for (const std::string& t : wp->tokens()) vocab += t + "\n";
-    files.emplace_back("vocab.txt", vocab);
-  } else {
-    config["tokenizer_class"] = "AlbertTokenizer";
-    // An uncased model folds case in spiece.model's own normalizer (tokenizer.lowercase), so the
-    // tokenizer needs no extra step.
-    config["do_lower_case"] = false;
-    config["keep_accents"] = true;
-    config["remove_space"] = true;
-    config["bos_token"] = "[CLS]";
-    config["eos_token"] = "[SEP]";
-    files.emplace_back("spiece.model", tok.model_bytes());
-  }
-  files.emplace_back("tokenizer_config.json", config.dump(2) + "\n");
-  files.emplace_back("special_tokens_map.json", special.dump(2) + "\n");
-  return files;
-}
-}  // namespace
 
 int export_huggingface(const std::string& checkpoint, const std::string& out, bool force) {
   // A `bertforge finetune` model exports as *ForSequenceClassification / *ForTokenClassification.
@@ -88,7 +49,7 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
                          // exactly like evaluating the checkpoint.
                          {"config", config_to_json(p.config)}};
   const std::vector<std::pair<std::string, std::string>> tokenizer_files =
-      hf_tokenizer_files(tok, s.max_position);
+      hf_tokenizer_files(tok, s.max_position, s.architecture == "roberta");
   // Written into a temp directory, then renamed to `out`; into an existing directory (--force),
   // each file is renamed over its namesake and nothing else there is touched.
   StagedDir staged(out);

@@ -1,13 +1,58 @@
 #include "app/predict.h"
 
+#include <algorithm>
+
 #include "common/errors.h"
 #include "common/logging.h"
 #include "dist/runtime.h"
 #include "io/pretrained.h"
+#include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 #include "train/objective.h"
 
 namespace bertforge {
+
+namespace {
+// The model input of `text`: [CLS], the text with each "[MASK]" one mask position, [SEP]. A
+// tokenizer.json tokenizer encodes the whole text as HF's tokenizers does (its mask token, e.g.
+// "<mask>" with lstrip, in place of each "[MASK]"; its post-processor's specials); the others
+// encode the pieces between the masks.
+std::vector<int64_t> fill_mask_ids(const Tokenizer& tok, const std::string& text, int* masks) {
+  const SpecialIds sp = tok.specials();
+  const std::string marker = "[MASK]";
+  std::vector<int64_t> ids;
+  if (const HfTokenizer* hf = tok.hf()) {
+    const std::string mask_token = tok.id_to_piece(sp.mask);
+    std::string replaced;
+    for (size_t pos = 0;;) {
+      const size_t next = text.find(marker, pos);
+      replaced += text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+      if (next == std::string::npos) break;
+      replaced += mask_token;
+      pos = next + marker.size();
+    }
+    for (int id : hf->encode(replaced, true).ids) ids.push_back(id);
+    if (ids.empty() || ids.front() != sp.cls) ids.insert(ids.begin(), sp.cls);
+    if (ids.back() != sp.sep) ids.push_back(sp.sep);
+    *masks = static_cast<int>(std::count(ids.begin(), ids.end(), int64_t{sp.mask}));
+    return ids;
+  }
+  // Split on the literal "[MASK]" and encode the pieces between, so that a mask is one position.
+  ids.push_back(sp.cls);
+  size_t pos = 0;
+  while (true) {
+    size_t next = text.find(marker, pos);
+    std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    for (int id : tok.encode(part)) ids.push_back(id);
+    if (next == std::string::npos) break;
+    ids.push_back(sp.mask);
+    ++*masks;
+    pos = next + marker.size();
+  }
+  ids.push_back(sp.sep);
+  return ids;
+}
+}  // namespace
 
 std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint,
                                                    const std::string& text, int top_k) {
@@ -20,22 +65,9 @@ std::vector<std::vector<MaskPrediction>> fill_mask(const std::string& checkpoint
         p.dir);
   configure_threads(p.config.train.threads);
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
-  // Split on the literal "[MASK]" and encode the pieces between, so that a mask is one position.
   const SpecialIds sp = tok.specials();
-  std::vector<int64_t> ids{sp.cls};
-  const std::string marker = "[MASK]";
-  size_t pos = 0;
   int masks = 0;
-  while (true) {
-    size_t next = text.find(marker, pos);
-    std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    for (int id : tok.encode(part)) ids.push_back(id);
-    if (next == std::string::npos) break;
-    ids.push_back(sp.mask);
-    ++masks;
-    pos = next + marker.size();
-  }
-  ids.push_back(sp.sep);
+  const std::vector<int64_t> ids = fill_mask_ids(tok, text, &masks);
   if (masks == 0) throw UsageError("the text has no [MASK] to fill");
   const int64_t max_len = p.model->shape().max_position;
   if (static_cast<int64_t>(ids.size()) > max_len)

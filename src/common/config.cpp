@@ -198,6 +198,9 @@ Config config_from_json(const json& j, bool validate_config) {
       c.given.insert(key_path(sec.name, f.key));
     }
   });
+  // RoBERTa has one token type (all segments are type 0), unless the file says otherwise.
+  if (c.model.architecture == "roberta" && !c.given.count("model.type_vocab_size"))
+    c.model.type_vocab_size = 1;
   if (validate_config) validate(c);
   return c;
 }

@@ -97,8 +97,9 @@ const Section<ModelConfig>& model_section() {
   static const Section<T> s{
       "model",
       {{"architecture",
-        "bert (BertForPreTraining, with NSP) | modernbert (HF ModernBERT: pre-norm without "
-        "biases, rotary positions, GeGLU, local/global attention; MLM only).",
+        "bert (BertForPreTraining, with NSP) | roberta (HF RobertaForMaskedLM: BERT's encoder, "
+        "positions from the [PAD] id + 1, one token type; MLM only) | modernbert (HF ModernBERT: "
+        "pre-norm without biases, rotary positions, GeGLU, local/global attention; MLM only).",
         &T::architecture},
        {"preset", "tiny | mini | small | medium | base (sets layers/hidden/heads/intermediate).",
         &T::preset},
@@ -109,7 +110,8 @@ const Section<ModelConfig>& model_section() {
        {"max_position", "Position embeddings (>= data.max_seq_len).", &T::max_position},
        {"dropout", "Hidden dropout.", &T::dropout},
        {"attention_dropout", "Dropout on attention probabilities.", &T::attention_dropout},
-       {"type_vocab_size", "Segment (token type) embeddings.", &T::type_vocab_size},
+       {"type_vocab_size", "Segment (token type) embeddings (roberta: 1 unless set).",
+        &T::type_vocab_size},
        {"layer_norm_eps", "LayerNorm epsilon.", &T::layer_norm_eps},
        {"initializer_range", "Std of the normal weight init.", &T::initializer_range},
        {"global_attn_every_n_layers",

@@ -131,7 +131,10 @@ void validate_modernbert(const ModelConfig& mo, const DataConfig& d) {
 
 // `d`: the data, for the limits a model puts on it.
 void validate_model(const ModelConfig& mo, const DataConfig& d) {
-  one_of(mo.architecture, "model.architecture", {"bert", "modernbert"});
+  one_of(mo.architecture, "model.architecture", {"bert", "roberta", "modernbert"});
+  if (mo.architecture == "roberta")
+    require(!d.nsp, "data.nsp", "false with model.architecture roberta (it has no NSP head)",
+            "true");
   require(mo.layers >= 1, "model.layers", ">= 1", mo.layers);
   require(mo.hidden >= 8, "model.hidden", ">= 8", mo.hidden);
   require(mo.heads >= 1 && mo.hidden % mo.heads == 0, "model.heads",
@@ -144,7 +147,10 @@ void validate_model(const ModelConfig& mo, const DataConfig& d) {
   require(mo.dropout >= 0 && mo.dropout < 1, "model.dropout", "in [0, 1)", mo.dropout);
   require(mo.attention_dropout >= 0 && mo.attention_dropout < 1, "model.attention_dropout",
           "in [0, 1)", mo.attention_dropout);
-  require(mo.type_vocab_size >= 2, "model.type_vocab_size", ">= 2", mo.type_vocab_size);
+  if (mo.architecture == "bert")  // NSP's two segments
+    require(mo.type_vocab_size >= 2, "model.type_vocab_size", ">= 2", mo.type_vocab_size);
+  else
+    require(mo.type_vocab_size >= 1, "model.type_vocab_size", ">= 1", mo.type_vocab_size);
   require(mo.layer_norm_eps > 0, "model.layer_norm_eps", "> 0", mo.layer_norm_eps);
   require(mo.initializer_range > 0, "model.initializer_range", "> 0", mo.initializer_range);
 }

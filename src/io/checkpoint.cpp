@@ -38,6 +38,7 @@ json shape_to_json(const BertShape& s) {
   json j = config_to_json(c)["model"];
   j.erase("preset");
   j["vocab_size"] = s.vocab_size;
+  if (s.architecture == "roberta") j["pad_id"] = s.pad_id;
   return j;
 }
 
@@ -46,8 +47,10 @@ json shape_to_json(const BertShape& s) {
 BertShape shape_from_json(const json& j) {
   json model = j;
   const int64_t vocab = model.at("vocab_size").get<int64_t>();
+  const int64_t pad = model.value("pad_id", int64_t{0});
   model.erase("vocab_size");
-  return BertShape::from_config(config_from_json(json{{"model", model}}, false).model, vocab);
+  model.erase("pad_id");
+  return BertShape::from_config(config_from_json(json{{"model", model}}, false).model, vocab, pad);
 }
 
 int64_t step_of(const std::string& name) {

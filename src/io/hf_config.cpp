@@ -28,6 +28,18 @@ json bert_config(const ModelConfig& m, const SpecialIds& sp) {
   return c;
 }
 
+// RobertaConfig's keys: BERT's, with the position table pad_token_id + 1 rows longer (RoBERTa's
+// positions start after the [PAD] id: roberta-base's 514 rows hold 512 positions).
+json roberta_config(const ModelConfig& m, const SpecialIds& sp) {
+  json c = bert_config(m, sp);
+  c["architectures"] = {"RobertaForMaskedLM"};
+  c["model_type"] = "roberta";
+  c["bos_token_id"] = sp.cls;
+  c["eos_token_id"] = sp.sep;
+  c["max_position_embeddings"] = m.max_position + sp.pad + 1;
+  return c;
+}
+
 // ModernBertConfig's keys (transformers 4.48+; the rope/layer keys also in their 5.x form).
 json modernbert_config(const ModelConfig& m, const SpecialIds& sp) {
   json layer_types = json::array();
@@ -69,8 +81,9 @@ json modernbert_config(const ModelConfig& m, const SpecialIds& sp) {
 }  // namespace
 
 json hf_model_config(const ModelConfig& m, int64_t vocab_size, const SpecialIds& specials) {
-  json c =
-      m.architecture == "modernbert" ? modernbert_config(m, specials) : bert_config(m, specials);
+  json c = m.architecture == "modernbert" ? modernbert_config(m, specials)
+           : m.architecture == "roberta"  ? roberta_config(m, specials)
+                                          : bert_config(m, specials);
   c["vocab_size"] = vocab_size;
   return c;
 }

@@ -1,7 +1,9 @@
 // The HuggingFace config.json key map, both directions, for each architecture: BertForPreTraining
-// (model_type "bert") and ModernBertForMaskedLM (model_type "modernbert"). Export writes with
-// hf_model_config (hf_config.cpp); import reads with parse_hf_config, model_config_from_hf and
-// bertforge_export_keys (hf_config_read.cpp, torch-free: tests/fuzz/hf_config_fuzz.cpp fuzzes it).
+// (model_type "bert"), RobertaForMaskedLM ("roberta": BERT's keys, max_position_embeddings
+// pad_token_id + 1 more than model.max_position) and ModernBertForMaskedLM ("modernbert"). Export
+// writes with hf_model_config (hf_config.cpp); import reads with parse_hf_config,
+// model_config_from_hf and bertforge_export_keys (hf_config_read.cpp, torch-free:
+// tests/fuzz/hf_config_fuzz.cpp fuzzes it).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,7 +27,7 @@ struct HfShapeKey {
   bool required = false;  // else an absent key means `fallback`
   double fallback = 0;
 };
-// The shape keys of model.architecture "bert" or "modernbert".
+// The shape keys of model.architecture "bert" (and "roberta") or "modernbert".
 const std::vector<HfShapeKey>& hf_shape_keys(const std::string& architecture);
 
 // The model keys of config.json for a model of shape `m` and `vocab_size` (architectures,
@@ -39,7 +41,9 @@ nlohmann::json parse_hf_config(const std::string& text, const std::string& path)
 // InputError naming `path` for another model_type, a variant bertforge does not implement, a key
 // of the wrong type or out of range, or a model too big to allocate (more than
 // kMaxHfParameters weights), so that the model can be built from `m` without further checks.
-int64_t model_config_from_hf(const nlohmann::json& hf, const std::string& path, ModelConfig* m);
+// `pad_id` (optional) receives pad_token_id (0 when absent; RoBERTa's default 1).
+int64_t model_config_from_hf(const nlohmann::json& hf, const std::string& path, ModelConfig* m,
+                             int64_t* pad_id = nullptr);
 // The largest model config.json may describe: 2^32 weights (16 GiB in fp32).
 constexpr int64_t kMaxHfParameters = int64_t{1} << 32;
 

@@ -1,6 +1,7 @@
 // The reading half of io/hf_config.h, and the shape key map both halves use: a config.json is a
 // hostile file, so every key is checked for its type and range before the model is built from it.
 // Torch-free (the fuzz target and its replay test compile this file without torch).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -57,7 +58,7 @@ class Keys {
     return number(hf_, key, fallback, lo, hi, open_low);
   }
   [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(path_, 0, "not a BERT or ModernBERT config.json: " + what);
+    throw InputError(path_, 0, "not a BERT, RoBERTa or ModernBERT config.json: " + what);
   }
 
  private:
@@ -123,7 +124,35 @@ void read_shape_keys(Keys& k, ModelConfig* m) {
   }
 }
 
+// transformers 5 writes layer_types (one "full_attention" or "sliding_attention" a layer) instead
+// of global_attn_every_n_layers: bertforge's layers are global at l % n == 0, so the list must be
+// that pattern for some n.
+void read_layer_types(const json& hf, Keys& k, ModelConfig* m) {
+  const auto it = hf.find("layer_types");
+  if (it == hf.end() || it->is_null()) return;
+  if (!it->is_array() || it->size() != static_cast<size_t>(m->layers))
+    k.fail("layer_types is not a list of num_hidden_layers (" + std::to_string(m->layers) +
+           ") strings");
+  int n = m->layers;  // one global layer only: any period >= layers
+  for (int l = 0; l < m->layers; ++l) {
+    const json& t = (*it)[static_cast<size_t>(l)];
+    if (t != "full_attention" && t != "sliding_attention")
+      k.fail("layer_types[" + std::to_string(l) + "] " + t.dump() +
+             " is not \"full_attention\" or \"sliding_attention\"");
+    if (l > 0 && t == "full_attention" && n == m->layers) n = l;
+  }
+  if (hf.contains("global_attn_every_n_layers") && n == m->layers)
+    n = std::max(n, m->global_attn_every_n_layers);
+  for (int l = 0; l < m->layers; ++l)
+    if (((*it)[static_cast<size_t>(l)] == "full_attention") != (l % n == 0))
+      k.fail(
+          "layer_types is not one full_attention layer every n layers from layer 0 (the only "
+          "pattern bertforge's ModernBERT has)");
+  m->global_attn_every_n_layers = n;
+}
+
 void read_modernbert(const json& hf, Keys& k, const std::string& path, ModelConfig* m) {
+  read_layer_types(hf, k, m);
   if (!hf.contains("norm_eps"))  // older ModernBERT configs name it as BERT does
     m->layer_norm_eps = k.number("layer_norm_eps", 1e-5, 0, 1, true);
   if (hf.contains("rope_parameters") && hf["rope_parameters"].is_object()) {  // transformers 5
@@ -176,19 +205,32 @@ json parse_hf_config(const std::string& text, const std::string& path) {
   }
 }
 
-int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfig* m) {
+int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfig* m,
+                             int64_t* pad_id) {
   Keys k(hf, path);
   if (!hf.is_object()) k.fail("not a JSON object");
   try {
     const std::string type = hf.value("model_type", std::string("bert"));
-    if (type != "bert" && type != "modernbert")
-      throw InputError(path, 0,
-                       "model_type \"" + type + "\" is not supported (bert or modernbert)");
+    if (type != "bert" && type != "roberta" && type != "modernbert")
+      throw InputError(
+          path, 0, "model_type \"" + type + "\" is not supported (bert, roberta or modernbert)");
     m->preset = "tiny";
     m->architecture = type;
     read_shape_keys(k, m);
+    if (pad_id) *pad_id = 0;
+    if (type == "roberta") {  // the position table starts after the [PAD] id
+      const int64_t pad = k.integer("pad_token_id", 0, 1 << 24, 1);
+      if (pad_id) *pad_id = pad;
+      if (m->max_position - pad - 1 < 8)
+        k.fail("max_position_embeddings " + std::to_string(m->max_position) +
+               " leaves fewer than 8 positions after pad_token_id + 1 (" + std::to_string(pad + 1) +
+               ")");
+      m->max_position -= static_cast<int>(pad + 1);
+    }
     if (m->heads > m->hidden || m->hidden % m->heads != 0)
       k.fail("num_attention_heads does not divide hidden_size");
+    if (type == "roberta" && hf.value("position_embedding_type", "absolute") != "absolute")
+      k.fail("position_embedding_type must be \"absolute\"");
     if (type == "modernbert")
       read_modernbert(hf, k, path, m);
     else if (hf.value("hidden_act", "gelu") != "gelu")

@@ -64,6 +64,7 @@ std::string canonical(std::string name, const std::string& body) {
   if (ends_with(name, "LayerNorm.gamma")) name.replace(name.size() - 5, 5, "weight");
   if (ends_with(name, "LayerNorm.beta")) name.replace(name.size() - 4, 4, "bias");
   if (name == "cls.predictions.decoder.bias") name = "cls.predictions.bias";
+  if (name == "lm_head.decoder.bias") name = "lm_head.bias";
   for (const char* part : {"embeddings.", "encoder.", "pooler.", "layers.", "final_norm."})
     if (starts_with(name, part)) return body + name;
   return name;
@@ -72,7 +73,7 @@ std::string canonical(std::string name, const std::string& body) {
 // The module prefix a parameter belongs to, for the report ("cls.predictions.transform").
 std::string module_of(const std::string& name) {
   for (const char* m : {"bert.pooler", "cls.seq_relationship", "cls.predictions.transform",
-                        "cls.predictions", "head", "decoder"})
+                        "cls.predictions", "lm_head", "head", "decoder"})
     if (starts_with(name, m)) return m;
   const size_t dot = name.rfind('.');
   return dot == std::string::npos ? name : name.substr(0, dot);
@@ -88,11 +89,14 @@ bool has_hf_weights(const std::string& dir) {
 }
 
 HfWeightsReport load_hf_weights(const std::string& dir, PreTrainingModel& model) {
-  const bool modern = model.shape().architecture == "modernbert";
-  const std::string body = modern ? "model." : "bert.";
-  const std::string tied = modern ? "decoder.weight" : "cls.predictions.decoder.weight";
-  const std::string embeddings =
-      modern ? "model.embeddings.tok_embeddings.weight" : "bert.embeddings.word_embeddings.weight";
+  const std::string& arch = model.shape().architecture;
+  const bool modern = arch == "modernbert", roberta = arch == "roberta";
+  const std::string body = modern ? "model." : roberta ? "roberta." : "bert.";
+  const std::string tied = modern    ? "decoder.weight"
+                           : roberta ? "lm_head.decoder.weight"
+                                     : "cls.predictions.decoder.weight";
+  const std::string embeddings = modern ? "model.embeddings.tok_embeddings.weight"
+                                        : body + "embeddings.word_embeddings.weight";
   std::map<std::string, torch::Tensor> stored;
   for (auto& [name, t] : read_all(dir)) stored[canonical(name, body)] = t;
 
@@ -115,8 +119,9 @@ HfWeightsReport load_hf_weights(const std::string& dir, PreTrainingModel& model)
     used.insert(item.key());
   }
   if (used.empty())
-    throw InputError(dir, 0, "no tensor has a BERT or ModernBERT parameter name",
-                     "is this a BertForPreTraining/BertForMaskedLM/BertModel or ModernBERT model?");
+    throw InputError(dir, 0, "no tensor has a BERT, RoBERTa or ModernBERT parameter name",
+                     "is this a BertForPreTraining/BertForMaskedLM/BertModel, RoBERTa or "
+                     "ModernBERT model?");
   auto decoder = stored.find(tied), emb = stored.find(embeddings);
   if (decoder != stored.end()) {
     used.insert(tied);
@@ -129,8 +134,8 @@ HfWeightsReport load_hf_weights(const std::string& dir, PreTrainingModel& model)
   for (const auto& [name, t] : stored)
     if (!used.count(name) && !ends_with(name, "position_ids")) report.unused.push_back(name);
   report.initialised.assign(initialised.begin(), initialised.end());
-  report.has_nsp_head =
-      !modern && !initialised.count("bert.pooler") && !initialised.count("cls.seq_relationship");
+  report.has_nsp_head = arch == "bert" && !initialised.count("bert.pooler") &&
+                        !initialised.count("cls.seq_relationship");
   return report;
 }
 

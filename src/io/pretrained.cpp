@@ -41,10 +41,11 @@ std::string hf_weights_checksum(const std::string& dir) {
 ModelPtr load_hf_model(const std::string& dir, Config* config, HfWeightsReport* report_out) {
   const json hf = read_hf_config(dir);
   ModelConfig& m = config->model;
-  const int64_t vocab = model_config_from_hf(hf, fs::join(dir, "config.json"), &m);
+  int64_t pad = 0;
+  const int64_t vocab = model_config_from_hf(hf, fs::join(dir, "config.json"), &m, &pad);
   config->data.max_seq_len = std::min(config->data.max_seq_len, m.max_position);
-  if (m.architecture == "modernbert") config->data.nsp = false;
-  ModelPtr model = make_model(BertShape::from_config(m, vocab));
+  if (m.architecture != "bert") config->data.nsp = false;
+  ModelPtr model = make_model(BertShape::from_config(m, vocab, pad));
   // What the directory lacks (a head) starts from a fresh, seeded initialisation.
   model->init_weights(at::make_generator<at::CPUGeneratorImpl>(config->seed));
   HfWeightsReport report = load_hf_weights(dir, *model);
@@ -91,6 +92,11 @@ Pretrained load_export(const std::string& dir) {
                      "vocab_size " + std::to_string(p.model->shape().vocab_size) + " but " +
                          p.tokenizer_model + " has " + std::to_string(tok.vocab_size()) +
                          " tokens");
+  if (p.model->shape().position_offset() > 0 && p.model->shape().pad_id != tok.specials().pad)
+    throw InputError(fs::join(dir, "config.json"), 0,
+                     "pad_token_id " + std::to_string(p.model->shape().pad_id) + " but " +
+                         p.tokenizer_model + " has its pad token at " +
+                         std::to_string(tok.specials().pad));
   p.weights_checksum = hf_weights_checksum(dir);
   return p;
 }

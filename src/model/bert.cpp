@@ -8,9 +8,10 @@
 namespace bertforge {
 namespace nn = torch::nn;
 
-BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size) {
+BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size, int64_t pad_id) {
   BertShape s;
   s.architecture = m.architecture;
+  s.pad_id = m.architecture == "roberta" ? pad_id : 0;
   s.global_every = m.global_attn_every_n_layers, s.local_window = m.local_attention;
   s.global_rope_theta = m.global_rope_theta, s.local_rope_theta = m.local_rope_theta;
   s.vocab_size = vocab_size;
@@ -50,6 +51,7 @@ std::string BertShape::difference(const BertShape& o) const {
   cmp("intermediate", intermediate, o.intermediate);
   cmp("max_position", max_position, o.max_position);
   cmp("type_vocab_size", type_vocab_size, o.type_vocab_size);
+  cmp("pad_id", pad_id, o.pad_id);
   if (architecture == "modernbert") {
     cmp("global_attn_every_n_layers", global_every, o.global_every);
     cmp("local_attention", local_window, o.local_window);
@@ -71,10 +73,10 @@ torch::Tensor norm(nn::LayerNorm& ln, const torch::Tensor& x) {
 }
 }  // namespace
 
-BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
+BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) : position_offset(s.position_offset()) {
   word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab_size, s.hidden));
-  position_embeddings =
-      register_module("position_embeddings", nn::Embedding(s.max_position, s.hidden));
+  position_embeddings = register_module("position_embeddings",
+                                        nn::Embedding(s.max_position + position_offset, s.hidden));
   token_type_embeddings =
       register_module("token_type_embeddings", nn::Embedding(s.type_vocab_size, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
@@ -84,13 +86,14 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) {
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& types,
                                           const torch::Tensor& position_ids) {
   const int64_t T = ids.size(1);
-  TORCH_CHECK(T <= position_embeddings->weight.size(0), "sequence length ", T,
-              " exceeds model.max_position ", position_embeddings->weight.size(0));
+  TORCH_CHECK(T + position_offset <= position_embeddings->weight.size(0), "sequence length ", T,
+              " exceeds model.max_position ",
+              position_embeddings->weight.size(0) - position_offset);
   auto x = word_embeddings(ids) + token_type_embeddings(types);  // (B, T, H)
   if (position_ids.defined())
-    return dropout(norm(LayerNorm, x + position_embeddings(position_ids)));
-  auto pos = torch::arange(T, ids.options());     // (T)
-  x = x + position_embeddings(pos).unsqueeze(0);  // (B, T, H)
+    return dropout(norm(LayerNorm, x + position_embeddings(position_ids + position_offset)));
+  auto pos = torch::arange(position_offset, T + position_offset, ids.options());  // (T)
+  x = x + position_embeddings(pos).unsqueeze(0);                                  // (B, T, H)
   return dropout(norm(LayerNorm, x));
 }
 
@@ -176,10 +179,10 @@ torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence,
   return torch::tanh(dense(sequence.select(1, 0)));                                       // (B, H)
 }
 
-BertModelImpl::BertModelImpl(const BertShape& s) {
+BertModelImpl::BertModelImpl(const BertShape& s, bool with_pooler) {
   embeddings = register_module("embeddings", BertEmbeddings(s));
   encoder = register_module("encoder", BertEncoder(s));
-  pooler = register_module("pooler", BertPooler(s));
+  if (with_pooler) pooler = register_module("pooler", BertPooler(s));
 }
 
 std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tensor& ids,
@@ -189,6 +192,7 @@ std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tens
   if (packed.defined()) {
     auto x = embeddings(ids, types, packed.position_ids);                     // (R, T, H)
     auto seq = encoder(x, packed.attention_bias(x.scalar_type(), -10000.0));  // (R, T, H)
+    if (!pooler) return {seq, {}};
     return {seq, pooler(seq, packed.cls_positions)};
   }
   auto x = embeddings(ids, types);  // (B, T, H)
@@ -200,6 +204,7 @@ std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tens
                       .to(x.dtype())
                       .view({1, 1, ids.size(1), ids.size(1)});
   auto seq = encoder(x, bias);  // (B, T, H)
+  if (!pooler) return {seq, {}};
   return {seq, pooler(seq)};
 }
 
@@ -247,20 +252,24 @@ PreTrainingOutput BertForPreTrainingImpl::forward(const torch::Tensor& ids,
 }
 
 void BertForPreTrainingImpl::init_weights(at::Generator gen) {
+  init_bert_weights(*this, shape_.initializer_range, gen);
+}
+
+void init_bert_weights(torch::nn::Module& m, double range, at::Generator gen) {
   torch::NoGradGuard no_grad;
-  for (auto& item : named_parameters()) {
+  for (auto& item : m.named_parameters()) {
     const std::string& name = item.key();
     auto& p = item.value();
     auto ends_with = [&](const std::string& suffix) {
       return name.size() >= suffix.size() &&
              name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (name.find("LayerNorm") != std::string::npos)
+    if (name.find("LayerNorm") != std::string::npos || name.find("layer_norm") != std::string::npos)
       ends_with("weight") ? p.fill_(1.0) : p.zero_();
     else if (ends_with("bias"))
       p.zero_();
     else
-      p.normal_(0.0, shape_.initializer_range, gen);
+      p.normal_(0.0, range, gen);
   }
 }
 

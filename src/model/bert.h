@@ -14,12 +14,15 @@ namespace bertforge {
 struct BertEmbeddingsImpl : torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertShape& s);
   // ids, types: (B, T) int64 -> (B, T, H); position_ids (B, T), default 0..T-1 in every row.
+  // RoBERTa's positions start at pad_id + 1 (BertShape::position_offset): the table has that
+  // many more rows, and position p reads row p + offset.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& types,
                         const torch::Tensor& position_ids = {});
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
       token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
   Dropout dropout{nullptr};
+  int64_t position_offset = 0;
 };
 TORCH_MODULE(BertEmbeddings);
 
@@ -85,7 +88,8 @@ struct BertPoolerImpl : torch::nn::Module {
 TORCH_MODULE(BertPooler);
 
 struct BertModelImpl : torch::nn::Module {
-  explicit BertModelImpl(const BertShape& s);
+  // `with_pooler` false: no pooler (RobertaForMaskedLM's encoder), `pooled` is undefined.
+  explicit BertModelImpl(const BertShape& s, bool with_pooler = true);
   // ids, types, attention_mask: (R, T). Returns (sequence (R, T, H), pooled (B, H)); `packed`:
   // block-diagonal attention, restarted positions and [CLS] per example (see PackedLayout).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& ids,
@@ -140,5 +144,9 @@ struct BertForPreTrainingImpl : PreTrainingModel {
   PreTrainingHeads cls{nullptr};
 };
 TORCH_MODULE(BertForPreTraining);
+
+// BERT's initialisation of every parameter of `m`: LayerNorm (and layer_norm) weights 1, biases 0,
+// the rest normal(0, range), drawn from `gen`.
+void init_bert_weights(torch::nn::Module& m, double range, at::Generator gen);
 
 }  // namespace bertforge

@@ -2,6 +2,7 @@
 
 #include "model/bert.h"
 #include "model/modernbert.h"
+#include "model/roberta.h"
 
 namespace bertforge {
 
@@ -39,6 +40,7 @@ torch::Tensor causal_keys(int64_t T, const torch::Device& device) {
 
 ModelPtr make_model(const BertShape& shape) {
   if (shape.architecture == "modernbert") return std::make_shared<ModernBertForMaskedLMImpl>(shape);
+  if (shape.architecture == "roberta") return std::make_shared<RobertaForMaskedLMImpl>(shape);
   return std::make_shared<BertForPreTrainingImpl>(shape);
 }
 

@@ -1,4 +1,5 @@
-// The encoder interface every architecture implements (model.architecture: bert | modernbert),
+// The encoder interface every architecture implements (model.architecture: bert | roberta |
+// modernbert),
 // and the model shape: what a checkpoint must agree on to be resumed or continued.
 #pragma once
 
@@ -13,7 +14,7 @@
 namespace bertforge {
 
 struct BertShape {
-  std::string architecture = "bert";  // bert | modernbert
+  std::string architecture = "bert";  // bert | roberta | modernbert
   int64_t vocab_size = 0;
   int64_t hidden = 128, layers = 2, heads = 2, intermediate = 512;
   int64_t max_position = 512, type_vocab_size = 2;
@@ -23,7 +24,12 @@ struct BertShape {
   // local_window / 2; rotary bases of the two kinds of layer.
   int64_t global_every = 3, local_window = 128;
   double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
-  static BertShape from_config(const ModelConfig& m, int64_t vocab_size);
+  // roberta: the tokenizer's [PAD] id (HF's padding_idx); positions start at pad_id + 1.
+  int64_t pad_id = 0;
+  // `pad_id`: the tokenizer's [PAD] (used by roberta only).
+  static BertShape from_config(const ModelConfig& m, int64_t vocab_size, int64_t pad_id = 0);
+  // Rows of the position table before position 0: pad_id + 1 for roberta, else 0.
+  int64_t position_offset() const { return architecture == "roberta" ? pad_id + 1 : 0; }
   // The model section that builds this shape (with vocab_size, from_config's inverse).
   ModelConfig to_config() const;
   // "" when equal, else a description of the first difference ("hidden 256 vs 128").

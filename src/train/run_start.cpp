@@ -118,7 +118,8 @@ void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& in
 
 ModelPtr build_model(const Config& cfg, RunStart& start, const RunInputs& in,
                      bool* nsp_head_trained) {
-  const BertShape shape = BertShape::from_config(cfg.model, in.tok.vocab_size());
+  const BertShape shape =
+      BertShape::from_config(cfg.model, in.tok.vocab_size(), in.tok.specials().pad);
   if (start.resume) {
     std::string diff = start.resume->shape.difference(shape);
     if (!diff.empty())

@@ -14,7 +14,7 @@ namespace {
 
 void check(const bertforge::ModelConfig& m, int64_t vocab) {
   const bool modern = m.architecture == "modernbert";
-  if (!modern && m.architecture != "bert") __builtin_trap();
+  if (!modern && m.architecture != "bert" && m.architecture != "roberta") __builtin_trap();
   if (vocab < 1 || m.hidden < 8 || m.layers < 1 || m.heads < 1 || m.hidden % m.heads != 0 ||
       m.intermediate < 1 || m.max_position < 8 || m.type_vocab_size < 1)
     __builtin_trap();
