@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 SEEDS=3
 EPOCHS=3
-LR=2e-4
+LR=1e-3
 OUT=runs/finetune_table
 THREADS=0
 PRETRAINED=runs/quickstart/final

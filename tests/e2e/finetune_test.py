@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_common  # noqa: E402
+import hf_fixture  # noqa: E402
 from e2e_common import check  # noqa: E402
 
 ARGS = None
@@ -212,6 +213,23 @@ def check_predict(rows, passed):
     passed.append("predict (accuracy %.3f = best eval)" % acc)
 
 
+def check_seeds(pre, passed):
+    cfg = finetune_config("seeds", pre, j("cls_train.jsonl"), j("cls_valid.jsonl"), epochs=2,
+                          lr=0.003)
+    out, _ = bertforge("finetune", "--config", cfg, "--seeds", "2")
+    summary = json.load(open(j("seeds", "seeds.json")))
+    best = []
+    for seed in (5, 6):  # seed, seed + 1
+        rows = read_jsonl(j("seeds", "seed-%d" % seed, "logs", "eval.jsonl"))
+        best.append(max(rows, key=lambda r: r["accuracy"])["accuracy"])
+    acc = summary["summary"]["accuracy"]
+    check(acc["n"] == 2 and abs(acc["mean"] - sum(best) / 2) < 1e-12, "mean: %s vs %s" % (acc, best))
+    sd = abs(best[0] - best[1]) / 2 ** 0.5  # the sample standard deviation of two values
+    check(abs(acc["std"] - sd) < 1e-12, "std: %s vs %s" % (acc, sd))
+    check("accuracy" in out and "+-" in out, "the summary is printed: " + out)
+    passed.append("--seeds")
+
+
 def check_export(passed):
     bertforge("export", "--checkpoint", j("cls"), "--out", j("cls_hf"))
     cfg = json.load(open(j("cls_hf", "config.json")))
@@ -224,8 +242,21 @@ def check_export(passed):
     check(head["classifier.weight"]["shape"] == [3, hidden], str(head["classifier.weight"]))
     check("bert.pooler.dense.weight" in head, "the pooler is exported")
     check(not any(k.startswith("cls.") for k in head), "no pre-training heads")
-    # The export can start another fine-tuning (its encoder is read back).
-    passed.append("export")
+    # Fine-tuning starts from a HuggingFace directory too (here the pretrained run's export).
+    bertforge("export", "--checkpoint", j("pre"), "--out", j("pre_hf"))
+    cfg_hf = finetune_config("from_hf", j("pre_hf"), j("cls_train.jsonl"), j("cls_valid.jsonl"),
+                             epochs=1)
+    bertforge("finetune", "--config", cfg_hf)
+    a = safetensors_header(j("from_hf", "final", "model.safetensors"))
+    check(a["classifier.weight"]["shape"] == [3, hidden], "from an export: %s" % sorted(a)[:3])
+    # ... and from a public-style HuggingFace BERT (WordPiece vocab.txt; tests/e2e/hf_fixture.py).
+    hf_fixture.write_hf_bert(j("hf_bert"))
+    bertforge("finetune", "--config", finetune_config(
+        "from_bert", j("hf_bert"), j("cls_train.jsonl"), j("cls_valid.jsonl"), epochs=1))
+    check(os.path.exists(j("from_bert", "tokenizer", "wordpiece.json")), "the WordPiece vocab")
+    out, _ = bertforge("predict", "--checkpoint", j("from_bert"), "--data", j("cls_valid.jsonl"))
+    check(len(out.splitlines()) == 90, "predict from a WordPiece model")
+    passed.append("export, from an export and from a HF BERT")
 
 
 def check_regression_and_tokens(pre, passed):
@@ -331,6 +362,7 @@ def run(passed):
     check_resume(pre, rows, passed)
     check_predict(rows, passed)
     check_export(passed)
+    check_seeds(pre, passed)
     check_regression_and_tokens(pre, passed)
     check_modernbert(pre, passed)
     check_bad_inputs(pre, passed)
