@@ -190,7 +190,16 @@ TEST(TrainE2E, NonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint) {
   auto skip = r.run("train",
                     "--resume auto --set train.steps=12 --set train.lr=1e30 --set "
                     "train.warmup_steps=0 --set train.max_skipped_steps=5");
-  EXPECT_NE(skip.output.find("batch skipped"), std::string::npos) << skip.output;
+  EXPECT_EQ(skip.exit_code, 0) << skip.output;
+  size_t skipped = 0;
+  for (size_t at = skip.output.find("batch skipped"); at != std::string::npos;
+       at = skip.output.find("batch skipped", at + 1))
+    ++skipped;
+  EXPECT_GE(skipped, 1u) << skip.output;
+  // Every skipped batch is counted in the run's state (what a resumed run's allowance starts from).
+  auto final_state = nlohmann::json::parse(read_text(r.run_dir + "/final/state.json"));
+  EXPECT_EQ(final_state["skipped_steps"], skipped) << skip.output;
+  EXPECT_EQ(final_state["step"], 12);
 }
 
 TEST(TrainE2E, EarlyStoppingStopsSavesAndStaysStoppedOnResume) {
