@@ -72,15 +72,15 @@ const Section<FinetuneConfig>& finetune_section() {
 
 namespace {
 template <class T>
-void require(bool ok, const std::string& key, const std::string& what, const T& got) {
+void require_finetune(bool ok, const std::string& key, const std::string& what, const T& got) {
   if (ok) return;
   std::ostringstream ss;
   ss << "must be " << what << " (got " << got << ")";
   throw ConfigError("finetune." + key, ss.str());
 }
 
-void one_of(const std::string& v, const std::string& key,
-            std::initializer_list<const char*> options) {
+void one_of_finetune(const std::string& v, const std::string& key,
+                     std::initializer_list<const char*> options) {
   std::string list;
   for (auto o : options) {
     if (v == o) return;
@@ -91,24 +91,26 @@ void one_of(const std::string& v, const std::string& key,
 }  // namespace
 
 void validate_finetune(const FinetuneConfig& f) {
-  one_of(f.task, "task", {"classification", "regression", "token_classification"});
-  one_of(f.format, "format", {"jsonl", "csv", "tsv"});
-  one_of(f.pooling, "pooling", {"auto", "cls", "mean"});
-  one_of(f.subword_labels, "subword_labels", {"first", "all"});
-  one_of(f.metric, "metric", {"auto", "accuracy", "macro_f1", "mcc", "pearson", "spearman", "f1"});
-  require(f.epochs >= 1, "epochs", ">= 1", f.epochs);
-  require(f.lr > 0, "lr", "> 0", f.lr);
-  require(f.batch_size >= 1, "batch_size", ">= 1", f.batch_size);
-  require(f.max_seq_len >= 4, "max_seq_len", ">= 4", f.max_seq_len);
-  require(f.dropout >= 0 && f.dropout < 1, "dropout", "in [0, 1)", f.dropout);
-  require(f.warmup_ratio >= 0 && f.warmup_ratio <= 1, "warmup_ratio", "in [0, 1]", f.warmup_ratio);
-  require(f.weight_decay >= 0, "weight_decay", ">= 0", f.weight_decay);
-  require(f.beta1 >= 0 && f.beta1 < 1, "beta1", "in [0, 1)", f.beta1);
-  require(f.beta2 >= 0 && f.beta2 < 1, "beta2", "in [0, 1)", f.beta2);
-  require(f.eps > 0, "eps", "> 0", f.eps);
-  require(f.clip_norm >= 0, "clip_norm", ">= 0", f.clip_norm);
-  require(f.log_every >= 1, "log_every", ">= 1", f.log_every);
-  require(f.eval_batch_size >= 1, "eval_batch_size", ">= 1", f.eval_batch_size);
+  one_of_finetune(f.task, "task", {"classification", "regression", "token_classification"});
+  one_of_finetune(f.format, "format", {"jsonl", "csv", "tsv"});
+  one_of_finetune(f.pooling, "pooling", {"auto", "cls", "mean"});
+  one_of_finetune(f.subword_labels, "subword_labels", {"first", "all"});
+  one_of_finetune(f.metric, "metric",
+                  {"auto", "accuracy", "macro_f1", "mcc", "pearson", "spearman", "f1"});
+  require_finetune(f.epochs >= 1, "epochs", ">= 1", f.epochs);
+  require_finetune(f.lr > 0, "lr", "> 0", f.lr);
+  require_finetune(f.batch_size >= 1, "batch_size", ">= 1", f.batch_size);
+  require_finetune(f.max_seq_len >= 4, "max_seq_len", ">= 4", f.max_seq_len);
+  require_finetune(f.dropout >= 0 && f.dropout < 1, "dropout", "in [0, 1)", f.dropout);
+  require_finetune(f.warmup_ratio >= 0 && f.warmup_ratio <= 1, "warmup_ratio", "in [0, 1]",
+                   f.warmup_ratio);
+  require_finetune(f.weight_decay >= 0, "weight_decay", ">= 0", f.weight_decay);
+  require_finetune(f.beta1 >= 0 && f.beta1 < 1, "beta1", "in [0, 1)", f.beta1);
+  require_finetune(f.beta2 >= 0 && f.beta2 < 1, "beta2", "in [0, 1)", f.beta2);
+  require_finetune(f.eps > 0, "eps", "> 0", f.eps);
+  require_finetune(f.clip_norm >= 0, "clip_norm", ">= 0", f.clip_norm);
+  require_finetune(f.log_every >= 1, "log_every", ">= 1", f.log_every);
+  require_finetune(f.eval_batch_size >= 1, "eval_batch_size", ">= 1", f.eval_batch_size);
   const bool tokens = f.task == "token_classification";
   if (tokens && f.format != "jsonl")
     throw ConfigError("finetune.format",

@@ -286,7 +286,7 @@ class BasicTokenizer {
   std::u32string word_, lowered_, stripped_, token_;
 };
 
-std::string quoted(const std::string& token) {
+std::string quote_token(const std::string& token) {
   return token.empty() ? "\"\" (an empty line)" : "\"" + token + "\"";
 }
 
@@ -340,7 +340,7 @@ WordPiece WordPiece::build(std::vector<std::string> tokens, WordPieceOptions opt
     auto [it, inserted] = wp.ids_.emplace(token, static_cast<int>(i));
     if (!inserted) {
       throw InputError(source, line,
-                       "duplicate token " + quoted(token) + " (already on line " +
+                       "duplicate token " + quote_token(token) + " (already on line " +
                            std::to_string(it->second + 1) + ")",
                        "each line of a vocab.txt must be a distinct token");
     }
@@ -352,7 +352,7 @@ WordPiece WordPiece::build(std::vector<std::string> tokens, WordPieceOptions opt
   const auto unk = wp.ids_.find(options.unk_token);
   if (unk == wp.ids_.end()) {
     throw InputError(source, 0,
-                     "the unknown token " + quoted(options.unk_token) + " is not among the " +
+                     "the unknown token " + quote_token(options.unk_token) + " is not among the " +
                          std::to_string(tokens.size()) + " tokens",
                      "add it to the vocabulary, or set WordPieceOptions::unk_token to the one "
                      "it has");
