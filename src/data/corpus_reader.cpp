@@ -140,8 +140,7 @@ CorpusReader::CorpusReader(std::vector<std::string> files, CorpusOptions options
     : files_(std::move(files)), options_(std::move(options)) {
   const std::string& fmt = options_.format;
   if (fmt != "text" && fmt != "jsonl" && fmt != "csv" && fmt != "tsv")
-    throw ConfigError("data.format",
-                      "must be one of text | jsonl | csv | tsv (got '" + fmt + "')");
+    throw ConfigError("data.format", "must be one of text | jsonl | csv | tsv (got '" + fmt + "')");
   size_t b = 0;
   for (;;) {
     const size_t dot = options_.text_field.find('.', b);

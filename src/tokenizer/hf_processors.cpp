@@ -143,26 +143,66 @@ std::string concat(const Tokens& t) {
   return s;
 }
 
+// ByteLevel: the GPT-2 byte alphabet back to bytes, then to UTF-8 (invalid bytes replaced).
+Tokens byte_level_decode(Tokens t) {
+  std::string bytes;
+  std::unordered_map<char32_t, char> back;
+  for (int b = 0; b < 256; ++b) back[byte_to_char()[b]] = static_cast<char>(b);
+  for (const auto& s : t)
+    for (size_t i = 0; i < s.size();) {
+      size_t n;
+      const char32_t c = utf8_at(s, i, &n);
+      auto it = back.find(c);
+      if (it != back.end())
+        bytes += it->second;
+      else
+        bytes.append(s, i, n);
+      i += n;
+    }
+  return Tokens{utf8_sanitize(bytes)};
+}
+
+// ByteFallback: runs of <0xNN> pieces back to their bytes.
+Tokens byte_fallback_decode(Tokens t) {
+  Tokens out;
+  std::string bytes;
+  auto flush = [&] {
+    if (!bytes.empty()) out.push_back(utf8_sanitize(bytes));
+    bytes.clear();
+  };
+  for (const auto& s : t) {
+    if (s.size() == 6 && s.compare(0, 3, "<0x") == 0 && s[5] == '>') {
+      bytes += static_cast<char>(std::stoi(s.substr(3, 2), nullptr, 16));
+    } else {
+      flush();
+      out.push_back(s);
+    }
+  }
+  flush();
+  return out;
+}
+
+// Strip: `content` removed up to `start` times at the front and `stop` times at the end.
+std::function<Tokens(Tokens)> strip_decoder(const json& j, const std::string& path) {
+  const std::string content = as_string(member(j, "content", path), join_path(path, "content"));
+  const int64_t start = as_int(member(j, "start", path), join_path(path, "start"), 0, 1 << 20);
+  const int64_t stop = as_int(member(j, "stop", path), join_path(path, "stop"), 0, 1 << 20);
+  return [=](Tokens t) {
+    for (auto& s : t) {
+      for (int64_t k = 0; k < start && s.compare(0, content.size(), content) == 0; ++k)
+        s = s.substr(content.size());
+      for (int64_t k = 0; k < stop && s.size() >= content.size() &&
+                          s.compare(s.size() - content.size(), content.size(), content) == 0;
+           ++k)
+        s.resize(s.size() - content.size());
+    }
+    return t;
+  };
+}
+
 std::function<Tokens(Tokens)> decoder_step(const json& j, const std::string& path) {
   const std::string type = type_of(j, path);
-  if (type == "ByteLevel")
-    return [](Tokens t) {
-      std::string bytes;
-      std::unordered_map<char32_t, char> back;
-      for (int b = 0; b < 256; ++b) back[byte_to_char()[b]] = static_cast<char>(b);
-      for (const auto& s : t)
-        for (size_t i = 0; i < s.size();) {
-          size_t n;
-          const char32_t c = utf8_at(s, i, &n);
-          auto it = back.find(c);
-          if (it != back.end())
-            bytes += it->second;
-          else
-            bytes.append(s, i, n);
-          i += n;
-        }
-      return Tokens{utf8_sanitize(bytes)};
-    };
+  if (type == "ByteLevel") return byte_level_decode;
   if (type == "Metaspace") {
     const std::string rep =
         as_string(member(j, "replacement", path), join_path(path, "replacement"));
@@ -195,42 +235,9 @@ std::function<Tokens(Tokens)> decoder_step(const json& j, const std::string& pat
       return t;
     };
   }
-  if (type == "ByteFallback")
-    return [](Tokens t) {
-      Tokens out;
-      std::string bytes;
-      auto flush = [&] {
-        if (!bytes.empty()) out.push_back(utf8_sanitize(bytes));
-        bytes.clear();
-      };
-      for (const auto& s : t) {
-        if (s.size() == 6 && s.compare(0, 3, "<0x") == 0 && s[5] == '>') {
-          bytes += static_cast<char>(std::stoi(s.substr(3, 2), nullptr, 16));
-        } else {
-          flush();
-          out.push_back(s);
-        }
-      }
-      flush();
-      return out;
-    };
+  if (type == "ByteFallback") return byte_fallback_decode;
   if (type == "Fuse") return [](Tokens t) { return Tokens{concat(t)}; };
-  if (type == "Strip") {
-    const std::string content = as_string(member(j, "content", path), join_path(path, "content"));
-    const int64_t start = as_int(member(j, "start", path), join_path(path, "start"), 0, 1 << 20);
-    const int64_t stop = as_int(member(j, "stop", path), join_path(path, "stop"), 0, 1 << 20);
-    return [=](Tokens t) {
-      for (auto& s : t) {
-        for (int64_t k = 0; k < start && s.compare(0, content.size(), content) == 0; ++k)
-          s = s.substr(content.size());
-        for (int64_t k = 0; k < stop && s.size() >= content.size() &&
-                            s.compare(s.size() - content.size(), content.size(), content) == 0;
-             ++k)
-          s.resize(s.size() - content.size());
-      }
-      return t;
-    };
-  }
+  if (type == "Strip") return strip_decoder(j, path);
   if (type == "Replace") {
     auto re = pattern_regex(member(j, "pattern", path), join_path(path, "pattern"));
     const std::string content = as_string(member(j, "content", path), join_path(path, "content"));
