@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/random.h"
+#include "runtime/random.h"
 
 namespace bertforge::testing {
 

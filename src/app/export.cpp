@@ -3,16 +3,16 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/staged_dir.h"
+#include "checkpoint/pretrained.h"
+#include "config/config.h"
+#include "console/logging.h"
+#include "errors/errors.h"
 #include "finetune/finetune_export.h"
-#include "io/hf_config.h"
-#include "io/pretrained.h"
-#include "io/safetensors.h"
-#include "tokenizer/hf_export.h"
+#include "fs/fs.h"
+#include "hf/hf_config.h"
+#include "hf/hf_export.h"
+#include "hf/safetensors.h"
+#include "run/staged_dir.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {
@@ -31,7 +31,7 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
       throw UsageError(out + " is a bertforge checkpoint: export to another directory (--force " +
                        "replaces the export files in a directory, never a checkpoint)");
   }
-  const BertShape& s = p.model->shape();
+  const ModelShape& s = p.model->shape();
   // Parameters in the architecture's HF naming (BertForPreTraining, ModernBertForMaskedLM). The
   // decoder weight is tied to the word embeddings: like HuggingFace, store each tensor once.
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
@@ -39,7 +39,7 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
   for (const auto& item : p.model->named_parameters())
     if (!finetuned) tensors.emplace_back(item.key(), item.value());
   const Tokenizer tok = Tokenizer::load(p.tokenizer_model);
-  json config = hf_model_config(s.to_config(), s.vocab_size, tok.specials());
+  json config = hf_model_config(s, s.vocab_size, tok.specials());
   if (finetuned) config.update(finetuned->hf_keys);
   config["bertforge"] = {{"step", p.step},
                          {"weights_checksum", p.weights_checksum},

@@ -5,17 +5,18 @@
 #include <map>
 #include <optional>
 
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/random.h"
-#include "common/run_layout.h"
-#include "dist/runtime.h"
+#include "checkpoint/pretrained.h"
+#include "console/logging.h"
+#include "errors/errors.h"
 #include "finetune/finetuned.h"
 #include "finetune/loop.h"
-#include "io/pretrained.h"
+#include "fs/fs.h"
 #include "optim/optimizer.h"
+#include "run/run_layout.h"
+#include "runtime/random.h"
+#include "runtime/runtime.h"
 #include "tokenizer/tokenizer.h"
+#include "train/train_state.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -55,7 +56,7 @@ ModelPtr starting_encoder(Config& c, std::string* tokenizer_file) {
                       "or set tokenizer.model (and model.*) to fine-tune fresh weights");
   *tokenizer_file = c.tokenizer.model;
   const Tokenizer tok = Tokenizer::load(c.tokenizer.model);
-  ModelPtr m = make_model(BertShape::from_config(c.model, tok.vocab_size()));
+  ModelPtr m = make_model(ModelShape(c.model, tok.vocab_size()));
   m->init_weights(at::make_generator<at::CPUGeneratorImpl>(mix_seed(c.seed, {kHeadInitStream, 1})));
   log::info("fine-tuning fresh weights ({} model, {} layers, hidden {})", c.model.architecture,
             c.model.layers, c.model.hidden);
@@ -141,7 +142,7 @@ json run_finetune(const Config& config, const FinetuneOptions& o) {
     encoder = starting_encoder(c, &tokenizer_file);
   }
   const Tokenizer tok = Tokenizer::load(tokenizer_file);
-  c.model = encoder->shape().to_config();
+  c.model = encoder->shape();
   c.model.preset = config.model.preset;
   c.data.max_seq_len = std::min(c.data.max_seq_len, c.model.max_position);
   if (c.model.architecture != "bert") c.data.nsp = false;
@@ -154,7 +155,7 @@ json run_finetune(const Config& config, const FinetuneOptions& o) {
   s.extra = {{kLabelsFile, labels_to_json(c.finetune.task, data.labels).dump(2) + "\n"}};
   if (resume) {
     load_weights(resume->dir, *s.model);
-    s.state = resume->state;
+    s.state = TrainState::of(*resume);
     s.resumed = true;
   } else {
     s.model->init_head(
@@ -164,7 +165,7 @@ json run_finetune(const Config& config, const FinetuneOptions& o) {
   s.optimizer = make_optimizer(*s.model, optimizer_settings(c.finetune));
   if (resume) load_optimizer(resume->dir, *s.optimizer);
   // Every check has passed: ready the run directory, keep the tokenizer with the run.
-  prepare_run_dir(c.run_dir, resume ? resume->state.step : -1, o.overwrite);
+  prepare_run_dir(c.run_dir, resume ? resume->step : -1, o.overwrite);
   const std::string tok_copy = tokenizer_file_path(c.run_dir, tok.wordpiece() != nullptr);
   if (!resume) fs::make_dirs(tokenizer_dir(c.run_dir));
   if (!resume) fs::write_file_atomic(tok_copy, tok.model_bytes());

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 
 namespace bertforge {
 

@@ -2,11 +2,11 @@
 
 #include <limits>
 
-#include "common/errors.h"
-#include "common/logging.h"
-#include "common/random.h"
-#include "dist/runtime.h"
-#include "io/pretrained.h"
+#include "checkpoint/pretrained.h"
+#include "console/logging.h"
+#include "errors/errors.h"
+#include "runtime/random.h"
+#include "runtime/runtime.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {

@@ -4,15 +4,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "common/checksum.h"
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/pretrained.h"
+#include "config/config.h"
+#include "console/logging.h"
 #include "data/dataset.h"
 #include "data/prepare.h"
-#include "io/checkpoint.h"
-#include "io/pretrained.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
 
@@ -84,11 +84,13 @@ bool finished(const Config& c, const TrainOptions& options) {
     CheckpointInfo info = read_checkpoint(dir);
     if (!options.init_from.empty()) {
       // It must have started from that model (the recorded path is it, or inside it).
-      if (info.state.init_from.is_null()) return false;
+      if (info.state.value("init_from", json()).is_null()) return false;
       namespace stdfs = std::filesystem;
       const std::string want = stdfs::weakly_canonical(options.init_from).string();
       const std::string got =
-          stdfs::weakly_canonical(info.state.init_from.value("path", std::string())).string();
+          stdfs::weakly_canonical(
+              info.state.value("init_from", json()).value("path", std::string()))
+              .string();
       if (got.rfind(want, 0) != 0) return false;
     }
     json a = config_to_json(info.config), b = config_to_json(c);
@@ -130,11 +132,12 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     if (from) {
       const CheckpointInfo& info = *from;
       options.resume_checkpoint = std::make_shared<const CheckpointInfo>(info);
-      if (!info.state.init_from.is_null()) {
-        use_tokenizer(cfg, fs::join(info.dir, ckpt_file::kTokenizer),
-                      "a continuation of " + info.state.init_from.value("path", "?"));
+      if (!info.state.value("init_from", json()).is_null()) {
+        use_tokenizer(
+            cfg, fs::join(info.dir, ckpt_file::kTokenizer),
+            "a continuation of " + info.state.value("init_from", json()).value("path", "?"));
         log::info("resuming a continuation of {}: keeping its tokenizer",
-                  info.state.init_from.value("path", "?"));
+                  info.state.value("init_from", json()).value("path", "?"));
       }
     }
   }

@@ -2,7 +2,7 @@
 // output is complete and matches its inputs.
 #pragma once
 
-#include "common/config.h"
+#include "config/config.h"
 #include "train/trainer.h"
 
 namespace bertforge {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "common/errors.h"
-#include "common/logging.h"
-#include "dist/runtime.h"
-#include "io/pretrained.h"
+#include "checkpoint/pretrained.h"
+#include "console/logging.h"
+#include "errors/errors.h"
+#include "runtime/runtime.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 #include "train/objective.h"

@@ -3,12 +3,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "common/fs.h"
-#include "common/logging.h"
-#include "dist/runtime.h"
+#include "console/logging.h"
 #include "finetune/finetuned.h"
 #include "finetune/inference.h"
+#include "fs/fs.h"
 #include "labelled/encode.h"
+#include "runtime/runtime.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {

@@ -15,17 +15,17 @@
 #include "app/generate.h"
 #include "app/pipeline.h"
 #include "app/predict.h"
-#include "common/config.h"
-#include "common/dist_env.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/run_layout.h"
-#include "common/run_lock.h"
-#include "common/suggest.h"
+#include "checkpoint/pretrained.h"
+#include "config/config.h"
+#include "console/logging.h"
 #include "data/inspect.h"
 #include "data/prepare.h"
-#include "io/pretrained.h"
+#include "distributed/dist_env.h"
+#include "errors/errors.h"
+#include "errors/suggest.h"
+#include "fs/fs.h"
+#include "run/run_layout.h"
+#include "run/run_lock.h"
 #include "tokenizer/tokenize_json.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
@@ -138,6 +138,12 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
           std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << doc
                     << " |\n";
         }
+        std::cout
+            << "\nModel presets (`model.preset`; the four sizes can still be set one by one):\n\n"
+            << "| preset | layers | hidden | heads | intermediate |\n|---|---|---|---|---|\n";
+        for (const ModelPreset& p : model_presets())
+          std::cout << "| " << p.name << " | " << p.layers << " | " << p.hidden << " | " << p.heads
+                    << " | " << p.intermediate << " |\n";
       } else {
         std::cout << config_to_string(args->load());
       }

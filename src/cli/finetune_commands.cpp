@@ -8,9 +8,9 @@
 #include "app/finetune.h"
 #include "app/predict_labels.h"
 #include "cli/commands.h"
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/run_lock.h"
+#include "config/config.h"
+#include "errors/errors.h"
+#include "run/run_lock.h"
 
 namespace bertforge::cli {
 using json = nlohmann::json;

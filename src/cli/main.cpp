@@ -6,9 +6,9 @@
 #include <functional>
 
 #include "cli/commands.h"
-#include "common/errors.h"
-#include "common/logging.h"
-#include "common/process.h"
+#include "console/logging.h"
+#include "errors/errors.h"
+#include "runtime/process.h"
 
 int main(int argc, char** argv) {
   bertforge::tune_process(argc, argv);

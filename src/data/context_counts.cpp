@@ -4,12 +4,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "common/checksum.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
+#include "console/logging.h"
 #include "data/dataset.h"
 #include "data/manifest.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 namespace {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "common/errors.h"
-#include "common/fs.h"
 #include "data/manifest.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 using json = nlohmann::json;

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "common/run_layout.h"
 #include "data/shard.h"
+#include "run/run_layout.h"
 
 namespace bertforge {
 
-// <run_dir>/data/manifest.json (data_dir: common/run_layout.h).
+// <run_dir>/data/manifest.json (data_dir: run/run_layout.h).
 std::string manifest_path(const std::string& run_dir);
 
 // The documents of one named source (data.sources) in a split: global documents [begin, end).

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/errors.h"
-#include "common/logging.h"
-#include "common/random.h"
+#include "console/logging.h"
 #include "data/batch.h"
 #include "data/dataset.h"
+#include "errors/errors.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "tokenizer/specials.h"
 
 namespace bertforge {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "data/batch.h"
 #include "data/dataset.h"
 #include "data/loader.h"

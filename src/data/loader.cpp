@@ -4,14 +4,14 @@
 #include <map>
 #include <mutex>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/ordered_pool.h"
-#include "common/random.h"
+#include "config/config.h"
 #include "data/dataset.h"
 #include "data/example_builder.h"
 #include "data/masking.h"
 #include "data/packing.h"
+#include "errors/errors.h"
+#include "runtime/ordered_pool.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "common/errors.h"
-#include "common/fs.h"
 #include "data/shard.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 using json = nlohmann::json;

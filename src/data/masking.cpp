@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/errors.h"
-#include "common/random.h"
 #include "data/batch.h"
+#include "errors/errors.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <numeric>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/random.h"
+#include "config/config.h"
 #include "data/dataset.h"
+#include "errors/errors.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

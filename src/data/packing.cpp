@@ -4,7 +4,7 @@
 #include <numeric>
 #include <string>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 
 namespace bertforge {
 

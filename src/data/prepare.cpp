@@ -7,21 +7,21 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/ordered_pool.h"
-#include "common/progress.h"
-#include "common/random.h"
-#include "common/staged_dir.h"
+#include "config/config.h"
+#include "console/logging.h"
+#include "console/progress.h"
+#include "corpus/corpus_reader.h"
+#include "corpus/corpus_sources.h"
 #include "data/context_counts.h"
-#include "data/corpus_reader.h"
-#include "data/corpus_sources.h"
 #include "data/dataset.h"
 #include "data/manifest.h"
 #include "data/split_plan.h"
 #include "data/split_writer.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
+#include "run/staged_dir.h"
+#include "runtime/ordered_pool.h"
+#include "runtime/random.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "common/checksum.h"
-#include "common/errors.h"
-#include "common/fs.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 namespace {

@@ -1,6 +1,6 @@
 #include "data/split_plan.h"
 
-#include "common/random.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "common/fs.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 using json = nlohmann::json;

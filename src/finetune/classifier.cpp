@@ -1,6 +1,6 @@
 #include "finetune/classifier.h"
 
-#include "common/errors.h"
+#include "errors/errors.h"
 
 namespace bertforge {
 

@@ -42,7 +42,7 @@ struct ClassifierModelImpl : torch::nn::Module {
   void init_head(at::Generator gen);
   // The parameters an export writes (BertForTokenClassification has no pooler).
   std::vector<std::pair<std::string, torch::Tensor>> export_tensors();
-  const BertShape& shape() const { return shape_; }
+  const ModelShape& shape() const { return shape_; }
   const HeadSpec& spec() const { return spec_; }
 
   BertModel bert{nullptr};
@@ -52,7 +52,7 @@ struct ClassifierModelImpl : torch::nn::Module {
   torch::nn::Linear classifier{nullptr};
 
  private:
-  BertShape shape_;
+  ModelShape shape_;
   HeadSpec spec_;
 };
 TORCH_MODULE(ClassifierModel);

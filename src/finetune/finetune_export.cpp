@@ -1,6 +1,6 @@
 #include "finetune/finetune_export.h"
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "finetune/finetuned.h"
 
 namespace bertforge {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/pretrained.h"
+#include "checkpoint/pretrained.h"
 
 namespace bertforge {
 

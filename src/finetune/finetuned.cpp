@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/run_layout.h"
-#include "io/checkpoint.h"
+#include "checkpoint/checkpoint.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
+#include "run/run_layout.h"
 
 namespace bertforge {
 using json = nlohmann::json;
@@ -44,7 +44,7 @@ Finetuned load_finetuned(const std::string& path) {
   Finetuned f;
   f.dir = dir;
   f.config = info.config;
-  f.step = info.state.step;
+  f.step = info.step;
   f.tokenizer_model = fs::join(dir, ckpt_file::kTokenizer);
   f.tokenizer_checksum = info.tokenizer_checksum;
   f.weights_checksum = info.model_checksum;

@@ -1,11 +1,11 @@
-// Fine-tuned models on disk: a checkpoint directory (io/checkpoint.h's layout) whose weights are
-// a ClassifierModel's and which holds labels.json ({"task", "labels"}) beside them; its
+// Fine-tuned models on disk: a checkpoint directory (checkpoint/checkpoint.h's layout) whose
+// weights are a ClassifierModel's and which holds labels.json ({"task", "labels"}) beside them; its
 // config.json's finetune section says how examples are read and encoded.
 #pragma once
 
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "finetune/classifier.h"
 #include "labelled/label_set.h"
 

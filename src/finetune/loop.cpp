@@ -9,17 +9,17 @@
 #include <limits>
 #include <numeric>
 
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/progress.h"
-#include "common/random.h"
-#include "common/run_layout.h"
+#include "console/logging.h"
+#include "console/progress.h"
+#include "errors/errors.h"
 #include "finetune/batches.h"
 #include "finetune/inference.h"
-#include "io/run_logs.h"
+#include "fs/fs.h"
+#include "logs/run_logs.h"
 #include "model/dropout.h"
 #include "optim/optimizer.h"
+#include "run/run_layout.h"
+#include "runtime/random.h"
 #include "train/schedule.h"
 
 namespace bertforge {
@@ -120,7 +120,7 @@ struct Loop {
 
   void save(const std::string& dir, bool with_optimizer) {
     write_checkpoint(dir, *s.model, s.model->shape(), with_optimizer ? s.optimizer.get() : nullptr,
-                     s.state, s.config, s.tokenizer_model, s.extra);
+                     s.state.to_json(), s.config, s.tokenizer_model, s.extra);
   }
 };
 }  // namespace
@@ -189,16 +189,16 @@ FinetuneResult finetune_loop(FinetuneSetup& s, const FinetuneData& d) {
         s.config.train.save_every > 0 && s.state.step % s.config.train.save_every == 0;
     const bool stop = g_stop.load() != 0;
     if ((epoch_end || periodic || stop) && s.state.step < L.total)
-      save_step_checkpoint(run_dir, *s.model, s.model->shape(), *s.optimizer, s.state, s.config,
-                           s.tokenizer_model, s.extra);
+      save_step_checkpoint(run_dir, *s.model, s.model->shape(), *s.optimizer, s.state.to_json(),
+                           s.config, s.tokenizer_model, s.extra);
     if (stop && s.state.step < L.total)
       throw RuntimeError("stopped by signal " + std::to_string(g_stop.load()) + " at step " +
                              std::to_string(s.state.step) + " (checkpoint saved)",
                          "--resume auto continues the run");
   }
   progress.finish();
-  save_step_checkpoint(run_dir, *s.model, s.model->shape(), *s.optimizer, s.state, s.config,
-                       s.tokenizer_model, s.extra);
+  save_step_checkpoint(run_dir, *s.model, s.model->shape(), *s.optimizer, s.state.to_json(),
+                       s.config, s.tokenizer_model, s.extra);
   L.save(final_dir(run_dir), false);
   r.steps = s.state.step;
   r.final_dir = final_dir(run_dir);

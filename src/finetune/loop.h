@@ -12,11 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
+#include "checkpoint/checkpoint.h"
+#include "config/config.h"
 #include "finetune/classifier.h"
-#include "io/checkpoint.h"
 #include "labelled/encode.h"
 #include "labelled/label_set.h"
+#include "train/train_state.h"
 
 namespace bertforge {
 

@@ -1,7 +1,8 @@
 // Delimited text (CSV, TSV) records per RFC 4180: fields separated by the delimiter, a field that
 // starts with a double quote runs to the closing quote ("" inside is one quote, and it may hold
 // delimiters and line breaks); records end at LF or CRLF. A quote inside an unquoted field is a
-// literal character (GLUE's TSV files). Torch-free.
+// literal character (GLUE's TSV files). A whole text split by the one record parser,
+// corpus/csv_record.h. Torch-free.
 #pragma once
 
 #include <string>

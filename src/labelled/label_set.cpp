@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 
 namespace bertforge {
 using json = nlohmann::json;

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "common/errors.h"
-#include "common/fs.h"
-#include "data/corpus_reader.h"
+#include "corpus/corpus_reader.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 #include "labelled/csv.h"
 
 namespace bertforge {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/finetune_config.h"
+#include "config/finetune_config.h"
 
 namespace bertforge {
 

@@ -8,61 +8,8 @@
 namespace bertforge {
 namespace nn = torch::nn;
 
-BertShape BertShape::from_config(const ModelConfig& m, int64_t vocab_size, int64_t pad_id) {
-  BertShape s;
-  s.architecture = m.architecture;
-  s.pad_id = m.architecture == "roberta" ? pad_id : 0;
-  s.global_every = m.global_attn_every_n_layers, s.local_window = m.local_attention;
-  s.global_rope_theta = m.global_rope_theta, s.local_rope_theta = m.local_rope_theta;
-  s.vocab_size = vocab_size;
-  s.hidden = m.hidden, s.layers = m.layers, s.heads = m.heads, s.intermediate = m.intermediate;
-  s.max_position = m.max_position, s.type_vocab_size = m.type_vocab_size;
-  s.dropout = m.dropout, s.attention_dropout = m.attention_dropout;
-  s.layer_norm_eps = m.layer_norm_eps, s.initializer_range = m.initializer_range;
-  return s;
-}
-
-ModelConfig BertShape::to_config() const {
-  ModelConfig m;
-  m.architecture = architecture;
-  m.global_attn_every_n_layers = static_cast<int>(global_every);
-  m.local_attention = static_cast<int>(local_window);
-  m.global_rope_theta = global_rope_theta, m.local_rope_theta = local_rope_theta;
-  m.hidden = static_cast<int>(hidden), m.layers = static_cast<int>(layers);
-  m.heads = static_cast<int>(heads), m.intermediate = static_cast<int>(intermediate);
-  m.max_position = static_cast<int>(max_position);
-  m.type_vocab_size = static_cast<int>(type_vocab_size);
-  m.dropout = dropout, m.attention_dropout = attention_dropout;
-  m.layer_norm_eps = layer_norm_eps, m.initializer_range = initializer_range;
-  return m;
-}
-
-std::string BertShape::difference(const BertShape& o) const {
-  std::ostringstream ss;
-  if (architecture != o.architecture)
-    ss << "architecture " << architecture << " vs " << o.architecture;
-  auto cmp = [&](const char* name, auto a, auto b) {
-    if (a != b && ss.tellp() == 0) ss << name << " " << a << " vs " << b;
-  };
-  cmp("vocab_size", vocab_size, o.vocab_size);
-  cmp("hidden", hidden, o.hidden);
-  cmp("layers", layers, o.layers);
-  cmp("heads", heads, o.heads);
-  cmp("intermediate", intermediate, o.intermediate);
-  cmp("max_position", max_position, o.max_position);
-  cmp("type_vocab_size", type_vocab_size, o.type_vocab_size);
-  cmp("pad_id", pad_id, o.pad_id);
-  if (architecture == "modernbert") {
-    cmp("global_attn_every_n_layers", global_every, o.global_every);
-    cmp("local_attention", local_window, o.local_window);
-    cmp("global_rope_theta", global_rope_theta, o.global_rope_theta);
-    cmp("local_rope_theta", local_rope_theta, o.local_rope_theta);
-  }
-  return ss.str();
-}
-
 namespace {
-nn::LayerNorm layer_norm(const BertShape& s) {
+nn::LayerNorm layer_norm(const ModelShape& s) {
   return nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layer_norm_eps));
 }
 
@@ -73,7 +20,7 @@ torch::Tensor norm(nn::LayerNorm& ln, const torch::Tensor& x) {
 }
 }  // namespace
 
-BertEmbeddingsImpl::BertEmbeddingsImpl(const BertShape& s) : position_offset(s.position_offset()) {
+BertEmbeddingsImpl::BertEmbeddingsImpl(const ModelShape& s) : position_offset(s.position_offset()) {
   word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab_size, s.hidden));
   position_embeddings = register_module("position_embeddings",
                                         nn::Embedding(s.max_position + position_offset, s.hidden));
@@ -97,7 +44,7 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch:
   return dropout(norm(LayerNorm, x));
 }
 
-BertSelfAttentionImpl::BertSelfAttentionImpl(const BertShape& s)
+BertSelfAttentionImpl::BertSelfAttentionImpl(const ModelShape& s)
     : heads(s.heads), head_dim(s.hidden / s.heads) {
   query = register_module("query", nn::Linear(s.hidden, s.hidden));
   key = register_module("key", nn::Linear(s.hidden, s.hidden));
@@ -121,7 +68,7 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch
   return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});                       // (B, T, H)
 }
 
-BertResidualImpl::BertResidualImpl(int64_t in, const BertShape& s) {
+BertResidualImpl::BertResidualImpl(int64_t in, const ModelShape& s) {
   dense = register_module("dense", nn::Linear(in, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
   dropout = register_module("dropout", Dropout(s.dropout));
@@ -131,7 +78,7 @@ torch::Tensor BertResidualImpl::forward(const torch::Tensor& x, const torch::Ten
   return norm(LayerNorm, dropout(dense(x)) + residual);  // (B, T, H)
 }
 
-BertAttentionImpl::BertAttentionImpl(const BertShape& s) {
+BertAttentionImpl::BertAttentionImpl(const ModelShape& s) {
   self = register_module("self", BertSelfAttention(s));
   output = register_module("output", BertResidual(s.hidden, s));
 }
@@ -146,7 +93,7 @@ BertDenseImpl::BertDenseImpl(int64_t in, int64_t out) {
 
 torch::Tensor BertDenseImpl::forward(const torch::Tensor& x) { return torch::gelu(dense(x)); }
 
-BertLayerImpl::BertLayerImpl(const BertShape& s) {
+BertLayerImpl::BertLayerImpl(const ModelShape& s) {
   attention = register_module("attention", BertAttention(s));
   intermediate = register_module("intermediate", BertDense(s.hidden, s.intermediate));
   output = register_module("output", BertResidual(s.intermediate, s));
@@ -157,7 +104,7 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor
   return output(intermediate(a), a);  // (B, T, H)
 }
 
-BertEncoderImpl::BertEncoderImpl(const BertShape& s) {
+BertEncoderImpl::BertEncoderImpl(const ModelShape& s) {
   layer = register_module("layer", nn::ModuleList());
   for (int64_t i = 0; i < s.layers; ++i) layer->push_back(BertLayer(s));
 }
@@ -167,7 +114,7 @@ torch::Tensor BertEncoderImpl::forward(torch::Tensor x, const torch::Tensor& bia
   return x;
 }
 
-BertPoolerImpl::BertPoolerImpl(const BertShape& s) {
+BertPoolerImpl::BertPoolerImpl(const ModelShape& s) {
   dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
 }
 
@@ -179,7 +126,7 @@ torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence,
   return torch::tanh(dense(sequence.select(1, 0)));                                       // (B, H)
 }
 
-BertModelImpl::BertModelImpl(const BertShape& s, bool with_pooler) {
+BertModelImpl::BertModelImpl(const ModelShape& s, bool with_pooler) {
   embeddings = register_module("embeddings", BertEmbeddings(s));
   encoder = register_module("encoder", BertEncoder(s));
   if (with_pooler) pooler = register_module("pooler", BertPooler(s));
@@ -208,7 +155,7 @@ std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tens
   return {seq, pooler(seq)};
 }
 
-PredictionTransformImpl::PredictionTransformImpl(const BertShape& s) {
+PredictionTransformImpl::PredictionTransformImpl(const ModelShape& s) {
   dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
 }
@@ -217,7 +164,7 @@ torch::Tensor PredictionTransformImpl::forward(const torch::Tensor& x) {
   return norm(LayerNorm, torch::gelu(dense(x)));
 }
 
-LMPredictionHeadImpl::LMPredictionHeadImpl(const BertShape& s) {
+LMPredictionHeadImpl::LMPredictionHeadImpl(const ModelShape& s) {
   transform = register_module("transform", PredictionTransform(s));
   bias = register_parameter("bias", torch::zeros({s.vocab_size}));
 }
@@ -227,12 +174,12 @@ torch::Tensor LMPredictionHeadImpl::forward(const torch::Tensor& x,
   return torch::addmm(bias, transform(x), decoder_weight.t());  // (M, V)
 }
 
-PreTrainingHeadsImpl::PreTrainingHeadsImpl(const BertShape& s) {
+PreTrainingHeadsImpl::PreTrainingHeadsImpl(const ModelShape& s) {
   predictions = register_module("predictions", LMPredictionHead(s));
   seq_relationship = register_module("seq_relationship", nn::Linear(s.hidden, 2));
 }
 
-BertForPreTrainingImpl::BertForPreTrainingImpl(const BertShape& s) : PreTrainingModel(s) {
+BertForPreTrainingImpl::BertForPreTrainingImpl(const ModelShape& s) : PreTrainingModel(s) {
   bert = register_module("bert", BertModel(s));
   cls = register_module("cls", PreTrainingHeads(s));
 }

@@ -5,16 +5,16 @@
 
 #include <torch/torch.h>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "model/dropout.h"
 #include "model/model.h"
 
 namespace bertforge {
 
 struct BertEmbeddingsImpl : torch::nn::Module {
-  explicit BertEmbeddingsImpl(const BertShape& s);
+  explicit BertEmbeddingsImpl(const ModelShape& s);
   // ids, types: (B, T) int64 -> (B, T, H); position_ids (B, T), default 0..T-1 in every row.
-  // RoBERTa's positions start at pad_id + 1 (BertShape::position_offset): the table has that
+  // RoBERTa's positions start at pad_id + 1 (ModelShape::position_offset): the table has that
   // many more rows, and position p reads row p + offset.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& types,
                         const torch::Tensor& position_ids = {});
@@ -27,7 +27,7 @@ struct BertEmbeddingsImpl : torch::nn::Module {
 TORCH_MODULE(BertEmbeddings);
 
 struct BertSelfAttentionImpl : torch::nn::Module {
-  explicit BertSelfAttentionImpl(const BertShape& s);
+  explicit BertSelfAttentionImpl(const ModelShape& s);
   // x: (B, T, H), bias: (B, 1, 1 or T, T) additive mask -> (B, T, H)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
@@ -38,7 +38,7 @@ TORCH_MODULE(BertSelfAttention);
 
 // Dense + dropout + residual + LayerNorm (HF's BertSelfOutput and BertOutput).
 struct BertResidualImpl : torch::nn::Module {
-  BertResidualImpl(int64_t in, const BertShape& s);
+  BertResidualImpl(int64_t in, const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
   torch::nn::Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
@@ -47,7 +47,7 @@ struct BertResidualImpl : torch::nn::Module {
 TORCH_MODULE(BertResidual);
 
 struct BertAttentionImpl : torch::nn::Module {
-  explicit BertAttentionImpl(const BertShape& s);
+  explicit BertAttentionImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
   BertSelfAttention self{nullptr};
   BertResidual output{nullptr};
@@ -62,7 +62,7 @@ struct BertDenseImpl : torch::nn::Module {  // HF's BertIntermediate: dense + GE
 TORCH_MODULE(BertDense);
 
 struct BertLayerImpl : torch::nn::Module {
-  explicit BertLayerImpl(const BertShape& s);
+  explicit BertLayerImpl(const ModelShape& s);
   // (B, T, H) -> (B, T, H)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
   BertAttention attention{nullptr};
@@ -72,14 +72,14 @@ struct BertLayerImpl : torch::nn::Module {
 TORCH_MODULE(BertLayer);
 
 struct BertEncoderImpl : torch::nn::Module {
-  explicit BertEncoderImpl(const BertShape& s);
+  explicit BertEncoderImpl(const ModelShape& s);
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias);
   torch::nn::ModuleList layer{nullptr};
 };
 TORCH_MODULE(BertEncoder);
 
 struct BertPoolerImpl : torch::nn::Module {
-  explicit BertPoolerImpl(const BertShape& s);
+  explicit BertPoolerImpl(const ModelShape& s);
   // (R, T, H) -> (B, H), tanh on [CLS]: at cls_positions (B flat indices into R*T) when given,
   // else at each row's first position (B = R).
   torch::Tensor forward(const torch::Tensor& sequence, const torch::Tensor& cls_positions = {});
@@ -89,7 +89,7 @@ TORCH_MODULE(BertPooler);
 
 struct BertModelImpl : torch::nn::Module {
   // `with_pooler` false: no pooler (RobertaForMaskedLM's encoder), `pooled` is undefined.
-  explicit BertModelImpl(const BertShape& s, bool with_pooler = true);
+  explicit BertModelImpl(const ModelShape& s, bool with_pooler = true);
   // ids, types, attention_mask: (R, T). Returns (sequence (R, T, H), pooled (B, H)); `packed`:
   // block-diagonal attention, restarted positions and [CLS] per example (see PackedLayout).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& ids,
@@ -103,7 +103,7 @@ struct BertModelImpl : torch::nn::Module {
 TORCH_MODULE(BertModel);
 
 struct PredictionTransformImpl : torch::nn::Module {
-  explicit PredictionTransformImpl(const BertShape& s);
+  explicit PredictionTransformImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);  // (M, H) -> (M, H): dense, GELU, LayerNorm
   torch::nn::Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
@@ -112,7 +112,7 @@ TORCH_MODULE(PredictionTransform);
 
 // "cls.predictions": transform, then the decoder tied to the word embeddings, plus a bias.
 struct LMPredictionHeadImpl : torch::nn::Module {
-  explicit LMPredictionHeadImpl(const BertShape& s);
+  explicit LMPredictionHeadImpl(const ModelShape& s);
   // x: (M, H), decoder_weight: (V, H) -> (M, V)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& decoder_weight);
   PredictionTransform transform{nullptr};
@@ -122,14 +122,14 @@ TORCH_MODULE(LMPredictionHead);
 
 // "cls": the two pre-training heads.
 struct PreTrainingHeadsImpl : torch::nn::Module {
-  explicit PreTrainingHeadsImpl(const BertShape& s);
+  explicit PreTrainingHeadsImpl(const ModelShape& s);
   LMPredictionHead predictions{nullptr};
   torch::nn::Linear seq_relationship{nullptr};  // (H) -> 2
 };
 TORCH_MODULE(PreTrainingHeads);
 
 struct BertForPreTrainingImpl : PreTrainingModel {
-  explicit BertForPreTrainingImpl(const BertShape& s);
+  explicit BertForPreTrainingImpl(const ModelShape& s);
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
                             const torch::Tensor& attention_mask, const torch::Tensor& positions,
                             const PackedLayout& packed = {}) override;

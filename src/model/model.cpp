@@ -38,7 +38,7 @@ torch::Tensor causal_keys(int64_t T, const torch::Device& device) {
   return pos.unsqueeze(0).le(pos.unsqueeze(1));  // [i][j]: j <= i
 }
 
-ModelPtr make_model(const BertShape& shape) {
+ModelPtr make_model(const ModelShape& shape) {
   if (shape.architecture == "modernbert") return std::make_shared<ModernBertForMaskedLMImpl>(shape);
   if (shape.architecture == "roberta") return std::make_shared<RobertaForMaskedLMImpl>(shape);
   return std::make_shared<BertForPreTrainingImpl>(shape);

@@ -1,6 +1,5 @@
 // The encoder interface every architecture implements (model.architecture: bert | roberta |
-// modernbert),
-// and the model shape: what a checkpoint must agree on to be resumed or continued.
+// modernbert); each builds from a ModelShape (model/shape.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -9,33 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
+#include "model/shape.h"
 
 namespace bertforge {
-
-struct BertShape {
-  std::string architecture = "bert";  // bert | roberta | modernbert
-  int64_t vocab_size = 0;
-  int64_t hidden = 128, layers = 2, heads = 2, intermediate = 512;
-  int64_t max_position = 512, type_vocab_size = 2;
-  double dropout = 0.1, attention_dropout = 0.1, layer_norm_eps = 1e-12;
-  double initializer_range = 0.02;
-  // modernbert: layer l is global when l % global_every == 0, else it attends to |i - j| <=
-  // local_window / 2; rotary bases of the two kinds of layer.
-  int64_t global_every = 3, local_window = 128;
-  double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
-  // roberta: the tokenizer's [PAD] id (HF's padding_idx); positions start at pad_id + 1.
-  int64_t pad_id = 0;
-  // `pad_id`: the tokenizer's [PAD] (used by roberta only).
-  static BertShape from_config(const ModelConfig& m, int64_t vocab_size, int64_t pad_id = 0);
-  // Rows of the position table before position 0: pad_id + 1 for roberta, else 0.
-  int64_t position_offset() const { return architecture == "roberta" ? pad_id + 1 : 0; }
-  // The model section that builds this shape (with vocab_size, from_config's inverse).
-  ModelConfig to_config() const;
-  // "" when equal, else a description of the first difference ("hidden 256 vs 128").
-  std::string difference(const BertShape& other) const;
-  bool has_nsp_head() const { return architecture == "bert"; }
-};
 
 // How a batch's tokens attend, beyond hiding padding: where the examples of a packed batch
 // (data.pack, data/packing.h) lie in its (R, T) rows (all tensors undefined for an unpacked batch:
@@ -76,7 +51,7 @@ struct PreTrainingOutput {
 // An encoder with its pre-training heads. Parameter names are HuggingFace's for the architecture
 // (BertForPreTraining, ModernBertForMaskedLM), so export and import are copies by name.
 struct PreTrainingModel : torch::nn::Module {
-  explicit PreTrainingModel(const BertShape& s) : shape_(s) {}
+  explicit PreTrainingModel(const ModelShape& s) : shape_(s) {}
   // ids, types, attention_mask: (B, T) int64; positions: (M) int64 flat indices into B*T where the
   // MLM decoder runs (the masked positions): the vocabulary projection is the biggest matmul.
   // `packed`: the layout of a packed batch (nsp_logits then has one row per example, read at its
@@ -91,15 +66,15 @@ struct PreTrainingModel : torch::nn::Module {
   virtual std::string nsp_prefix() const { return ""; }
   // Names of the parameters with one row per vocabulary id (the word embeddings, the MLM bias).
   virtual std::vector<std::string> vocab_parameters() const = 0;
-  const BertShape& shape() const { return shape_; }
+  const ModelShape& shape() const { return shape_; }
 
  protected:
-  BertShape shape_;
+  ModelShape shape_;
 };
 
 using ModelPtr = std::shared_ptr<PreTrainingModel>;
 
 // A model of `shape.architecture` (weights uninitialised: call init_weights or load).
-ModelPtr make_model(const BertShape& shape);
+ModelPtr make_model(const ModelShape& shape);
 
 }  // namespace bertforge

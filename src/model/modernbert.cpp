@@ -56,7 +56,7 @@ torch::Tensor BiasFreeNormImpl::forward(const torch::Tensor& x) {
   return torch::layer_norm(in, {weight.size(0)}, weight, {}, eps);
 }
 
-ModernBertEmbeddingsImpl::ModernBertEmbeddingsImpl(const BertShape& s) {
+ModernBertEmbeddingsImpl::ModernBertEmbeddingsImpl(const ModelShape& s) {
   tok_embeddings = register_module("tok_embeddings", nn::Embedding(s.vocab_size, s.hidden));
   norm = register_module("norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
   drop = register_module("drop", Dropout(s.dropout));
@@ -66,7 +66,7 @@ torch::Tensor ModernBertEmbeddingsImpl::forward(const torch::Tensor& ids) {
   return drop(norm(tok_embeddings(ids)));
 }
 
-ModernBertAttentionImpl::ModernBertAttentionImpl(const BertShape& s, double rope_theta)
+ModernBertAttentionImpl::ModernBertAttentionImpl(const ModelShape& s, double rope_theta)
     : heads(s.heads),
       head_dim(s.hidden / s.heads),
       theta(rope_theta),
@@ -98,7 +98,7 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   return drop(Wo(ctx.transpose(1, 2).reshape({B, T, heads * head_dim})));  // (B, T, H)
 }
 
-ModernBertMLPImpl::ModernBertMLPImpl(const BertShape& s) {
+ModernBertMLPImpl::ModernBertMLPImpl(const ModelShape& s) {
   Wi = register_module("Wi", linear(s.hidden, 2 * s.intermediate));
   Wo = register_module("Wo", linear(s.intermediate, s.hidden));
   drop = register_module("drop", Dropout(s.dropout));
@@ -109,8 +109,8 @@ torch::Tensor ModernBertMLPImpl::forward(const torch::Tensor& x) {
   return Wo(drop(torch::gelu(parts[0]) * parts[1]));
 }
 
-ModernBertLayerImpl::ModernBertLayerImpl(const BertShape& s, int64_t index)
-    : global(index % s.global_every == 0) {
+ModernBertLayerImpl::ModernBertLayerImpl(const ModelShape& s, int64_t index)
+    : global(index % s.global_attn_every_n_layers == 0) {
   if (index > 0) attn_norm = register_module("attn_norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
   attn = register_module("attn",
                          ModernBertAttention(s, global ? s.global_rope_theta : s.local_rope_theta));
@@ -124,7 +124,7 @@ torch::Tensor ModernBertLayerImpl::forward(torch::Tensor x, const torch::Tensor&
   return x + mlp(mlp_norm(x));
 }
 
-ModernBertModelImpl::ModernBertModelImpl(const BertShape& s) : local_window(s.local_window) {
+ModernBertModelImpl::ModernBertModelImpl(const ModelShape& s) : local_window(s.local_attention) {
   embeddings = register_module("embeddings", ModernBertEmbeddings(s));
   layers = register_module("layers", nn::ModuleList());
   for (int64_t i = 0; i < s.layers; ++i) layers->push_back(ModernBertLayer(s, i));
@@ -162,7 +162,7 @@ torch::Tensor ModernBertModelImpl::forward(const torch::Tensor& ids,
   return final_norm(x);
 }
 
-ModernBertHeadImpl::ModernBertHeadImpl(const BertShape& s) {
+ModernBertHeadImpl::ModernBertHeadImpl(const ModelShape& s) {
   dense = register_module("dense", linear(s.hidden, s.hidden));
   norm = register_module("norm", BiasFreeNorm(s.hidden, s.layer_norm_eps));
 }
@@ -175,7 +175,7 @@ DecoderBiasImpl::DecoderBiasImpl(int64_t vocab) {
   bias = register_parameter("bias", torch::zeros({vocab}));
 }
 
-ModernBertForMaskedLMImpl::ModernBertForMaskedLMImpl(const BertShape& s) : PreTrainingModel(s) {
+ModernBertForMaskedLMImpl::ModernBertForMaskedLMImpl(const ModelShape& s) : PreTrainingModel(s) {
   model = register_module("model", ModernBertModel(s));
   head = register_module("head", ModernBertHead(s));
   decoder = register_module("decoder", DecoderBias(s.vocab_size));

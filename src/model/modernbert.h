@@ -1,9 +1,10 @@
 // ModernBERT (HuggingFace's ModernBertForMaskedLM) as LibTorch modules: pre-LayerNorm without
 // biases, rotary position embeddings (one base for global and one for local layers), GeGLU
-// feed-forward, local sliding-window attention with a global layer every global_every layers, a
-// final norm and the prediction head (dense, GELU, norm) with the decoder tied to the embeddings.
-// No token types and no NSP head. Parameter names are HF's ("model.layers.0.attn.Wqkv.weight",
-// "head.dense.weight", "decoder.bias"), so export and import are copies by name.
+// feed-forward, local sliding-window attention with a global layer every global_attn_every_n_layers
+// layers, a final norm and the prediction head (dense, GELU, norm) with the decoder tied to the
+// embeddings. No token types and no NSP head. Parameter names are HF's
+// ("model.layers.0.attn.Wqkv.weight", "head.dense.weight", "decoder.bias"), so export and import
+// are copies by name.
 #pragma once
 
 #include <torch/torch.h>
@@ -23,7 +24,7 @@ struct BiasFreeNormImpl : torch::nn::Module {
 TORCH_MODULE(BiasFreeNorm);
 
 struct ModernBertEmbeddingsImpl : torch::nn::Module {  // tok_embeddings, norm, dropout
-  explicit ModernBertEmbeddingsImpl(const BertShape& s);
+  explicit ModernBertEmbeddingsImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& ids);  // (B, T) -> (B, T, H)
   torch::nn::Embedding tok_embeddings{nullptr};
   BiasFreeNorm norm{nullptr};
@@ -32,7 +33,7 @@ struct ModernBertEmbeddingsImpl : torch::nn::Module {  // tok_embeddings, norm, 
 TORCH_MODULE(ModernBertEmbeddings);
 
 struct ModernBertAttentionImpl : torch::nn::Module {  // Wqkv, rotary, attention, Wo
-  ModernBertAttentionImpl(const BertShape& s, double rope_theta);
+  ModernBertAttentionImpl(const ModelShape& s, double rope_theta);
   // x: (B, T, H); bias: additive (B, 1, 1 or T, T) -> (B, T, H); position_ids (B, T): the rotary
   // positions, default 0..T-1 in every row.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias,
@@ -45,7 +46,7 @@ struct ModernBertAttentionImpl : torch::nn::Module {  // Wqkv, rotary, attention
 TORCH_MODULE(ModernBertAttention);
 
 struct ModernBertMLPImpl : torch::nn::Module {  // GeGLU: Wo(drop(gelu(input) * gate))
-  explicit ModernBertMLPImpl(const BertShape& s);
+  explicit ModernBertMLPImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear Wi{nullptr}, Wo{nullptr};
   Dropout drop{nullptr};
@@ -53,7 +54,7 @@ struct ModernBertMLPImpl : torch::nn::Module {  // GeGLU: Wo(drop(gelu(input) * 
 TORCH_MODULE(ModernBertMLP);
 
 struct ModernBertLayerImpl : torch::nn::Module {
-  ModernBertLayerImpl(const BertShape& s, int64_t index);
+  ModernBertLayerImpl(const ModelShape& s, int64_t index);
   // x = x + attn(attn_norm(x)); x = x + mlp(mlp_norm(x)); layer 0 has no attn_norm (HF: Identity).
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias,
                         const torch::Tensor& position_ids = {});
@@ -65,7 +66,7 @@ struct ModernBertLayerImpl : torch::nn::Module {
 TORCH_MODULE(ModernBertLayer);
 
 struct ModernBertModelImpl : torch::nn::Module {  // "model": embeddings, layers, final_norm
-  explicit ModernBertModelImpl(const BertShape& s);
+  explicit ModernBertModelImpl(const ModelShape& s);
   // `packed`: attention within each example only (also inside the local window), rotary positions
   // restarted per example.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
@@ -78,7 +79,7 @@ struct ModernBertModelImpl : torch::nn::Module {  // "model": embeddings, layers
 TORCH_MODULE(ModernBertModel);
 
 struct ModernBertHeadImpl : torch::nn::Module {  // "head": norm(gelu(dense(x)))
-  explicit ModernBertHeadImpl(const BertShape& s);
+  explicit ModernBertHeadImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear dense{nullptr};
   BiasFreeNorm norm{nullptr};
@@ -92,7 +93,7 @@ struct DecoderBiasImpl : torch::nn::Module {  // "decoder": the bias; the weight
 TORCH_MODULE(DecoderBias);
 
 struct ModernBertForMaskedLMImpl : PreTrainingModel {
-  explicit ModernBertForMaskedLMImpl(const BertShape& s);
+  explicit ModernBertForMaskedLMImpl(const ModelShape& s);
   // `types` is ignored (no token types); nsp_logits is left undefined.
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
                             const torch::Tensor& attention_mask, const torch::Tensor& positions,

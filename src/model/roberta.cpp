@@ -3,7 +3,7 @@
 namespace bertforge {
 namespace nn = torch::nn;
 
-RobertaLMHeadImpl::RobertaLMHeadImpl(const BertShape& s) {
+RobertaLMHeadImpl::RobertaLMHeadImpl(const ModelShape& s) {
   dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
   layer_norm = register_module(
       "layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layer_norm_eps)));
@@ -21,7 +21,7 @@ torch::Tensor RobertaLMHeadImpl::forward(const torch::Tensor& x,
   return torch::addmm(bias, h, decoder_weight.t());  // (M, V)
 }
 
-RobertaForMaskedLMImpl::RobertaForMaskedLMImpl(const BertShape& s) : PreTrainingModel(s) {
+RobertaForMaskedLMImpl::RobertaForMaskedLMImpl(const ModelShape& s) : PreTrainingModel(s) {
   roberta = register_module("roberta", BertModel(s, /*with_pooler=*/false));
   lm_head = register_module("lm_head", RobertaLMHead(s));
 }

@@ -14,7 +14,7 @@ namespace bertforge {
 
 // "lm_head": dense, GELU, layer_norm, then the decoder tied to the word embeddings, plus a bias.
 struct RobertaLMHeadImpl : torch::nn::Module {
-  explicit RobertaLMHeadImpl(const BertShape& s);
+  explicit RobertaLMHeadImpl(const ModelShape& s);
   // x: (M, H), decoder_weight: (V, H) -> (M, V)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& decoder_weight);
   torch::nn::Linear dense{nullptr};
@@ -24,7 +24,7 @@ struct RobertaLMHeadImpl : torch::nn::Module {
 TORCH_MODULE(RobertaLMHead);
 
 struct RobertaForMaskedLMImpl : PreTrainingModel {
-  explicit RobertaForMaskedLMImpl(const BertShape& s);
+  explicit RobertaForMaskedLMImpl(const ModelShape& s);
   PreTrainingOutput forward(const torch::Tensor& ids, const torch::Tensor& types,
                             const torch::Tensor& attention_mask, const torch::Tensor& positions,
                             const PackedLayout& packed = {}) override;

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "common/random.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "tokenizer/hf_json.h"
 #include "tokenizer/hf_models.h"
 #include "tokenizer/hf_normalizers.h"

@@ -5,8 +5,8 @@
 
 #include <mutex>
 
-#include "common/errors.h"
-#include "common/fs.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 
 namespace bertforge::spm {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 
 namespace bertforge {
 namespace {

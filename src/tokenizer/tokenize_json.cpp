@@ -3,7 +3,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 

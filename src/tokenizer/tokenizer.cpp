@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "common/checksum.h"
-#include "common/errors.h"
-#include "common/fs.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/wordpiece.h"

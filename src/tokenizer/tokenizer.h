@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/run_layout.h"
+#include "run/run_layout.h"
 #include "tokenizer/specials.h"
 
 namespace bertforge {

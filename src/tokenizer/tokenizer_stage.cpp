@@ -8,14 +8,14 @@
 #include <regex>
 #include <unordered_map>
 
-#include "common/checksum.h"
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/staged_dir.h"
-#include "data/corpus_reader.h"
-#include "data/corpus_sources.h"
+#include "config/config.h"
+#include "console/logging.h"
+#include "corpus/corpus_reader.h"
+#include "corpus/corpus_sources.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
+#include "run/staged_dir.h"
 #include "tokenizer/spm_library.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"

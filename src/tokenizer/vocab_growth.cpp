@@ -4,9 +4,9 @@
 #include <regex>
 #include <unordered_map>
 
-#include "common/errors.h"
-#include "common/fs.h"
-#include "data/corpus_reader.h"
+#include "corpus/corpus_reader.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
 

@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "common/errors.h"
-#include "common/fs.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 
 namespace bertforge {
 namespace {

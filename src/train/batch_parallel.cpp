@@ -3,7 +3,7 @@
 #include <exception>
 
 #include "data/split_rows.h"
-#include "dist/runtime.h"
+#include "runtime/runtime.h"
 
 namespace bertforge {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "common/config.h"
+#include "config/config.h"
 
 namespace bertforge {
 

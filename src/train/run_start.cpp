@@ -2,11 +2,11 @@
 
 #include <filesystem>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/random.h"
+#include "config/config.h"
+#include "console/logging.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
+#include "runtime/random.h"
 #include "tokenizer/vocab_growth.h"
 #include "train/init_from.h"
 
@@ -40,7 +40,7 @@ RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options,
                        "afresh and delete them");
   }
   if (s.resume) {
-    s.init_record = s.resume->state.init_from;
+    s.init_record = s.resume->state.value("init_from", json());
   } else if (!options.init_from.empty()) {
     s.init = options.init_checkpoint ? load_pretrained(*options.init_checkpoint)
                                      : load_pretrained(options.init_from);
@@ -93,22 +93,12 @@ RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_ra
 void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& init_from) {
   const ModelConfig& m = init.config.model;
   json asked = config_to_json(cfg)["model"];
-  cfg.model.layers = m.layers, cfg.model.hidden = m.hidden, cfg.model.heads = m.heads;
-  cfg.model.intermediate = m.intermediate, cfg.model.max_position = m.max_position;
-  cfg.model.type_vocab_size = m.type_vocab_size, cfg.model.layer_norm_eps = m.layer_norm_eps;
-  cfg.model.architecture = m.architecture;
-  cfg.model.global_attn_every_n_layers = m.global_attn_every_n_layers;
-  cfg.model.local_attention = m.local_attention;
-  cfg.model.global_rope_theta = m.global_rope_theta;
-  cfg.model.local_rope_theta = m.local_rope_theta;
+  copy_model_shape(m, cfg.model);
   validate(cfg);
   json got = config_to_json(cfg)["model"];
   std::string changed;
-  for (const char* k : {"architecture", "layers", "hidden", "heads", "intermediate", "max_position",
-                        "type_vocab_size", "layer_norm_eps", "global_attn_every_n_layers",
-                        "local_attention", "global_rope_theta", "local_rope_theta"}) {
-    const bool given =
-        cfg.given.count(std::string("model.") + k) || cfg.given.count("model.preset");
+  for (const std::string& k : model_shape_keys()) {
+    const bool given = cfg.given.count("model." + k) || cfg.given.count("model.preset");
     if (asked[k] != got[k] && given)
       changed += fmt::format("{}model.{} {} -> {}", changed.empty() ? "" : ", ", k, asked[k].dump(),
                              got[k].dump());
@@ -118,8 +108,7 @@ void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& in
 
 ModelPtr build_model(const Config& cfg, RunStart& start, const RunInputs& in,
                      bool* nsp_head_trained) {
-  const BertShape shape =
-      BertShape::from_config(cfg.model, in.tok.vocab_size(), in.tok.specials().pad);
+  const ModelShape shape = ModelShape(cfg.model, in.tok.vocab_size(), in.tok.specials().pad);
   if (start.resume) {
     std::string diff = start.resume->shape.difference(shape);
     if (!diff.empty())

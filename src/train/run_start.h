@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/pretrained.h"
 #include "data/context_counts.h"
 #include "data/dataset.h"
-#include "io/checkpoint.h"
-#include "io/pretrained.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 #include "train/trainer.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/config.h"
+#include "config/config.h"
 
 namespace bertforge {
 

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <mutex>
 
-#include "common/random.h"
 #include "data/causal.h"
-#include "dist/distributed.h"
-#include "dist/runtime.h"
+#include "distributed/distributed.h"
 #include "model/dropout.h"
+#include "runtime/random.h"
+#include "runtime/runtime.h"
 #include "train/batch_parallel.h"
 #include "train/batch_tensors.h"
 #include "train/loss.h"

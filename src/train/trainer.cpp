@@ -5,26 +5,27 @@
 #include <cmath>
 #include <csignal>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
-#include "common/progress.h"
-#include "common/run_layout.h"
+#include "checkpoint/checkpoint.h"
+#include "config/config.h"
+#include "console/logging.h"
+#include "console/progress.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "data/mixture.h"
-#include "dist/distributed.h"
-#include "dist/runtime.h"
-#include "io/checkpoint.h"
-#include "io/run_logs.h"
+#include "distributed/distributed.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
+#include "logs/run_logs.h"
 #include "optim/optimizer.h"
+#include "run/run_layout.h"
+#include "runtime/runtime.h"
 #include "train/batch_parallel.h"
 #include "train/metric_window.h"
 #include "train/objective.h"
 #include "train/run_start.h"
 #include "train/schedule.h"
 #include "train/scheduler.h"
+#include "train/train_state.h"
 #include "train/train_step.h"
 
 namespace bertforge {
@@ -186,7 +187,7 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
   state_.nsp_head_trained = nsp_head_trained;
   if (start_.resume) {
     load_optimizer(start_.resume->dir, *optimizer_);
-    state_ = start_.resume->state;
+    state_ = TrainState::of(*start_.resume);
     state_.nsp_head_trained = state_.nsp_head_trained || cfg_.data.nsp;
     loader_.set_position(state_.loader);
     last_checkpoint_ = start_.resume->dir;
@@ -228,10 +229,10 @@ void TrainingRun::save(SaveKind kind) {
   if (main_) {
     if (kind == SaveKind::kStep)
       last_checkpoint_ =
-          save_step_checkpoint(cfg_.run_dir, model_, *optimizer_, state_, cfg_, tok_path);
+          save_step_checkpoint(cfg_.run_dir, model_, *optimizer_, state_.to_json(), cfg_, tok_path);
     else
       write_checkpoint(kind == SaveKind::kBest ? best_dir(cfg_.run_dir) : final_dir(cfg_.run_dir),
-                       model_, nullptr, state_, cfg_, tok_path);
+                       model_, nullptr, state_.to_json(), cfg_, tok_path);
   }
   dist_.barrier();
   if (kind == SaveKind::kStep) scheduler_.saved(std::chrono::steady_clock::now());

@@ -14,13 +14,13 @@
 #include <iostream>
 #include <string>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "common/logging.h"
+#include "config/config.h"
+#include "console/logging.h"
 #include "data/dataset.h"
 #include "data/loader.h"
 #include "data/prepare.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/errors.h"
 #include "data/synthetic_data.h"
+#include "errors/errors.h"
 #include "testutil.h"
 
 namespace bertforge {

@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "common/errors.h"
 #include "data/batch.h"
 #include "data/synthetic_data.h"
+#include "errors/errors.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 

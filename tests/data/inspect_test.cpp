@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "data/prepare.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"

@@ -7,10 +7,10 @@
 #include <set>
 #include <vector>
 
-#include "common/config.h"
-#include "common/errors.h"
+#include "config/config.h"
 #include "data/batch.h"
 #include "data/synthetic_data.h"
+#include "errors/errors.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "testutil.h"
 
 namespace bertforge {

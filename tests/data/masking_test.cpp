@@ -5,10 +5,10 @@
 #include <cmath>
 #include <vector>
 
-#include "common/errors.h"
-#include "common/random.h"
 #include "data/batch.h"
 #include "data/synthetic_data.h"
+#include "errors/errors.h"
+#include "runtime/random.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {

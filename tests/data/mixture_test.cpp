@@ -6,10 +6,10 @@
 #include <tuple>
 #include <vector>
 
-#include "common/config.h"
-#include "common/errors.h"
+#include "config/config.h"
 #include "data/loader.h"
 #include "data/synthetic_data.h"
+#include "errors/errors.h"
 #include "testutil.h"
 
 namespace bertforge {

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
+#include "config/config.h"
 #include "data/compress_util.h"
 #include "data/dataset.h"
 #include "data/prepare.h"
+#include "errors/errors.h"
+#include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "common/checksum.h"
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
-#include "data/corpus_reader.h"
+#include "config/config.h"
+#include "corpus/corpus_reader.h"
 #include "data/dataset.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common/checksum.h"
-#include "common/errors.h"
-#include "common/fs.h"
 #include "data/dataset.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 #include "testutil.h"
 
 namespace bertforge {

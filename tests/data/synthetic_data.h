@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "common/random.h"
 #include "data/dataset.h"
 #include "data/shard.h"
+#include "runtime/random.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge::testing {

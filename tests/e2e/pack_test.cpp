@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common/random.h"
 #include "e2e/train_fixture.h"
+#include "runtime/random.h"
 
 namespace bertforge::testing {
 namespace {

@@ -7,8 +7,8 @@
 namespace bertforge {
 namespace {
 
-BertShape tiny(const std::string& arch) {
-  BertShape s;
+ModelShape tiny(const std::string& arch) {
+  ModelShape s;
   s.architecture = arch;
   s.vocab_size = 40;
   s.hidden = 16;

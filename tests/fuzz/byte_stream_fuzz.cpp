@@ -1,5 +1,5 @@
 // Fuzz target: a corpus file as prepare and the tokenizer read it (ByteStream,
-// src/data/byte_stream.h: plain, gzip or zstd recognised by content), in small and large reads,
+// src/corpus/byte_stream.h: plain, gzip or zstd recognised by content), in small and large reads,
 // then the same file through CorpusReader as text. A refusal is a bertforge::Error; a plain file
 // must come back byte for byte, else the target traps. At most 16 MiB of output is read (a small
 // input may decompress to far more).
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "common/errors.h"
-#include "data/byte_stream.h"
-#include "data/corpus_reader.h"
+#include "corpus/byte_stream.h"
+#include "corpus/corpus_reader.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
 
 namespace {

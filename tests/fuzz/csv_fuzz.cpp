@@ -1,5 +1,5 @@
 // Fuzz target: a CSV or TSV corpus file as prepare reads it (CorpusReader with data.format csv and
-// tsv, text column "text": src/data/csv_record.h under it), and the record parser alone fed the
+// tsv, text column "text": src/corpus/csv_record.h under it), and the record parser alone fed the
 // input's lines. A refusal is a bertforge::Error; a sentence must be non-empty and documents must
 // be counted in order, and the parser must never return a record without a field, else the target
 // traps.
@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "common/errors.h"
-#include "data/corpus_reader.h"
-#include "data/csv_record.h"
+#include "corpus/corpus_reader.h"
+#include "corpus/csv_record.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
 
 namespace {

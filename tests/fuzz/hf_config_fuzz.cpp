@@ -1,14 +1,14 @@
 // Fuzz target: a HuggingFace config.json as `--init-from`, `evaluate` and `fill-mask` read it
-// (src/io/hf_config_read.cpp, compiled in: torch-free): parse_hf_config, model_config_from_hf,
+// (src/hf/hf_config_read.cpp, compiled in: torch-free): parse_hf_config, model_config_from_hf,
 // bertforge_export_keys. A refusal is a bertforge::Error; an accepted config must describe a
 // model that can be built (positive sizes, heads dividing hidden, bounded weights), else the
 // target traps. Anything else escaping (a JSON type error, UB) is a finding.
 #include <cstdint>
 #include <string>
 
-#include "common/config.h"
-#include "common/errors.h"
-#include "io/hf_config.h"
+#include "config/config.h"
+#include "errors/errors.h"
+#include "hf/hf_config.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "labelled/label_set.h"
 #include "labelled/labelled_data.h"
 

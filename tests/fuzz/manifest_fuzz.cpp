@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "common/errors.h"
-#include "common/logging.h"
+#include "console/logging.h"
 #include "data/context_counts.h"
 #include "data/dataset.h"
 #include "data/manifest.h"
 #include "data/shard.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// Fuzz target: the safetensors header parser (src/common/safetensors_header.h), in memory and from
+// Fuzz target: the safetensors header parser (src/hf/safetensors_header.h), in memory and from
 // a file as read_safetensors reads it. A refusal is a bertforge::Error; an accepted header must
 // keep the promise read_safetensors relies on (every entry's bytes inside the file and of its
 // shape's size), else the target traps. Anything else escaping is a finding.
@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common/errors.h"
-#include "common/safetensors_header.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
+#include "hf/safetensors_header.h"
 
 namespace {
 

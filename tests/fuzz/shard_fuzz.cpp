@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/errors.h"
 #include "data/context_counts.h"
 #include "data/dataset.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

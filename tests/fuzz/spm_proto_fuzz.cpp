@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "tokenizer/spm_proto.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,15 +1,15 @@
 // Fuzz target: a TensorBoard event file in run_dir/logs/tensorboard/ as a resumed run reads it
-// (src/io/tensorboard.cpp, compiled in: torch-free): read_tensorboard_events, then the rewrite
+// (src/logs/tensorboard.cpp, compiled in: torch-free): read_tensorboard_events, then the rewrite
 // TensorBoardLog does on resume (which must never throw: its failures are warnings). A refusal is
 // a bertforge::Error; anything else escaping is a finding.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
-#include "common/errors.h"
-#include "common/logging.h"
+#include "console/logging.h"
+#include "errors/errors.h"
 #include "fuzz_util.h"
-#include "io/tensorboard.h"
+#include "logs/tensorboard.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool quiet = (bertforge::log::set_level(bertforge::log::Level::kError), true);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "tokenizer/hf_tokenizer.h"
 
 namespace {

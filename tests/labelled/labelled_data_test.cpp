@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "labelled/csv.h"
 #include "labelled/label_set.h"
 

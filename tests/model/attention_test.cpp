@@ -71,12 +71,12 @@ TEST(Attention, FusedKernelMatchesTheReferenceWithPaddingAndBlockMasks) {
   }
 }
 
-BertShape shape(const std::string& architecture) {
-  BertShape s;
+ModelShape shape(const std::string& architecture) {
+  ModelShape s;
   s.architecture = architecture;
   s.vocab_size = kExampleVocab, s.hidden = 32, s.layers = 2, s.heads = 2, s.intermediate = 48;
   s.max_position = 64, s.dropout = 0, s.attention_dropout = 0, s.initializer_range = 0.1;
-  s.global_every = 2, s.local_window = 8;
+  s.global_attn_every_n_layers = 2, s.local_attention = 8;
   return s;
 }
 

@@ -5,8 +5,8 @@
 namespace bertforge {
 namespace {
 
-BertShape tiny_shape() {
-  BertShape s;
+ModelShape tiny_shape() {
+  ModelShape s;
   s.vocab_size = 50, s.hidden = 16, s.layers = 2, s.heads = 2, s.intermediate = 32;
   s.max_position = 32;
   return s;
@@ -79,7 +79,7 @@ TEST(Bert, DecoderIsTiedToWordEmbeddings) {
 }
 
 TEST(Bert, InitFollowsBert) {
-  BertShape s = tiny_shape();
+  ModelShape s = tiny_shape();
   s.vocab_size = 4000, s.hidden = 64, s.intermediate = 128, s.heads = 4;
   BertForPreTraining m(s);
   m->init_weights(at::make_generator<at::CPUGeneratorImpl>(1));
@@ -92,8 +92,8 @@ TEST(Bert, InitFollowsBert) {
   EXPECT_EQ(m->cls->predictions->bias.abs().sum().item<double>(), 0.0);
 }
 
-TEST(BertShape, DifferenceNamesTheField) {
-  BertShape a = tiny_shape(), b = tiny_shape();
+TEST(ModelShape, DifferenceNamesTheField) {
+  ModelShape a = tiny_shape(), b = tiny_shape();
   EXPECT_EQ(a.difference(b), "");
   b.hidden = 32;
   EXPECT_EQ(a.difference(b), "hidden 16 vs 32");

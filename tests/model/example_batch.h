@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "common/random.h"
 #include "data/batch.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "common/config.h"
-#include "common/fs.h"
-#include "io/pretrained.h"
+#include "checkpoint/pretrained.h"
+#include "config/config.h"
+#include "fs/fs.h"
 #include "testutil.h"
 
 namespace bertforge {
@@ -49,14 +49,14 @@ class ModernBertReference : public ::testing::Test {
 };
 
 TEST_F(ModernBertReference, ConfigKeysAreRead) {
-  const BertShape& s = model->shape();
+  const ModelShape& s = model->shape();
   EXPECT_EQ(s.architecture, "modernbert");
   EXPECT_EQ(s.vocab_size, 40);
   EXPECT_EQ(s.hidden, 16);
   EXPECT_EQ(s.layers, 3);
   EXPECT_EQ(s.intermediate, 24);
-  EXPECT_EQ(s.global_every, 2);
-  EXPECT_EQ(s.local_window, 4);
+  EXPECT_EQ(s.global_attn_every_n_layers, 2);
+  EXPECT_EQ(s.local_attention, 4);
   EXPECT_DOUBLE_EQ(s.layer_norm_eps, 1e-5);
   EXPECT_FALSE(s.has_nsp_head());
   EXPECT_FALSE(config.data.nsp);
@@ -93,7 +93,7 @@ TEST_F(ModernBertReference, PaddingDoesNotLeakIntoRealPositions) {
 }
 
 TEST(ModernBert, InitFollowsHfStds) {
-  BertShape s;
+  ModelShape s;
   s.architecture = "modernbert";
   s.vocab_size = 300, s.hidden = 64, s.layers = 8, s.heads = 4, s.intermediate = 96;
   ModernBertForMaskedLM m(s);

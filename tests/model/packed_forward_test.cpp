@@ -9,13 +9,13 @@
 #include <utility>
 #include <vector>
 
-#include "common/random.h"
 #include "data/batch.h"
 #include "data/causal.h"
 #include "data/packing.h"
 #include "model/bert.h"
 #include "model/example_batch.h"
 #include "model/modernbert.h"
+#include "runtime/random.h"
 #include "train/batch_tensors.h"
 
 namespace bertforge {
@@ -83,13 +83,14 @@ void expect_same(const Result& packed, const Result& plain, double tol) {
         << "parameter " << i << " max " << plain.grads[i].abs().max().item<double>();
 }
 
-BertShape shape(const std::string& architecture) {
-  BertShape s;
+ModelShape shape(const std::string& architecture) {
+  ModelShape s;
   s.architecture = architecture;
   s.vocab_size = kExampleVocab, s.hidden = 32, s.layers = 3, s.heads = 2, s.intermediate = 48;
   s.max_position = 64, s.dropout = 0, s.attention_dropout = 0;
-  s.initializer_range = 0.1;               // weights large enough for attention to matter
-  s.global_every = 2, s.local_window = 8;  // modernbert: layers 0 and 2 global, 1 local
+  s.initializer_range = 0.1;  // weights large enough for attention to matter
+  s.global_attn_every_n_layers = 2,
+  s.local_attention = 8;  // modernbert: layers 0 and 2 global, 1 local
   return s;
 }
 

@@ -8,8 +8,8 @@
 namespace bertforge {
 namespace {
 
-BertShape roberta_shape(int64_t pad_id) {
-  BertShape s;
+ModelShape roberta_shape(int64_t pad_id) {
+  ModelShape s;
   s.architecture = "roberta";
   s.vocab_size = 40, s.hidden = 16, s.layers = 2, s.heads = 2, s.intermediate = 32;
   s.max_position = 12, s.type_vocab_size = 1, s.pad_id = pad_id;

@@ -8,7 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "common/random.h"
+#include "runtime/random.h"
 
 namespace bertforge {
 namespace {

@@ -17,7 +17,7 @@ TEST(Optimizer, DecayGroups) {
 }
 
 TEST(Optimizer, GroupsCarryTheirWeightDecay) {
-  BertShape s;
+  ModelShape s;
   s.vocab_size = 30, s.hidden = 8, s.heads = 2, s.intermediate = 16, s.layers = 1;
   BertForPreTraining m(s);
   TrainConfig t;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "common/checksum.h"
-#include "common/config.h"
-#include "common/errors.h"
-#include "common/fs.h"
+#include "config/config.h"
+#include "errors/errors.h"
+#include "fs/checksum.h"
+#include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"

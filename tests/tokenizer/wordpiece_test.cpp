@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/errors.h"
+#include "errors/errors.h"
 #include "testutil.h"
 
 namespace bertforge {

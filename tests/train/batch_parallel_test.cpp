@@ -14,8 +14,8 @@
 namespace bertforge {
 namespace {
 
-BertShape shape(double dropout) {
-  BertShape s;
+ModelShape shape(double dropout) {
+  ModelShape s;
   s.vocab_size = kExampleVocab, s.hidden = 32, s.layers = 2, s.heads = 2, s.intermediate = 48;
   s.max_position = 64, s.dropout = dropout, s.attention_dropout = dropout;
   return s;

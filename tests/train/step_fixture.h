@@ -12,9 +12,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "data/batch.h"
-#include "dist/distributed.h"
+#include "distributed/distributed.h"
 #include "model/example_batch.h"
 #include "model/model.h"
 #include "optim/optimizer.h"
@@ -27,7 +27,7 @@ namespace bertforge::step_fixture {
 // A BERT small enough for a step in milliseconds; no dropout, so that the same data gives the
 // same gradients whichever way it is cut into micro-batches.
 inline ModelPtr tiny_model(uint64_t seed) {
-  BertShape s;
+  ModelShape s;
   s.vocab_size = kExampleVocab, s.hidden = 32, s.layers = 2, s.heads = 2, s.intermediate = 48;
   s.max_position = 64, s.dropout = 0, s.attention_dropout = 0;
   ModelPtr m = make_model(s);

@@ -1,15 +1,17 @@
-// The resume state (TrainState, io/checkpoint.h) round-trips through a checkpoint: every field a
-// resumed run continues from (loader position, counters, elapsed time, the metric window since
-// the last log line, best loss and early-stopping count, the init-from record) reads back equal,
-// and so does the AdamW state. Values are chosen so that a field dropped, swapped with another or
-// rounded on the way shows.
+// The resume state (TrainState, checkpoint/checkpoint.h) round-trips through a checkpoint: every
+// field a resumed run continues from (loader position, counters, elapsed time, the metric window
+// since the last log line, best loss and early-stopping count, the init-from record) reads back
+// equal, and so does the AdamW state. Values are chosen so that a field dropped, swapped with
+// another or rounded on the way shows.
+#include "train/train_state.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/errors.h"
-#include "io/checkpoint.h"
+#include "checkpoint/checkpoint.h"
+#include "errors/errors.h"
 #include "testutil.h"
 #include "train/early_stopping.h"
 #include "train/metric_window.h"
@@ -64,9 +66,9 @@ TEST(TrainState, RoundTripsThroughACheckpoint) {
   ModelPtr model = tiny_model(1);
   auto opt = make_optimizer(*model, adamw_config());
   const TrainState saved = odd_state();
-  write_checkpoint(dir, model, opt.get(), saved, Config{}, tok);
+  write_checkpoint(dir, model, opt.get(), saved.to_json(), Config{}, tok);
 
-  const TrainState got = read_checkpoint(dir).state;
+  const TrainState got = TrainState::of(read_checkpoint(dir));
   EXPECT_EQ(got.step, 1234);
   EXPECT_EQ(got.loader.epoch, 3);
   EXPECT_EQ(got.loader.step, 17);
@@ -91,8 +93,8 @@ TEST(TrainState, AFreshStateRoundTrips) {
   ModelPtr model = tiny_model(1);
   TrainState fresh;
   fresh.best.evals_without_improvement = 2;  // evaluations so far all non-finite
-  write_checkpoint(dir, model, nullptr, fresh, Config{}, tok);
-  const TrainState got = read_checkpoint(dir).state;
+  write_checkpoint(dir, model, nullptr, fresh.to_json(), Config{}, tok);
+  const TrainState got = TrainState::of(read_checkpoint(dir));
   EXPECT_EQ(got.step, 0);
   EXPECT_EQ(got.best.step, 0);
   EXPECT_EQ(got.best.evals_without_improvement, 2);
@@ -130,7 +132,7 @@ TEST(TrainState, OptimizerStateRoundTripsThroughACheckpoint) {
         step(*model, *opt, {make_batch({20, 9}, seed), make_batch({12, 5}, seed + 9)}).updated);
   TrainState s;
   s.step = 2;
-  write_checkpoint(dir, model, opt.get(), s, Config{}, tok);
+  write_checkpoint(dir, model, opt.get(), s.to_json(), Config{}, tok);
 
   auto resumed_opt = make_optimizer(*resumed, adamw_config());
   load_optimizer(dir, *resumed_opt);
