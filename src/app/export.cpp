@@ -1,6 +1,7 @@
 #include "app/export.h"
 
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/pretrained.h"
@@ -65,6 +66,12 @@ int export_huggingface(const std::string& checkpoint, const std::string& out, bo
     staged.publish();
   log::info("exported {} tensors from {} to {}", tensors.size(), p.dir, out);
   return static_cast<int>(tensors.size());
+}
+
+int export_command(const std::string& checkpoint, const std::string& out, bool force) {
+  const int n = export_huggingface(checkpoint, out, force);
+  std::cout << "exported " << n << " tensors to " << out << "\n";
+  return 0;
 }
 
 }  // namespace bertforge

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "fs/fs.h"
 #include "optim/optimizer.h"
 #include "run/run_layout.h"
+#include "run/run_lock.h"
 #include "runtime/random.h"
 #include "runtime/runtime.h"
 #include "tokenizer/tokenizer.h"
@@ -215,6 +217,42 @@ json run_finetune_seeds(const Config& config, const FinetuneOptions& o) {
               {"runs", runs}};
   fs::write_file_atomic(fs::join(config.run_dir, "seeds.json"), out.dump(2) + "\n");
   return out;
+}
+
+namespace {
+void print_row(const char* what, const json& row, const std::string& metric) {
+  if (!row.is_object()) return;
+  std::cout << what << " (epoch " << row.value("epoch", 0) << "):";
+  for (const char* k : {"accuracy", "macro_f1", "mcc", "pearson", "spearman", "f1", "loss"})
+    if (row.contains(k))
+      std::cout << " " << k << (k == metric ? "*" : "") << " " << row[k].get<double>();
+  std::cout << "\n";
+}
+
+void print_seeds(const json& s) {
+  std::cout << "seeds " << s["seeds"] << " (mean +- sample std [min, max] of the best epochs):\n";
+  for (auto& [k, v] : s["summary"].items())
+    std::cout << "  " << k << " " << v["mean"].get<double>() << " +- " << v["std"].get<double>()
+              << " [" << v["min"].get<double>() << ", " << v["max"].get<double>() << "]\n";
+}
+}  // namespace
+
+int finetune_command(const Config& c, const FinetuneOptions& options) {
+  const auto lock = RunLock::acquire(c.run_dir);
+  if (options.seeds > 1) {
+    print_seeds(run_finetune_seeds(c, options));
+    std::cout << "summary:       " << c.run_dir << "/seeds.json\n";
+    return 0;
+  }
+  const json r = run_finetune(c, options);
+  const std::string metric = r["metric"];
+  print_row("best", r["best"], metric);
+  print_row("last", r["last"], metric);
+  std::cout << "final model:   " << r["final_dir"].get<std::string>() << "\n";
+  if (!r["best_dir"].get<std::string>().empty())
+    std::cout << "best model:    " << r["best_dir"].get<std::string>() << " (highest " << metric
+              << ")\n";
+  return 0;
 }
 
 }  // namespace bertforge

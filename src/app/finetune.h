@@ -26,4 +26,8 @@ nlohmann::json run_finetune(const Config& config, const FinetuneOptions& options
 // --seeds N (N >= 2): N runs; returns the summary written to run_dir/seeds.json.
 nlohmann::json run_finetune_seeds(const Config& config, const FinetuneOptions& options);
 
+// `bertforge finetune` as a command: holds the run lock, runs (with options.seeds > 1, every seed)
+// and prints the best and last evaluations and where the models are (or the seeds' summary).
+int finetune_command(const Config& config, const FinetuneOptions& options);
+
 }  // namespace bertforge

@@ -1,6 +1,8 @@
 #include "app/generate.h"
 
+#include <iostream>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "checkpoint/pretrained.h"
 #include "console/logging.h"
@@ -92,6 +94,20 @@ Generation generate(const std::string& checkpoint, const std::string& prompt,
   all.insert(all.end(), g.new_ids.begin(), g.new_ids.end());
   g.text = tok.decode(all);
   return g;
+}
+
+int generate_command(const std::string& checkpoint, const std::string& prompt,
+                     const GenerateOptions& options, bool as_json) {
+  const Generation g = generate(checkpoint, prompt, options);
+  if (!as_json) {
+    std::cout << g.text << std::endl;
+    return 0;
+  }
+  const nlohmann::json out = {
+      {"text", g.text},   {"continuation", g.continuation}, {"prompt_ids", g.prompt_ids},
+      {"ids", g.new_ids}, {"pieces", g.new_pieces},         {"stop", g.stop}};
+  std::cout << out.dump() << std::endl;
+  return 0;
 }
 
 }  // namespace bertforge

@@ -32,4 +32,9 @@ struct Generation {
 Generation generate(const std::string& checkpoint, const std::string& prompt,
                     const GenerateOptions& options);
 
+// Prints generate's result: the text, or one JSON object (text, continuation, prompt_ids, ids,
+// pieces, stop).
+int generate_command(const std::string& checkpoint, const std::string& prompt,
+                     const GenerateOptions& options, bool as_json);
+
 }  // namespace bertforge

@@ -2,8 +2,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/evaluate.h"
+#include "app/run_access.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/pretrained.h"
 #include "config/config.h"
@@ -13,6 +16,7 @@
 #include "errors/errors.h"
 #include "fs/checksum.h"
 #include "fs/fs.h"
+#include "run/run_layout.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
 
@@ -170,6 +174,44 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
         "evaluation",
         data_dir(cfg.run_dir));
   return r;
+}
+
+namespace {
+void check_start(const TrainOptions& options) {
+  if (!options.resume.empty() && !options.init_from.empty())
+    throw UsageError(
+        "--resume and --init-from exclude each other: --resume continues a run, --init-from "
+        "starts a new one from a model");
+}
+}  // namespace
+
+int train_command(const Config& config, const TrainOptions& options) {
+  check_start(options);
+  const auto lock = lock_run(config);
+  // Not recorded here: run_train writes config.json once the run has passed its checks, so a
+  // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
+  run_train_command(config, options);
+  return 0;
+}
+
+int pipeline_command(const Config& cfg, const TrainOptions& options) {
+  check_start(options);
+  const auto lock = lock_run(cfg);
+  const PipelineResult r = run_pipeline(cfg, options);
+  const bool best = fs::exists(fs::join(best_dir(cfg.run_dir), ckpt_file::kDone));
+  std::cout << "run directory: " << cfg.run_dir << "\n"
+            << "checkpoints:   " << checkpoints_dir(cfg.run_dir) << "\n"
+            << "final model:   " << r.train.final_dir << "\n"
+            << (best ? "best model:    " + best_dir(cfg.run_dir) + " (lowest validation MLM loss)\n"
+                     : std::string())
+            << "logs:          " << train_log_path(cfg.run_dir) << ", "
+            << eval_log_path(cfg.run_dir) << "\n"
+            << (cfg.train.tensorboard
+                    ? "tensorboard:   tensorboard --logdir " + tensorboard_dir(cfg.run_dir) + "\n"
+                    : std::string())
+            << "validation:\n";
+  print_eval(r.final_eval, false);
+  return 0;
 }
 
 }  // namespace bertforge

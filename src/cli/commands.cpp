@@ -1,39 +1,25 @@
 #include "cli/commands.h"
 
-#include <spdlog/fmt/fmt.h>
-
 #include <algorithm>
 #include <cctype>
-#include <iomanip>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
 
+#include "app/config_docs.h"
+#include "app/evaluate.h"
 #include "app/export.h"
+#include "app/fill_mask.h"
 #include "app/generate.h"
+#include "app/inspect.h"
 #include "app/pipeline.h"
-#include "app/predict.h"
-#include "checkpoint/pretrained.h"
+#include "app/stage_commands.h"
+#include "app/tokenize.h"
 #include "config/config.h"
-#include "console/logging.h"
-#include "data/inspect.h"
-#include "data/prepare.h"
-#include "distributed/dist_env.h"
 #include "errors/errors.h"
 #include "errors/suggest.h"
-#include "fs/fs.h"
-#include "run/run_layout.h"
-#include "run/run_lock.h"
-#include "tokenizer/tokenize_json.h"
-#include "tokenizer/tokenizer.h"
-#include "tokenizer/vocab_growth.h"
-#include "train/evaluator.h"
-#include "train/trainer.h"
 
 namespace bertforge::cli {
-using json = nlohmann::json;
 
 namespace {
 
@@ -50,53 +36,7 @@ struct ConfigArgs {
   }
   // Loads and validates the config (defaults < file < --set).
   Config load() const { return load_config(path, overrides); }
-  // Records the resolved config in the run directory once a stage has succeeded (rank 0 only: in a
-  // distributed launch every rank parses the config, one writes it). `train` records its own.
-  static void record(const Config& c) {
-    if (!DistEnv::main_process()) return;
-    fs::make_dirs(c.run_dir);
-    fs::write_file_atomic(run_config_path(c.run_dir), config_to_string(c));
-  }
 };
-
-std::string fixed(double v, int prec) { return fmt::format("{:.{}f}", v, prec); }
-
-void print_eval(const EvalMetrics& m, bool as_json) {
-  if (as_json) {
-    std::cout << m.to_json().dump() << std::endl;
-    return;
-  }
-  if (m.examples == 0) {
-    std::cout << "none (no validation documents)\n";
-    return;
-  }
-  std::cout << "mlm_loss      " << fixed(m.mlm_loss, 4) << "\n"
-            << "mlm_accuracy  " << fixed(m.mlm_accuracy, 4)
-            << "  (most frequent token: " << fixed(m.majority_accuracy, 4) << ")\n"
-            << "  at [MASK]   " << fixed(m.mask_accuracy, 4)
-            << "  (most frequent token: " << fixed(m.mask_majority_accuracy, 4)
-            << "; the inputs left unchanged, which a model can copy, are not counted)\n"
-            << "  baselines   "
-            << (m.has_baselines
-                    ? "unigram " + fixed(m.baseline_unigram, 4) + ", left " +
-                          fixed(m.baseline_left, 4) + ", bidirectional " +
-                          fixed(m.baseline_bidirectional, 4) +
-                          " (counts of the training shards at the same [MASK] positions)"
-                    : std::string("n/a (no training shards of this model at hand)"))
-            << "\n"
-            << "perplexity    " << fixed(m.perplexity, 2) << "\n"
-            << "nsp_accuracy  "
-            << (m.nsp_pairs > 0 ? fixed(m.nsp_accuracy, 4)
-                                : "n/a (MLM-only data: data.nsp is false)")
-            << "\n"
-            << "examples      " << m.examples << " (" << m.masked_tokens << " masked tokens)\n";
-}
-
-// The run directory's lock for a command that writes into it (the main process only).
-std::optional<RunLock> lock_run(const Config& c) {
-  if (!DistEnv::main_process()) return std::nullopt;
-  return RunLock::acquire(c.run_dir);
-}
 
 // The footer of the commands that use a trained model.
 constexpr const char* kCheckpointFooter =
@@ -130,23 +70,10 @@ void add_config_docs(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--docs", *docs, "List every config key with its type, default and meaning");
   cmd->callback([&action, args, docs] {
     action = [args, docs] {
-      if (*docs) {
-        std::cout << "| key | type | default | meaning |\n|---|---|---|---|\n";
-        for (const auto& k : config_keys()) {
-          std::string doc;  // a "|" inside a cell would end it
-          for (char ch : k.doc) doc += ch == '|' ? std::string("\\|") : std::string(1, ch);
-          std::cout << "| `" << k.key << "` | " << k.type << " | `" << k.fallback << "` | " << doc
-                    << " |\n";
-        }
-        std::cout
-            << "\nModel presets (`model.preset`; the four sizes can still be set one by one):\n\n"
-            << "| preset | layers | hidden | heads | intermediate |\n|---|---|---|---|---|\n";
-        for (const ModelPreset& p : model_presets())
-          std::cout << "| " << p.name << " | " << p.layers << " | " << p.hidden << " | " << p.heads
-                    << " | " << p.intermediate << " |\n";
-      } else {
-        std::cout << config_to_string(args->load());
-      }
+      if (*docs)
+        print_config_docs(std::cout);
+      else
+        print_config(args->load(), std::cout);
       return 0;
     };
   });
@@ -182,33 +109,9 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
     if (text->empty() == lines->empty())
       throw UsageError("tokenize takes one of a text or --lines FILE");
     action = [=] {
-      std::string file;
-      if (!checkpoint->empty()) {
-        file = pretrained_tokenizer_file(*checkpoint);
-      } else {
-        const Config c = args->load();
-        file = tokenizer_model_path(c.run_dir);
-        if (!fs::exists(file) && !c.tokenizer.model.empty()) file = c.tokenizer.model;
-        if (!fs::exists(file))
-          throw InputError(file, 0, "no tokenizer", "run `bertforge tokenizer` first");
-      }
-      const Tokenizer tok = Tokenizer::load(file);
-      if (!lines->empty()) return tokenize_lines(tok, *lines, *specials);
-      if (*specials && !tok.hf()) throw UsageError("--specials needs a tokenizer.json tokenizer");
-      const json j = tokenize_json(tok, *text, *specials);
-      const std::vector<int> ids = j["ids"].get<std::vector<int>>();
-      const std::vector<std::string> pieces = j["pieces"].get<std::vector<std::string>>();
-      if (*as_json) {
-        std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
-        return 0;
-      }
-      std::cout << "tokens " << ids.size() << " (" << tok.kind() << ", vocab " << tok.vocab_size()
-                << ")\nids    ";
-      for (int id : ids) std::cout << " " << id;
-      std::cout << "\npieces";
-      for (const auto& piece : pieces) std::cout << " " << piece;
-      std::cout << "\n";
-      return 0;
+      TokenizeRequest r{*checkpoint, std::nullopt, *text, *lines, *as_json, *specials};
+      if (checkpoint->empty()) r.run = args->load();
+      return run_tokenize_command(r);
     };
   });
 }
@@ -230,36 +133,18 @@ void add_vocab_candidates(CLI::App& app, std::function<int()>& action) {
       ->expected(1, -1);
   cmd->add_option("--top", *top, "How many to list")->capture_default_str();
   cmd->callback([&action, checkpoint, files, top] {
-    action = [=] {
-      const Tokenizer tok = Tokenizer::load(pretrained_tokenizer_file(*checkpoint));
-      std::cout << "word\tcount\tpieces\tsplit as\n";
-      for (const VocabCandidate& c : vocab_candidates(tok, *files, *top)) {
-        std::string split;
-        for (int id : tok.encode(c.word)) split += (split.empty() ? "" : " ") + tok.id_to_piece(id);
-        std::cout << c.word << "\t" << c.count << "\t" << c.pieces << "\t" << split << "\n";
-      }
-      return 0;
-    };
+    action = [=] { return run_vocab_candidates_command(*checkpoint, *files, *top); };
   });
 }
 
-// `tokenizer` and `prepare`: a stage that reads the config, holds the run lock, runs, and records
-// the resolved config.
+// `tokenizer` and `prepare`: a stage that reads the config (app/stage_commands.h).
 void add_stage(CLI::App& app, std::function<int()>& action, const char* name, const char* help,
-               const char* section, void (*stage)(const Config&)) {
+               const char* section, int (*stage)(const Config&)) {
   auto* cmd = app.add_subcommand(name, help);
   cmd->footer(keys_footer({"", section}));
   auto args = std::make_shared<ConfigArgs>();
   args->add(cmd);
-  cmd->callback([&action, args, stage] {
-    action = [args, stage] {
-      Config c = args->load();
-      const auto lock = lock_run(c);
-      stage(c);
-      ConfigArgs::record(c);
-      return 0;
-    };
-  });
+  cmd->callback([&action, args, stage] { action = [args, stage] { return stage(args->load()); }; });
 }
 
 void add_inspect(CLI::App& app, std::function<int()>& action) {
@@ -298,34 +183,7 @@ void add_train(CLI::App& app, std::function<int()>& action, const char* name) {
                 "Start afresh even if run_dir has checkpoints (deletes them)");
   cmd->callback([&action, args, opts, pipeline] {
     action = [args, opts, pipeline] {
-      if (!opts->resume.empty() && !opts->init_from.empty())
-        throw UsageError(
-            "--resume and --init-from exclude each other: --resume continues a "
-            "run, --init-from starts a new one from a model");
-      // Not recorded yet: run_train writes config.json once the run has passed its checks, so a
-      // refused start (say, a forgotten --resume) leaves the old run's config.json alone.
-      Config cfg = args->load();
-      const auto lock = lock_run(cfg);
-      if (pipeline) {
-        PipelineResult r = run_pipeline(cfg, *opts);
-        std::cout << "run directory: " << cfg.run_dir << "\n"
-                  << "checkpoints:   " << checkpoints_dir(cfg.run_dir) << "\n"
-                  << "final model:   " << r.train.final_dir << "\n"
-                  << (fs::exists(fs::join(best_dir(cfg.run_dir), ckpt_file::kDone))
-                          ? "best model:    " + best_dir(cfg.run_dir) +
-                                " (lowest validation MLM loss)\n"
-                          : std::string())
-                  << "logs:          " << train_log_path(cfg.run_dir) << ", "
-                  << eval_log_path(cfg.run_dir) << "\n"
-                  << (cfg.train.tensorboard ? "tensorboard:   tensorboard --logdir " +
-                                                  tensorboard_dir(cfg.run_dir) + "\n"
-                                            : std::string())
-                  << "validation:\n";
-        print_eval(r.final_eval, false);
-        return 0;
-      }
-      run_train_command(cfg, *opts);
-      return 0;
+      return pipeline ? pipeline_command(args->load(), *opts) : train_command(args->load(), *opts);
     };
   });
 }
@@ -352,10 +210,7 @@ void add_evaluate(CLI::App& app, std::function<int()>& action) {
                   "Evaluate otherwise than the checkpoint's config: masking.*, data.*, seed, "
                   "train.batch_size (e.g. --set masking.probability=0.15)");
   cmd->callback([&action, checkpoint, data, as_json, batches, sets] {
-    action = [=] {
-      print_eval(evaluate_checkpoint(*checkpoint, *data, *batches, *sets), *as_json);
-      return 0;
-    };
+    action = [=] { return evaluate_command(*checkpoint, *data, *batches, *sets, *as_json); };
   });
 }
 
@@ -372,38 +227,8 @@ void add_fill_mask(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--top-k,-k", *top_k, "Predictions per mask")->capture_default_str();
   cmd->add_flag("--json", *as_json, "Print JSON: per mask, a list of {token, id, probability}");
   cmd->callback([&action, checkpoint, text, top_k, as_json] {
-    action = [=] {
-      auto result = fill_mask(*checkpoint, *text, *top_k);
-      if (*as_json) {
-        json out = json::array();
-        for (const auto& preds : result) {
-          json list = json::array();
-          for (const auto& p : preds)
-            list.push_back({{"token", p.token}, {"id", p.id}, {"probability", p.probability}});
-          out.push_back(list);
-        }
-        std::cout << out.dump() << std::endl;
-      } else {
-        for (size_t m = 0; m < result.size(); ++m) {
-          std::cout << "[MASK] #" << (m + 1) << ":\n";
-          for (const auto& p : result[m])
-            std::cout << "  " << std::left << std::setw(20) << ("'" + p.token + "'") << " "
-                      << fixed(p.probability, 4) << "  (id " << p.id << ")\n";
-        }
-      }
-      return 0;
-    };
+    action = [=] { return fill_mask_command(*checkpoint, *text, *top_k, *as_json); };
   });
-}
-
-void print_generation(const Generation& g, bool as_json) {
-  if (!as_json) {
-    std::cout << g.text << std::endl;
-    return;
-  }
-  json out = {{"text", g.text},   {"continuation", g.continuation}, {"prompt_ids", g.prompt_ids},
-              {"ids", g.new_ids}, {"pieces", g.new_pieces},         {"stop", g.stop}};
-  std::cout << out.dump() << std::endl;
 }
 
 void add_generate(CLI::App& app, std::function<int()>& action) {
@@ -429,10 +254,7 @@ void add_generate(CLI::App& app, std::function<int()>& action) {
                 "Print JSON: text, continuation, prompt_ids, ids, pieces, stop (sep | "
                 "max_new_tokens | max_position)");
   cmd->callback([&action, checkpoint, prompt, o, as_json] {
-    action = [=] {
-      print_generation(generate(*checkpoint, *prompt, *o), *as_json);
-      return 0;
-    };
+    action = [=] { return generate_command(*checkpoint, *prompt, *o, *as_json); };
   });
 }
 
@@ -447,11 +269,7 @@ void add_export(CLI::App& app, std::function<int()>& action) {
   cmd->add_option("--out", *out, "Output directory")->required();
   cmd->add_flag("--force", *force, "Overwrite a non-empty output directory");
   cmd->callback([&action, checkpoint, out, force] {
-    action = [=] {
-      int n = export_huggingface(*checkpoint, *out, *force);
-      std::cout << "exported " << n << " tensors to " << *out << "\n";
-      return 0;
-    };
+    action = [=] { return export_command(*checkpoint, *out, *force); };
   });
 }
 
@@ -481,9 +299,9 @@ void add_commands(CLI::App& app, std::function<int()>& action) {
   add_vocab_candidates(app, action);
   add_stage(app, action, "tokenizer",
             "Train a SentencePiece tokenizer, or adopt one (SentencePiece, vocab.txt)", "tokenizer",
-            [](const Config& c) { run_tokenizer_stage(c); });
+            run_tokenizer_command);
   add_stage(app, action, "prepare", "Encode the corpus into train/valid token shards", "data",
-            [](const Config& c) { run_prepare(c); });
+            run_prepare_command);
   add_inspect(app, action);
   for (const char* name : {"train", "pipeline"}) add_train(app, action, name);
   add_evaluate(app, action);

@@ -1,19 +1,14 @@
 // `bertforge finetune` and `bertforge predict`: option parsing and dispatch only (the use cases
-// are app/finetune.h and app/predict_labels.h).
-#include <iostream>
+// are app/finetune.h and app/predict.h).
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/finetune.h"
-#include "app/predict_labels.h"
+#include "app/predict.h"
 #include "cli/commands.h"
 #include "config/config.h"
-#include "errors/errors.h"
-#include "run/run_lock.h"
 
 namespace bertforge::cli {
-using json = nlohmann::json;
 
 namespace {
 std::string finetune_footer() {
@@ -28,22 +23,6 @@ std::string finetune_footer() {
   ss << "Also train.threads, train.device, train.save_every, train.tensorboard; "
         "all keys: bertforge config --docs";
   return ss.str();
-}
-
-void print_row(const char* what, const json& row, const std::string& metric) {
-  if (!row.is_object()) return;
-  std::cout << what << " (epoch " << row.value("epoch", 0) << "):";
-  for (const char* k : {"accuracy", "macro_f1", "mcc", "pearson", "spearman", "f1", "loss"})
-    if (row.contains(k))
-      std::cout << " " << k << (k == metric ? "*" : "") << " " << row[k].get<double>();
-  std::cout << "\n";
-}
-
-void print_seeds(const json& s) {
-  std::cout << "seeds " << s["seeds"] << " (mean +- sample std [min, max] of the best epochs):\n";
-  for (auto& [k, v] : s["summary"].items())
-    std::cout << "  " << k << " " << v["mean"].get<double>() << " +- " << v["std"].get<double>()
-              << " [" << v["min"].get<double>() << ", " << v["max"].get<double>() << "]\n";
 }
 
 void add_finetune(CLI::App& app, std::function<int()>& action) {
@@ -66,24 +45,7 @@ void add_finetune(CLI::App& app, std::function<int()>& action) {
                   "Repeat with seeds seed..seed+N-1 (run_dir/seed-S/) and report mean and spread")
       ->check(CLI::PositiveNumber);
   cmd->callback([&action, path, sets, opts] {
-    action = [path, sets, opts] {
-      const Config c = load_config(*path, *sets);
-      const auto lock = RunLock::acquire(c.run_dir);
-      if (opts->seeds > 1) {
-        print_seeds(run_finetune_seeds(c, *opts));
-        std::cout << "summary:       " << c.run_dir << "/seeds.json\n";
-        return 0;
-      }
-      const json r = run_finetune(c, *opts);
-      const std::string metric = r["metric"];
-      print_row("best", r["best"], metric);
-      print_row("last", r["last"], metric);
-      std::cout << "final model:   " << r["final_dir"].get<std::string>() << "\n";
-      if (!r["best_dir"].get<std::string>().empty())
-        std::cout << "best model:    " << r["best_dir"].get<std::string>() << " (highest " << metric
-                  << ")\n";
-      return 0;
-    };
+    action = [path, sets, opts] { return finetune_command(load_config(*path, *sets), *opts); };
   });
 }
 

@@ -27,6 +27,15 @@ struct RunStart {
 // start on a run directory that holds checkpoints is refused without --overwrite (main rank).
 RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options, bool main_rank);
 
+// A resumed run on another number of ranks (or with another train.batch_size): keeps the
+// checkpoint's global batch (batch_size x grad_accum x ranks) by setting train.grad_accum, unless
+// the config gives grad_accum itself, and moves the loader position into the new frame (the same
+// examples this epoch, counted in this run's micro-batches). A ConfigError names
+// train.grad_accum when no grad_accum gives the checkpoint's global batch, or when the position
+// does not fall on one of this run's micro-batches. Nothing happens for a fresh start, the same
+// frame, or a checkpoint that does not record its rank count.
+void fit_resume_to_world(Config& cfg, RunStart& start, int world_size);
+
 // The run's tokenizer and data, checked to belong together and to the start.
 struct RunInputs {
   Tokenizer tok;                      // the run's (run_dir/tokenizer)

@@ -20,7 +20,8 @@ json TrainState::to_json() const {
           {"metrics", last_metrics},
           {"init_from", init_from},
           {"nsp_head_trained", nsp_head_trained},
-          {"best", best.to_json()}};
+          {"best", best.to_json()},
+          {"world_size", world_size}};
 }
 
 TrainState TrainState::from_json(const json& j, bool nsp) {
@@ -41,6 +42,7 @@ TrainState TrainState::from_json(const json& j, bool nsp) {
   s.init_from = j.value("init_from", json());
   s.nsp_head_trained = j.value("nsp_head_trained", nsp);
   s.best = BestLoss::from_json(j.value("best", json()));
+  s.world_size = j.value("world_size", 0);
   return s;
 }
 

@@ -159,7 +159,11 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       device_(select_device(cfg_.train.device, denv_.local_rank)),
       dist_(denv_, device_, cfg_.train.dist_timeout_sec),
       main_(dist_.is_main()),
-      start_(plan_run_start(cfg_.run_dir, options, main_)),
+      start_([&] {
+        RunStart s = plan_run_start(cfg_.run_dir, options, main_);
+        fit_resume_to_world(cfg_, s, denv_.world_size);
+        return s;
+      }()),
       in_(open_run_inputs(cfg_, start_, main_)),
       loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_, in_.train)),
       scheduler_(cfg_.train, step_budget(cfg_.train, loader_.batches_per_epoch()),
@@ -185,10 +189,12 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       *model_, batch_parts(cfg_.train.thread_mode, device_, threads_, weights));
   state_.init_from = start_.init_record;
   state_.nsp_head_trained = nsp_head_trained;
+  state_.world_size = dist_.world_size();
   if (start_.resume) {
     load_optimizer(start_.resume->dir, *optimizer_);
     state_ = TrainState::of(*start_.resume);
     state_.nsp_head_trained = state_.nsp_head_trained || cfg_.data.nsp;
+    state_.world_size = dist_.world_size();
     loader_.set_position(state_.loader);
     last_checkpoint_ = start_.resume->dir;
     log::info("resumed from {} at step {}", start_.resume->dir, state_.step);

@@ -9,6 +9,9 @@ Scenarios:
   kill         SIGKILL rank 1 mid-run: rank 0 exits non-zero within train.dist_timeout_sec
   no_peer      rank 0 of 2 alone: exits non-zero within the timeout, naming the rendezvous
   resume       2 ranks to step N, relaunched with --resume auto to 2N == uninterrupted 2N run
+  reshape      2 ranks to step N, resumed on 1 rank: train.grad_accum 1 -> 2 keeps the global
+               batch, steps N+1..2N match the uninterrupted 2-rank run (rel 1e-5); a grad_accum
+               that cannot keep it is refused (exit 2, naming train.grad_accum)
   torchrun     torchrun --nproc_per_node 2 --no-python BIN train (agent store) == the 2-rank run
   elastic      torchrun --max_restarts 1 ... train --resume auto, rank 1's worker SIGKILLed after
                a checkpoint: the group restarts, resumes from the newest checkpoint and ends with
@@ -408,6 +411,34 @@ def test_resume():
         n, n + 1, 2 * n)
 
 
+def test_reshape():
+    n = 6
+    common = dict(steps=n, save_every=3, schedule="constant", warmup_steps=0, batch_size=4)
+    run_dir, cfg = new_run("reshape", **common)
+    run_ranks(cfg, 2, tag="reshape-first")
+    bad = subprocess.run([ARGS.bin, "train", "--config", cfg, "--resume", "auto", "--set",
+                          "train.steps=%d" % (2 * n), "--set", "train.grad_accum=3"],
+                         env=clean_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    assert bad.returncode == 2 and "train.grad_accum" in bad.stderr and "4 x 1 accum x 2 ranks" \
+        in bad.stderr, "grad_accum 3 on 1 rank not refused: %d\n%s" % (bad.returncode, bad.stderr)
+    out = bertforge("train", "--config", cfg, "--resume", "auto", "--set",
+                    "train.steps=%d" % (2 * n), tag="reshape-second")
+    assert "train.grad_accum 1 -> 2" in out, "no grad_accum line:\n" + out
+    resumed = train_log(run_dir)
+    ref_dir, ref_cfg = new_run("reshape-ref", **dict(common, steps=2 * n))
+    run_ranks(ref_cfg, 2, tag="reshape-ref")
+    ref = train_log(ref_dir)
+    assert [x["step"] for x in resumed] == list(range(1, 2 * n + 1)), \
+        "resumed steps: %s" % [x["step"] for x in resumed]
+    assert [x["tokens_seen"] for x in resumed] == [x["tokens_seen"] for x in ref], \
+        "the 1-rank leg saw other examples than the 2-rank run"
+    worst = compare_losses(resumed, ref, 1e-5, "2 ranks then 1 rank x 2 accum vs 2 ranks")
+    worst_w = compare_weights(exported_weights(run_dir, "reshape"),
+                              exported_weights(ref_dir, "reshape-ref"), "reshaped vs 2-rank weights")
+    RESULTS["reshape"] = ("steps %d-%d on 1 rank (grad_accum 2) vs 2 ranks: worst loss rel diff "
+                          "%.2g, weights %.2g" % (n + 1, 2 * n, worst, worst_w))
+
+
 def find_torchrun():
     """torchrun's argv prefix (see e2e_common.torchrun_command), or None."""
     return e2e_common.torchrun_command(ARGS.source)[0]
@@ -537,6 +568,7 @@ def main():
         ref = None
         scenarios = [("equivalence", test_equivalence), ("kill", test_kill),
                      ("stall", test_stall), ("no_peer", test_no_peer), ("resume", test_resume),
+                     ("reshape", test_reshape),
                      ("torchrun", lambda: test_torchrun(ref)), ("elastic", test_elastic), ("same_pid", test_same_pid)]
         for name, fn in scenarios:
             if ARGS.only and name not in ARGS.only:

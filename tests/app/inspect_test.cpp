@@ -1,4 +1,4 @@
-#include "data/inspect.h"
+#include "app/inspect.h"
 
 #include <gtest/gtest.h>
 
