@@ -18,6 +18,7 @@
 #include "fs/fs.h"
 #include "run/run_layout.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -113,8 +114,8 @@ bool finished(const Config& c, const TrainOptions& options) {
 TrainResult run_train_command(Config config, TrainOptions options) {
   if (!options.init_from.empty()) {
     adopt_init_tokenizer(config, &options);
-    run_tokenizer_stage(config);
-    run_prepare(config);
+    run_tokenizer_stage(TokenizerJob::of(config));
+    run_prepare(PrepareJob::of(config));
   }
   return run_train(config, options);
 }
@@ -146,9 +147,9 @@ PipelineResult run_pipeline(const Config& config_in, const TrainOptions& options
     }
   }
   log::info("pipeline 1/4: tokenizer");
-  run_tokenizer_stage(cfg);
+  run_tokenizer_stage(TokenizerJob::of(cfg));
   log::info("pipeline 2/4: prepare");
-  run_prepare(cfg);
+  run_prepare(PrepareJob::of(cfg));
   PipelineResult r;
   log::info("pipeline 3/4: train");
   if (finished(cfg, options)) {

@@ -69,7 +69,7 @@ std::vector<Group> plan_groups(const std::vector<CorpusSource>& sources) {
 }
 
 // The run's tokenizer (checked against tokenizer.json), or `tokenizer_model` when non-empty.
-Tokenizer load_tokenizer(const Config& c, const std::string& tokenizer_model,
+Tokenizer load_tokenizer(const PrepareJob& c, const std::string& tokenizer_model,
                          std::string* model_path) {
   *model_path = tokenizer_model.empty() ? tokenizer_model_path(c.run_dir) : tokenizer_model;
   if (!fs::exists(*model_path))
@@ -91,7 +91,7 @@ json file_stamps(const std::vector<std::string>& files) {
 
 // The input files (with sizes and times) and the settings the shards depend on. Without named
 // sources, the same object as before data.sources existed (older outputs stay up to date).
-json input_stamp(const Config& c, const std::vector<CorpusSource>& sources) {
+json input_stamp(const PrepareJob& c, const std::vector<CorpusSource>& sources) {
   const DataConfig& d = c.data;
   json config = {{"format", d.format},
                  {"text_field", d.text_field},
@@ -115,7 +115,7 @@ json input_stamp(const Config& c, const std::vector<CorpusSource>& sources) {
   return {{"sources", named}, {"config", config}};
 }
 
-PrepareInputs plan_inputs(const Config& c, const std::string& tokenizer_model) {
+PrepareInputs plan_inputs(const PrepareJob& c, const std::string& tokenizer_model) {
   std::vector<CorpusSource> sources = corpus_sources(c.data);
   std::vector<Group> groups = plan_groups(sources);
   std::string model_path;
@@ -172,7 +172,7 @@ struct CorpusScan {
 // Reads everything once (fast, no encoding) to validate the input before any output exists, and
 // to count documents for the split guarantee. Throws InputError when a group of files has no
 // sentences (an empty source).
-CorpusScan scan_corpus(const Config& c, const PrepareInputs& in, const CorpusOptions& options) {
+CorpusScan scan_corpus(const PrepareJob& c, const PrepareInputs& in, const CorpusOptions& options) {
   CorpusScan scan;
   for (size_t i = 0; i < in.sources.size(); ++i) {
     const bool split = in.sources[i].valid_files.empty();
@@ -387,7 +387,7 @@ PrepareSummary summarize(const SplitWriter& out, const EncodeTotals& totals) {
 // Pass 2: the shards, then manifest.json, into a staged directory that replaces `dir` only once it
 // is whole. On failure (a bad document, a full disk) the previous output is left as it was and
 // nothing of this run remains.
-PrepareSummary write_output(const Config& c, const PrepareInputs& in, const CorpusScan& scan,
+PrepareSummary write_output(const PrepareJob& c, const PrepareInputs& in, const CorpusScan& scan,
                             const CorpusOptions& options, uint64_t* split_documents) {
   const std::string dir = data_dir(c.run_dir);
   StagedDir::tidy(dir, kManifestName);
@@ -433,7 +433,8 @@ void log_summary(const PrepareSummary& summary, const DataConfig& d, uint64_t sp
 
 }  // namespace
 
-PrepareSummary run_prepare(const Config& c, const std::string& tokenizer_model) {
+PrepareSummary run_prepare(const PrepareJob& c) {
+  const std::string& tokenizer_model = c.tokenizer_model;
   const auto t0 = std::chrono::steady_clock::now();
   const PrepareInputs in = plan_inputs(c, tokenizer_model);
   json old;

@@ -3,10 +3,24 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+
+#include "config/config.h"
 
 namespace bertforge {
 
-struct Config;
+// What the stage reads, and nothing else: the data section, the run directory it writes into, the
+// seed of the train/valid split, and the tokenizer to encode with.
+struct PrepareJob {
+  DataConfig data;
+  std::string run_dir;
+  uint64_t seed = 42;
+  std::string tokenizer_model;  // "" = the run's (<run_dir>/tokenizer)
+  // The job of `config` (its data section, run_dir and seed).
+  static PrepareJob of(const Config& config, std::string tokenizer_model = "") {
+    return {config.data, config.run_dir, config.seed, std::move(tokenizer_model)};
+  }
+};
 
 struct PrepareSummary {
   bool skipped = false;  // output was complete and matched the inputs
@@ -16,7 +30,7 @@ struct PrepareSummary {
 };
 
 // Reads data.train_files (and data.valid_files), encodes with the run's tokenizer (or
-// `tokenizer_model` when non-empty), writes shards and manifest.json atomically.
-PrepareSummary run_prepare(const Config& config, const std::string& tokenizer_model = "");
+// job.tokenizer_model when non-empty), writes shards and manifest.json atomically.
+PrepareSummary run_prepare(const PrepareJob& job);
 
 }  // namespace bertforge

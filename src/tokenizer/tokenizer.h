@@ -24,8 +24,6 @@
 
 namespace bertforge {
 
-struct Config;
-
 // The ids of the specials in the SentencePiece models bertforge trains (and requires of adopted
 // SentencePiece models). Code outside the tokenizer takes them from Tokenizer::specials().
 constexpr int kPadId = 0;
@@ -122,10 +120,5 @@ class Tokenizer {
 
 // The checksum recorded by a complete tokenizer stage; throws InputError when there is none.
 std::string read_tokenizer_checksum(const std::string& run_dir);
-
-// The tokenizer stage: trains a model on data.train_files (or adopts tokenizer.model) into
-// <run_dir>/tokenizer/ with a checksum file. Skips the work when the output is complete and
-// matches the inputs. Returns true when it did work, false when skipped.
-bool run_tokenizer_stage(const Config& config);
 
 }  // namespace bertforge

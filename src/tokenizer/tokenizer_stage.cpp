@@ -1,5 +1,7 @@
 // The tokenizer stage: trains a SentencePiece model or adopts a tokenizer into
 // <run_dir>/tokenizer/.
+#include "tokenizer/tokenizer_stage.h"
+
 #include <spdlog/fmt/fmt.h>
 
 #include <cstdio>
@@ -61,7 +63,7 @@ class CorpusSentenceSource : public spm::SentenceSource {
 };
 
 // Turns a SentencePiece training failure into a one-line error naming the config key.
-[[noreturn]] void training_failed(const std::string& message, const Config& c) {
+[[noreturn]] void training_failed(const std::string& message, const TokenizerJob& c) {
   std::smatch m;
   static const std::regex too_high(R"(Vocabulary size too high \((\d+)\).*<= (\d+))");
   static const std::regex too_small(
@@ -114,7 +116,7 @@ std::string read_tokenizer_checksum(const std::string& run_dir) {
   return j["checksum"].get<std::string>();
 }
 
-json tokenizer_stage_inputs(const Config& c) {
+json tokenizer_stage_inputs(const TokenizerJob& c) {
   const auto& t = c.tokenizer;
   if (!t.model.empty()) {
     if (!fs::exists(t.model)) throw InputError(t.model, 0, "no such file (from tokenizer.model)");
@@ -152,7 +154,7 @@ json tokenizer_stage_inputs(const Config& c) {
   return inputs;
 }
 
-std::string train_tokenizer_model(const Config& c, const std::vector<std::string>& files) {
+std::string train_tokenizer_model(const TokenizerJob& c, const std::vector<std::string>& files) {
   const auto& t = c.tokenizer;
   std::unordered_map<std::string, std::string> args = {
       {"model_type", t.type},
@@ -191,7 +193,7 @@ namespace {
 // whole, so a failure (a full disk) leaves the previous tokenizer as it was. The info file is the
 // completeness marker. The model file is named by its kind; a human-readable vocabulary sits
 // beside it.
-void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs) {
+void publish_tokenizer(const TokenizerJob& c, const Tokenizer& tok, const json& inputs) {
   const std::string dir = tokenizer_dir(c.run_dir);
   const bool wordpiece = tok.wordpiece() != nullptr;
   const std::string path =
@@ -225,7 +227,7 @@ void publish_tokenizer(const Config& c, const Tokenizer& tok, const json& inputs
 
 }  // namespace
 
-bool run_tokenizer_stage(const Config& c) {
+bool run_tokenizer_stage(const TokenizerJob& c) {
   const std::string model_path = tokenizer_model_path(c.run_dir);
   const std::string info_path = tokenizer_info_path(c.run_dir);
   const json inputs = tokenizer_stage_inputs(c);

@@ -301,15 +301,15 @@ EvalMetrics evaluate_checkpoint(const std::string& checkpoint, const std::string
       return Dataset::from_shards({data}, p.tokenizer_checksum);
     // A corpus file: encode it with the checkpoint's tokenizer into a temporary run directory.
     scratch = std::make_unique<StagedDir>(fs::join("/tmp", "bertforge-eval"));
-    Config c = config;
-    c.run_dir = scratch->path();
-    c.data.train_files = {data};
-    c.data.valid_files = {};
-    c.data.sources = {};
-    c.data.valid_fraction = 0;
-    if (data.size() > 6 && data.substr(data.size() - 6) == ".jsonl") c.data.format = "jsonl";
-    run_prepare(c, p.tokenizer_model);
-    return Dataset::open(data_dir(c.run_dir), "train", p.tokenizer_checksum);
+    PrepareJob job = PrepareJob::of(config, p.tokenizer_model);
+    job.run_dir = scratch->path();
+    job.data.train_files = {data};
+    job.data.valid_files = {};
+    job.data.sources = {};
+    job.data.valid_fraction = 0;
+    if (data.size() > 6 && data.substr(data.size() - 6) == ".jsonl") job.data.format = "jsonl";
+    run_prepare(job);
+    return Dataset::open(data_dir(job.run_dir), "train", p.tokenizer_checksum);
   }();
   Tokenizer tok = Tokenizer::load(p.tokenizer_model);
   std::unique_ptr<ContextCounts> counts = baseline_counts(config.run_dir, data, p);

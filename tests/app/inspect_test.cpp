@@ -9,6 +9,7 @@
 #include "data/prepare.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge {
 namespace {
@@ -28,8 +29,8 @@ TEST(Inspect, PrintsDecodedMaskedExamplesAndStatistics) {
   c.train.batch_size = 8;
   c.data.max_seq_len = 64;
   testing::write_corpus(dir.file("corpus.txt"), 200, 5);
-  run_tokenizer_stage(c);
-  run_prepare(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
+  run_prepare(PrepareJob::of(c));
 
   std::ostringstream out;
   run_inspect(c, 2, out);

@@ -23,6 +23,7 @@
 #include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 
 using namespace bertforge;
 
@@ -121,8 +122,8 @@ int main(int argc, char** argv) {
     c.train.batch_size = a.batch;
     c.masking.strategy = a.strategy;
     auto t0 = std::chrono::steady_clock::now();
-    run_tokenizer_stage(c);
-    run_prepare(c);
+    run_tokenizer_stage(TokenizerJob::of(c));
+    run_prepare(PrepareJob::of(c));
     const Tokenizer tok = Tokenizer::load(tokenizer_model_path(c.run_dir));
     const Dataset data = Dataset::open(data_dir(c.run_dir), "train", tok.checksum());
     std::printf(

@@ -17,6 +17,7 @@
 #include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge {
 namespace {
@@ -34,7 +35,7 @@ class PrepareFormatsTest : public ::testing::Test {
     c.data.train_files = {tok_dir_->file("corpus.txt")};
     c.tokenizer.vocab_size = 300;
     testing::write_corpus(tok_dir_->file("corpus.txt"), 300, 11);
-    run_tokenizer_stage(c);
+    run_tokenizer_stage(TokenizerJob::of(c));
     model_ = tokenizer_model_path(c.run_dir);
   }
   static void TearDownTestSuite() { delete tok_dir_; }
@@ -135,7 +136,7 @@ TEST_F(PrepareFormatsTest, EveryFormatGivesByteIdenticalShards) {
              testing::zstd_bytes(as_text(docs, b, docs.size())));
 
   Config ref = config({tmp_.file("c.txt")}, "text");
-  run_prepare(ref, model_);
+  run_prepare(PrepareJob::of(ref, model_));
   const auto want = shards(ref);
   ASSERT_GT(want.size(), 3u);
   struct Variant {
@@ -150,7 +151,7 @@ TEST_F(PrepareFormatsTest, EveryFormatGivesByteIdenticalShards) {
     Config c = config({tmp_.file(v.file)}, "run-" + v.file);
     c.data.format = v.format;
     c.data.text_field = v.field;
-    const PrepareSummary s = run_prepare(c, model_);
+    const PrepareSummary s = run_prepare(PrepareJob::of(c, model_));
     EXPECT_EQ(s.documents, docs.size()) << v.file;
     EXPECT_TRUE(shards(c) == want) << v.file << " gives other shards";
   }
@@ -163,7 +164,7 @@ TEST_F(PrepareFormatsTest, NamedSourcesGetShardsOfTheirOwn) {
   Config c = config({}, "mix");
   c.data.sources = {{"domain", {tmp_.file("dom.txt")}, {}, 0.8},
                     {"general", {tmp_.file("gen.txt")}, {tmp_.file("gen-valid.txt")}, 0.2}};
-  run_prepare(c, model_);
+  run_prepare(PrepareJob::of(c, model_));
   const auto m = nlohmann::json::parse(testing::read_text(manifest_path(c.run_dir)));
   ASSERT_TRUE(m.contains("sources"));
   ASSERT_EQ(m["sources"].size(), 2u);
@@ -191,7 +192,7 @@ TEST_F(PrepareFormatsTest, NamedSourcesGetShardsOfTheirOwn) {
   EXPECT_EQ(train.sources()[1].end - train.sources()[1].begin, 90u);
   // Re-running with the same sources is a no-op; another weight changes nothing prepared.
   c.data.sources[0].weight = 0.5;
-  EXPECT_TRUE(run_prepare(c, model_).skipped);
+  EXPECT_TRUE(run_prepare(PrepareJob::of(c, model_)).skipped);
 }
 
 TEST_F(PrepareFormatsTest, EmptySourceNamesItsKey) {
@@ -201,7 +202,7 @@ TEST_F(PrepareFormatsTest, EmptySourceNamesItsKey) {
   c.data.sources = {{"domain", {tmp_.file("dom.txt")}, {}, 1},
                     {"general", {tmp_.file("blank.txt")}, {}, 1}};
   try {
-    run_prepare(c, model_);
+    run_prepare(PrepareJob::of(c, model_));
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(

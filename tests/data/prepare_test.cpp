@@ -16,6 +16,7 @@
 #include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge {
 namespace {
@@ -32,7 +33,7 @@ class PrepareTest : public ::testing::Test {
     c.data.train_files = {tok_dir_->file("corpus.txt")};
     c.tokenizer.vocab_size = 300;
     testing::write_corpus(tok_dir_->file("corpus.txt"), 300, 11);
-    run_tokenizer_stage(c);
+    run_tokenizer_stage(TokenizerJob::of(c));
     model_ = tokenizer_model_path(c.run_dir);
   }
   static void TearDownTestSuite() { delete tok_dir_; }
@@ -46,7 +47,7 @@ class PrepareTest : public ::testing::Test {
   }
   std::string error_of(const Config& c) {
     try {
-      run_prepare(c, model_);
+      run_prepare(PrepareJob::of(c, model_));
     } catch (const Error& e) {
       return e.what();
     }
@@ -97,7 +98,7 @@ TEST_F(PrepareTest, SplitsWholeDocumentsAndRoundTrips) {
   testing::write_corpus(tmp_.file("c.txt"), 200, 5);
   Config c = config({tmp_.file("c.txt")});
   c.data.valid_fraction = 0.1;
-  PrepareSummary s = run_prepare(c, model_);
+  PrepareSummary s = run_prepare(PrepareJob::of(c, model_));
   EXPECT_FALSE(s.skipped);
   EXPECT_EQ(s.documents, 200u);
   EXPECT_EQ(s.train_documents + s.valid_documents, 200u);
@@ -146,7 +147,7 @@ TEST_F(PrepareTest, ByteIdenticalForAnyThreadCount) {
     Config c = config({tmp_.file("c.txt")}, "run" + std::to_string(threads));
     c.data.threads = threads;
     c.data.shard_tokens = 3000;  // several shards
-    run_prepare(c, model_);
+    run_prepare(PrepareJob::of(c, model_));
     auto files = data_files(c);
     EXPECT_GT(files.size(), 4u);
     if (reference.empty())
@@ -159,30 +160,30 @@ TEST_F(PrepareTest, ByteIdenticalForAnyThreadCount) {
 TEST_F(PrepareTest, ReRunWithUnchangedInputsIsANoOp) {
   testing::write_corpus(tmp_.file("c.txt"), 50, 9);
   Config c = config({tmp_.file("c.txt")});
-  PrepareSummary first = run_prepare(c, model_);
+  PrepareSummary first = run_prepare(PrepareJob::of(c, model_));
   const auto mtime = fs::mtime_ns(manifest_path(c.run_dir));
-  PrepareSummary again = run_prepare(c, model_);
+  PrepareSummary again = run_prepare(PrepareJob::of(c, model_));
   EXPECT_TRUE(again.skipped);
   EXPECT_EQ(again.tokens, first.tokens);
   EXPECT_EQ(again.documents, first.documents);
   EXPECT_EQ(fs::mtime_ns(manifest_path(c.run_dir)), mtime);
   // The thread count does not matter for the output, so it does not invalidate it either.
   c.data.threads = 1;
-  EXPECT_TRUE(run_prepare(c, model_).skipped);
+  EXPECT_TRUE(run_prepare(PrepareJob::of(c, model_)).skipped);
   // Changed input: redone.
   testing::write_corpus(tmp_.file("c.txt"), 60, 9);
-  PrepareSummary changed = run_prepare(c, model_);
+  PrepareSummary changed = run_prepare(PrepareJob::of(c, model_));
   EXPECT_FALSE(changed.skipped);
   EXPECT_EQ(changed.documents, 60u);
   // Changed split config: redone.
   c.data.valid_fraction = 0.2;
-  EXPECT_FALSE(run_prepare(c, model_).skipped);
+  EXPECT_FALSE(run_prepare(PrepareJob::of(c, model_)).skipped);
 }
 
 TEST_F(PrepareTest, InterruptedOutputIsRecognisedAndRedone) {
   testing::write_corpus(tmp_.file("c.txt"), 50, 9);
   Config c = config({tmp_.file("c.txt")});
-  run_prepare(c, model_);
+  run_prepare(PrepareJob::of(c, model_));
   // As if killed before the manifest was written: shards and a temp file, no manifest.
   fs::remove_all(manifest_path(c.run_dir));
   testing::write_text(data_dir(c.run_dir) + "/train-00001.bin.tmp-123-0", "partial");
@@ -193,7 +194,7 @@ TEST_F(PrepareTest, InterruptedOutputIsRecognisedAndRedone) {
     EXPECT_NE(std::string(e.what()).find("incomplete prepared data"), std::string::npos)
         << e.what();
   }
-  EXPECT_FALSE(run_prepare(c, model_).skipped);
+  EXPECT_FALSE(run_prepare(PrepareJob::of(c, model_)).skipped);
   auto files = data_files(c);
   EXPECT_EQ(files.count("train-00001.bin.tmp-123-0"), 0u);
   EXPECT_EQ(files.count("manifest.json"), 1u);
@@ -204,12 +205,12 @@ TEST_F(PrepareTest, TwoDocumentsStillGiveAValidationDocument) {
   testing::write_text(tmp_.file("c.txt"), "A dog saw the cat.\n\nThe king heard a bird.\n");
   Config c = config({tmp_.file("c.txt")});
   c.data.valid_fraction = 0.01;
-  PrepareSummary s = run_prepare(c, model_);
+  PrepareSummary s = run_prepare(PrepareJob::of(c, model_));
   EXPECT_EQ(s.train_documents, 1u);
   EXPECT_EQ(s.valid_documents, 1u);
   // And a fraction close to 1 still leaves a training document.
   c.data.valid_fraction = 0.99;
-  s = run_prepare(c, model_);
+  s = run_prepare(PrepareJob::of(c, model_));
   EXPECT_EQ(s.train_documents, 1u);
   EXPECT_EQ(s.valid_documents, 1u);
 }
@@ -219,7 +220,7 @@ TEST_F(PrepareTest, SeparateValidationFiles) {
   testing::write_corpus(tmp_.file("valid.txt"), 7, 2);
   Config c = config({tmp_.file("train.txt")});
   c.data.valid_files = {tmp_.file("valid.txt")};
-  PrepareSummary s = run_prepare(c, model_);
+  PrepareSummary s = run_prepare(PrepareJob::of(c, model_));
   EXPECT_EQ(s.train_documents, 30u);
   EXPECT_EQ(s.valid_documents, 7u);
   Tokenizer t = Tokenizer::load(model_);
@@ -233,8 +234,8 @@ TEST_F(PrepareTest, JsonlGivesTheSameShardsAsText) {
   Config a = config({tmp_.file("c.txt")}, "a");
   Config b = config({tmp_.file("c.jsonl")}, "b");
   b.data.format = "jsonl";
-  run_prepare(a, model_);
-  run_prepare(b, model_);
+  run_prepare(PrepareJob::of(a, model_));
+  run_prepare(PrepareJob::of(b, model_));
   auto fa = data_files(a), fb = data_files(b);
   fa.erase("manifest.json");
   fb.erase("manifest.json");
@@ -248,7 +249,7 @@ TEST_F(PrepareTest, OneHugeDocumentWorks) {
   testing::write_text(tmp_.file("huge.txt"), text);
   Config c = config({tmp_.file("huge.txt")});
   c.data.shard_tokens = 50000;
-  PrepareSummary s = run_prepare(c, model_);
+  PrepareSummary s = run_prepare(PrepareJob::of(c, model_));
   EXPECT_EQ(s.documents, 1u);
   EXPECT_EQ(s.sentences, 20000u);
   EXPECT_EQ(s.valid_documents, 0u);  // a single document cannot be split
@@ -279,7 +280,7 @@ TEST_F(PrepareTest, BadInputsLeaveNoOutput) {
   EXPECT_NE(e.find("bad.txt:3: invalid UTF-8"), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(c.run_dir));
   c.data.invalid_utf8 = "replace";
-  EXPECT_EQ(run_prepare(c, model_).sentences, 2u);
+  EXPECT_EQ(run_prepare(PrepareJob::of(c, model_)).sentences, 2u);
 
   testing::write_text(tmp_.file("long.txt"),
                       "Fine.\n" + std::string(kMaxLineBytes + 10, 'x') + "\n");
@@ -293,14 +294,14 @@ TEST_F(PrepareTest, NeedsATokenizerWithTheSpecials) {
   testing::write_corpus(tmp_.file("c.txt"), 10, 1);
   Config c = config({tmp_.file("c.txt")});
   try {
-    run_prepare(c);  // the run's own tokenizer does not exist
+    run_prepare(PrepareJob::of(c));  // the run's own tokenizer does not exist
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("run `bertforge tokenizer` first"), std::string::npos);
   }
   testing::write_text(tmp_.file("bad.model"), "not a model");
   try {
-    run_prepare(c, tmp_.file("bad.model"));
+    run_prepare(PrepareJob::of(c, tmp_.file("bad.model")));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.model: not a SentencePiece model"),
@@ -313,14 +314,14 @@ TEST_F(PrepareTest, UsesTheRunsCompleteTokenizer) {
   testing::write_corpus(tmp_.file("c.txt"), 30, 1);
   Config c = config({tmp_.file("c.txt")});
   c.tokenizer.vocab_size = 300;
-  run_tokenizer_stage(c);
-  PrepareSummary s = run_prepare(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
+  PrepareSummary s = run_prepare(PrepareJob::of(c));
   EXPECT_EQ(s.documents, 30u);
   EXPECT_EQ(manifest(c)["tokenizer_checksum"], read_tokenizer_checksum(c.run_dir));
   // A model that is not the one the tokenizer stage recorded (e.g. an interrupted stage).
   testing::write_text(tokenizer_model_path(c.run_dir), testing::read_text(model_));
   try {
-    run_prepare(c);
+    run_prepare(PrepareJob::of(c));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("does not match the checksum in tokenizer.json"),

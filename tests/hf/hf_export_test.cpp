@@ -16,6 +16,7 @@
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -92,7 +93,7 @@ TEST(HfExport, SentencePieceUnigramAsTokenizerJson) {
   c.tokenizer.vocab_size = 300;
   c.tokenizer.threads = 2;
   testing::write_corpus(tmp.file("corpus.txt"), 200, 1);
-  run_tokenizer_stage(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
   Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
   const SpmProto m = parse_spm_proto(t.model_bytes(), t.path());
   EXPECT_EQ(m.model_type, 1);

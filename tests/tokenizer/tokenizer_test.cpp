@@ -13,6 +13,7 @@
 #include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/spm_library.h"
+#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge {
 namespace {
@@ -32,7 +33,7 @@ Config small_config(const TempDir& tmp, int vocab = 300) {
 template <class E>
 std::string error_of(const Config& c) {
   try {
-    run_tokenizer_stage(c);
+    run_tokenizer_stage(TokenizerJob::of(c));
   } catch (const E& e) {
     return e.what();
   }
@@ -42,7 +43,7 @@ std::string error_of(const Config& c) {
 TEST(TokenizerTest, TrainsWithFixedSpecials) {
   TempDir tmp;
   Config c = small_config(tmp);
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   const std::string model = tokenizer_model_path(c.run_dir);
   EXPECT_EQ(model, tmp.file("run") + "/tokenizer/spm.model");
   Tokenizer t = Tokenizer::load(model);
@@ -68,7 +69,7 @@ TEST(TokenizerTest, TrainsWithFixedSpecials) {
 TEST(TokenizerTest, EncodesAndDecodes) {
   TempDir tmp;
   Config c = small_config(tmp);
-  run_tokenizer_stage(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
   Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
   const std::string text = "The old dog saw a happy farmer by the river.";
   std::vector<int> ids = t.encode(text);
@@ -91,7 +92,7 @@ TEST(TokenizerTest, EncodesAndDecodes) {
 TEST(TokenizerTest, WordByWordEncodingMatchesWholeSentences) {
   TempDir tmp;
   Config c = small_config(tmp);
-  run_tokenizer_stage(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
   const std::string model = tokenizer_model_path(c.run_dir);
   Tokenizer t = Tokenizer::load(model);
   EXPECT_TRUE(t.encodes_per_word());
@@ -120,7 +121,7 @@ TEST(TokenizerTest, WordByWordEncodingMatchesWholeSentences) {
 TEST(TokenizerTest, WordStartTable) {
   TempDir tmp;
   Config c = small_config(tmp);
-  run_tokenizer_stage(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
   Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
   const auto& table = t.word_start_table();
   ASSERT_EQ(table.size(), 300u);
@@ -142,16 +143,16 @@ TEST(TokenizerTest, WordStartTable) {
 TEST(TokenizerTest, SkipsWhenUpToDateAndRetrainsOnChange) {
   TempDir tmp;
   Config c = small_config(tmp);
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   const std::string first = sha256_file(tokenizer_model_path(c.run_dir));
-  EXPECT_FALSE(run_tokenizer_stage(c));
+  EXPECT_FALSE(run_tokenizer_stage(TokenizerJob::of(c)));
   c.tokenizer.vocab_size = 320;
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   EXPECT_EQ(Tokenizer::load(tokenizer_model_path(c.run_dir)).vocab_size(), 320);
   EXPECT_NE(sha256_file(tokenizer_model_path(c.run_dir)), first);
   // A corrupted model is noticed and rebuilt.
   testing::write_text(tokenizer_model_path(c.run_dir), "garbage");
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   EXPECT_EQ(Tokenizer::load(tokenizer_model_path(c.run_dir)).vocab_size(), 320);
 }
 
@@ -160,13 +161,13 @@ TEST(TokenizerTest, SkipsWhenUpToDateAndRetrainsOnChange) {
 TEST(TokenizerTest, LowercaseFoldsCaseInTheModel) {
   TempDir tmp;
   Config c = small_config(tmp);
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   Tokenizer cased = Tokenizer::load(tokenizer_model_path(c.run_dir));
   EXPECT_NE(cased.encode("THE OLD DOG"), cased.encode("the old dog"));
   EXPECT_EQ(cased.decode(cased.encode("The old dog.")), "The old dog.");
 
   c.tokenizer.lowercase = true;
-  EXPECT_TRUE(run_tokenizer_stage(c));  // an input changed: retrained
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));  // an input changed: retrained
   Tokenizer uncased = Tokenizer::load(tokenizer_model_path(c.run_dir));
   EXPECT_EQ(uncased.encode("THE OLD DOG"), uncased.encode("the old dog"));
   EXPECT_EQ(uncased.decode(uncased.encode("The Old Dog.")), "the old dog.");
@@ -175,7 +176,7 @@ TEST(TokenizerTest, LowercaseFoldsCaseInTheModel) {
     if (piece.size() > 1 && piece.rfind("<0x", 0) != 0)  // not a byte piece
       EXPECT_EQ(piece.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), std::string::npos) << piece;
   }
-  EXPECT_FALSE(run_tokenizer_stage(c));  // up to date
+  EXPECT_FALSE(run_tokenizer_stage(TokenizerJob::of(c)));  // up to date
 
   // With an adopted model the key would do nothing: the config is refused.
   c.tokenizer.model = tokenizer_model_path(c.run_dir);
@@ -194,7 +195,7 @@ TEST(TokenizerTest, BpeAndJsonl) {
   c.data.train_files = {tmp.file("corpus.jsonl")};
   c.data.format = "jsonl";
   c.tokenizer.type = "bpe";
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
   EXPECT_EQ(t.vocab_size(), 300);
   EXPECT_EQ(t.id_to_piece(kMaskId), "[MASK]");
@@ -204,18 +205,18 @@ TEST(TokenizerTest, BpeAndJsonl) {
 TEST(TokenizerTest, AdoptsAModelWithTheSpecials) {
   TempDir tmp;
   Config c = small_config(tmp);
-  run_tokenizer_stage(c);
+  run_tokenizer_stage(TokenizerJob::of(c));
   fs::make_dirs(tmp.file("elsewhere"));
   const std::string adopted = tmp.file("elsewhere/my.model");
   testing::write_text(adopted, testing::read_text(tokenizer_model_path(c.run_dir)));
   Config a;
   a.run_dir = tmp.file("run2");
   a.tokenizer.model = adopted;
-  EXPECT_TRUE(run_tokenizer_stage(a));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(a)));
   EXPECT_EQ(sha256_file(tokenizer_model_path(a.run_dir)), sha256_file(adopted));
   auto info = nlohmann::json::parse(testing::read_text(tokenizer_info_path(a.run_dir)));
   EXPECT_EQ(info["source"], "adopted");
-  EXPECT_FALSE(run_tokenizer_stage(a));
+  EXPECT_FALSE(run_tokenizer_stage(TokenizerJob::of(a)));
 }
 
 TEST(TokenizerTest, RejectsAModelWithoutTheSpecials) {
@@ -263,7 +264,7 @@ TEST(TokenizerTest, VocabTooLargeNamesTheKeyAndAMaximum) {
   // The suggested maximum works.
   const size_t at = e.find("<= ") + 3;
   c.tokenizer.vocab_size = std::stoi(e.substr(at));
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
 }
 
 TEST(TokenizerTest, VocabTooSmallForTheCharacters) {

@@ -13,6 +13,7 @@
 #include "fs/fs.h"
 #include "testutil.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_stage.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -106,16 +107,16 @@ TEST(TokenizerWordPiece, TheStageAdoptsAVocabTxt) {
   c.run_dir = tmp.file("run");
   c.tokenizer.type = "wordpiece";
   c.tokenizer.model = write_vocab(tmp);
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   EXPECT_EQ(tokenizer_model_path(c.run_dir), fs::join(tokenizer_dir(c.run_dir), "wordpiece.json"));
   EXPECT_EQ(testing::read_text(fs::join(tokenizer_dir(c.run_dir), "vocab.txt")), kVocab);
   const Tokenizer tok = Tokenizer::load(tokenizer_model_path(c.run_dir));
   EXPECT_EQ(tok.checksum(), Tokenizer::load(c.tokenizer.model).checksum());
   EXPECT_EQ(read_tokenizer_checksum(c.run_dir), tok.checksum());
-  EXPECT_FALSE(run_tokenizer_stage(c)) << "up to date";
+  EXPECT_FALSE(run_tokenizer_stage(TokenizerJob::of(c))) << "up to date";
   // A changed tokenizer_config.json is a changed tokenizer.
   testing::write_text(tmp.file("tokenizer_config.json"), R"({"do_lower_case": false})");
-  EXPECT_TRUE(run_tokenizer_stage(c));
+  EXPECT_TRUE(run_tokenizer_stage(TokenizerJob::of(c)));
   EXPECT_NE(read_tokenizer_checksum(c.run_dir), tok.checksum());
 }
 
