@@ -210,6 +210,8 @@ int pipeline_command(const Config& cfg, const TrainOptions& options) {
             << (cfg.train.tensorboard
                     ? "tensorboard:   tensorboard --logdir " + tensorboard_dir(cfg.run_dir) + "\n"
                     : std::string())
+            << (r.train.stop_message.empty() ? std::string()
+                                             : "stopped early: " + r.train.stop_message + "\n")
             << "validation:\n";
   print_eval(r.final_eval, false);
   return 0;

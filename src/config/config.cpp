@@ -90,6 +90,8 @@ void assign(S& s, const Field<S>& f, const json& v, const std::string& key) {
           s.*member = v.get<std::string>();
         } else if constexpr (std::is_same_v<V, std::vector<SourceConfig>>) {
           s.*member = sources_from_json(v, key);
+        } else if constexpr (std::is_same_v<V, std::vector<ValidSetConfig>>) {
+          s.*member = valid_sets_from_json(v, key);
         } else {
           if (v.is_string()) {
             s.*member = {v.get<std::string>()};

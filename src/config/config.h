@@ -38,11 +38,23 @@ struct SourceConfig {
   }
 };
 
+// One named validation set of data.valid_sets (keys documented in config_table.cpp): prepared into
+// its own split, scored at every evaluation (train.eval_set, train.guard_set).
+struct ValidSetConfig {
+  std::string name;
+  std::vector<std::string> files;
+  bool operator==(const ValidSetConfig& o) const { return name == o.name && files == o.files; }
+};
+// The name train.eval_set and train.guard_set give the unnamed validation split (data.valid_files
+// or data.valid_fraction); no data.valid_sets entry may take it.
+inline constexpr const char* kDefaultValidSet = "valid";
+
 struct DataConfig {
   // Keys documented in config.cpp's table: `bertforge config --docs` / README.
   std::vector<std::string> train_files;
   std::vector<std::string> valid_files;
   std::vector<SourceConfig> sources;
+  std::vector<ValidSetConfig> valid_sets;
   double valid_fraction = 0.01;
   std::string format = "text";
   std::string text_field = "text";
@@ -119,6 +131,9 @@ struct TrainConfig {
   bool tensorboard = true;
   int early_stopping = 0;
   double early_stopping_min_delta = 0.0;
+  std::string eval_set = "";
+  std::string guard_set = "";
+  double guard_max_rise = 0.0;
   int threads = 0;
   std::string thread_mode = "auto";
   std::string device = "cpu";

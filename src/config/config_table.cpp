@@ -51,6 +51,13 @@ const Section<DataConfig>& data_section() {
         "\"weight\" (default 1), \"valid_files\" (optional)}; each epoch draws about weight / "
         "sum(weights) of its examples from each source (README: Corpus format).",
         &T::sources},
+       {"valid_sets",
+        "Named validation sets besides the unnamed split (e.g. the general text a domain "
+        "continuation must not forget): {\"name\": files, ...} (in name order) or a list of "
+        "{\"name\", \"files\"}; files, globs or directories as for valid_files. Each is "
+        "prepared into data/valid_sets/<name>/ and scored at every evaluation (eval.jsonl rows "
+        "with \"set\"). Names: 1-64 of A-Z a-z 0-9 _ -, not \"valid\".",
+        &T::valid_sets},
        {"valid_fraction", "Share of documents held out when valid_files is empty.",
         &T::valid_fraction},
        {"format",
@@ -170,6 +177,19 @@ const Section<TrainConfig>& train_section() {
         &T::early_stopping},
        {"early_stopping_min_delta", "Improvement = validation MLM loss lower by more than this.",
         &T::early_stopping_min_delta},
+       {"eval_set",
+        "The validation set best/ and early stopping follow: a data.valid_sets name, or \"valid\" "
+        "(the unnamed split); \"\" = the unnamed split if there is one, else the first set.",
+        &T::eval_set},
+       {"guard_set",
+        "Over-specialisation guard: the validation set (a data.valid_sets name or \"valid\") "
+        "whose loss must not rise by more than guard_max_rise above its value at the start of "
+        "the run (an evaluation before the first step; kept in checkpoints).",
+        &T::guard_set},
+       {"guard_max_rise",
+        "Stop the run (saving final/, as early stopping does) once guard_set's loss is more than "
+        "this fraction above its start value (0.05 = 5%); 0 = off.",
+        &T::guard_max_rise},
        {"threads", "Training threads; 0 = all cores.", &T::threads},
        {"thread_mode",
         "How the threads share a step: ops (each operation split over them) | batch (each "

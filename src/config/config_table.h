@@ -15,6 +15,8 @@
 namespace bertforge {
 // data.sources as JSON (config_sources.cpp): a list of objects {name, files, valid_files, weight}.
 void to_json(nlohmann::json& j, const SourceConfig& s);
+// data.valid_sets as JSON (config_valid_sets.cpp): a list of objects {name, files}.
+void to_json(nlohmann::json& j, const ValidSetConfig& s);
 }  // namespace bertforge
 
 namespace bertforge::config_table {
@@ -22,13 +24,20 @@ namespace bertforge::config_table {
 // Reads data.sources from `v`, checking every key and type; throws ConfigError naming
 // `key`[i].<field> (config_sources.cpp).
 std::vector<SourceConfig> sources_from_json(const nlohmann::json& v, const std::string& key);
+// Reads data.valid_sets from `v`: an object {name: files} (sets in name order) or a list of
+// objects {name, files}; throws ConfigError naming `key`... (config_valid_sets.cpp).
+std::vector<ValidSetConfig> valid_sets_from_json(const nlohmann::json& v, const std::string& key);
+// Checks data.valid_sets (names unique, 1-64 of [A-Za-z0-9_-], files non-empty) and the train keys
+// that name a set: eval_set, guard_set, guard_max_rise. Throws ConfigError naming the key.
+void validate_valid_sets(const Config& c);
 
 template <class S>
 struct Field {
   const char* key;
   const char* doc;
   std::variant<int S::*, int64_t S::*, uint64_t S::*, double S::*, bool S::*, std::string S::*,
-               std::vector<std::string> S::*, std::vector<SourceConfig> S::*>
+               std::vector<std::string> S::*, std::vector<SourceConfig> S::*,
+               std::vector<ValidSetConfig> S::*>
       member;
   // model section: the key is part of the model's shape (model_shape_keys(), config.h).
   bool shape = false;

@@ -212,6 +212,7 @@ void validate(const Config& c) {
             "false with train.objective " + c.train.objective +
                 " (a causal LM reads whole sentences, not NSP pairs)",
             "true");
+  config_table::validate_valid_sets(c);
   config_table::validate_finetune(c.finetune);
 }
 

@@ -57,12 +57,13 @@ struct PrepareInputs {
   }
 };
 
-std::vector<Group> plan_groups(const std::vector<CorpusSource>& sources) {
+// `all_valid`: a named validation set (data.valid_sets), every document in the valid split.
+std::vector<Group> plan_groups(const std::vector<CorpusSource>& sources, bool all_valid) {
   std::vector<Group> groups;
   for (size_t i = 0; i < sources.size(); ++i) {
     const CorpusSource& s = sources[i];
     const bool valid = !s.valid_files.empty();
-    groups.push_back({i, false, valid ? kTrain : -1, s.files_key});
+    groups.push_back({i, false, all_valid ? kValid : valid ? kTrain : -1, s.files_key});
     if (valid) groups.push_back({i, true, kValid, s.valid_key});
   }
   return groups;
@@ -115,12 +116,20 @@ json input_stamp(const PrepareJob& c, const std::vector<CorpusSource>& sources) 
   return {{"sources", named}, {"config", config}};
 }
 
-PrepareInputs plan_inputs(const PrepareJob& c, const std::string& tokenizer_model) {
-  std::vector<CorpusSource> sources = corpus_sources(c.data);
-  std::vector<Group> groups = plan_groups(sources);
+// What one prepare writes: the run's data/ (set "") or a named validation set's directory.
+struct Target {
+  std::string dir, set;
+  std::string label() const { return set.empty() ? "prepare" : "prepare valid set '" + set + "'"; }
+};
+
+// `sources`: corpus_sources(c.data), or a validation set's files as one unnamed source.
+PrepareInputs plan_inputs(const PrepareJob& c, const std::string& tokenizer_model,
+                          std::vector<CorpusSource> sources, const Target& target) {
+  std::vector<Group> groups = plan_groups(sources, !target.set.empty());
   std::string model_path;
   Tokenizer tok = load_tokenizer(c, tokenizer_model, &model_path);
   json stamp = input_stamp(c, sources);
+  if (!target.set.empty()) stamp["valid_set"] = target.set;
   return {std::move(sources), std::move(groups), std::move(model_path), std::move(tok),
           std::move(stamp)};
 }
@@ -148,8 +157,8 @@ bool up_to_date(const std::string& dir, const json& inputs, const std::string& c
 }
 
 // The summary of an up-to-date output, from its manifest.
-PrepareSummary skipped_summary(const std::string& dir, const json& manifest) {
-  log::info("prepare: up to date, skipping ({})", fs::join(dir, kManifestName));
+PrepareSummary skipped_summary(const Target& t, const json& manifest) {
+  log::info("{}: up to date, skipping ({})", t.label(), fs::join(t.dir, kManifestName));
   PrepareSummary summary;
   summary.skipped = true;
   const json& st = manifest["stats"];
@@ -387,14 +396,14 @@ PrepareSummary summarize(const SplitWriter& out, const EncodeTotals& totals) {
 // Pass 2: the shards, then manifest.json, into a staged directory that replaces `dir` only once it
 // is whole. On failure (a bad document, a full disk) the previous output is left as it was and
 // nothing of this run remains.
-PrepareSummary write_output(const PrepareJob& c, const PrepareInputs& in, const CorpusScan& scan,
-                            const CorpusOptions& options, uint64_t* split_documents) {
-  const std::string dir = data_dir(c.run_dir);
-  StagedDir::tidy(dir, kManifestName);
-  StagedDir staged(dir);
+PrepareSummary write_output(const PrepareJob& c, const Target& t, const PrepareInputs& in,
+                            const CorpusScan& scan, const CorpusOptions& options,
+                            uint64_t* split_documents) {
+  StagedDir::tidy(t.dir, kManifestName);
+  StagedDir staged(t.dir);
   const int threads = resolve_threads(c.data.threads);
-  log::info("prepare: encoding {} with {} thread(s) into {}",
-            Progress::format_count(static_cast<double>(scan.total_bytes), "B"), threads, dir);
+  log::info("{}: encoding {} with {} thread(s) into {}", t.label(),
+            Progress::format_count(static_cast<double>(scan.total_bytes), "B"), threads, t.dir);
   SplitWriter out(staged.path(), static_cast<uint32_t>(in.tok.vocab_size()), in.tok.checksum(),
                   c.data.shard_tokens);
   EncodeTotals totals;
@@ -410,19 +419,21 @@ PrepareSummary write_output(const PrepareJob& c, const PrepareInputs& in, const 
 
 std::string fmt_count(uint64_t v) { return Progress::format_count(static_cast<double>(v), ""); }
 
-void log_summary(const PrepareSummary& summary, const DataConfig& d, uint64_t split_documents) {
+void log_summary(const PrepareSummary& summary, const Target& t, const DataConfig& d,
+                 uint64_t split_documents) {
   char line[512];
   std::snprintf(line, sizeof line,
-                "prepare: %s documents, %s sentences, %s tokens, %.2f tokens/sentence, "
+                "%s: %s documents, %s sentences, %s tokens, %.2f tokens/sentence, "
                 "unknown-token rate %.4f%% | train %s docs, valid %s docs | %.1fs",
-                fmt_count(summary.documents).c_str(), fmt_count(summary.sentences).c_str(),
-                fmt_count(summary.tokens).c_str(),
+                t.label().c_str(), fmt_count(summary.documents).c_str(),
+                fmt_count(summary.sentences).c_str(), fmt_count(summary.tokens).c_str(),
                 summary.sentences ? double(summary.tokens) / summary.sentences : 0.0,
                 summary.tokens ? 100.0 * summary.unknown_tokens / summary.tokens : 0.0,
                 fmt_count(summary.train_documents).c_str(),
                 fmt_count(summary.valid_documents).c_str(), summary.seconds);
   log::info(line);
-  if (d.valid_files.empty() && d.valid_fraction > 0 && summary.valid_documents == 0)
+  if (t.set.empty() && d.valid_files.empty() && d.valid_fraction > 0 &&
+      summary.valid_documents == 0)
     log::warn("prepare: the validation split is empty (the corpus has a single document)");
   if (split_documents > 0)
     log::info(
@@ -431,21 +442,37 @@ void log_summary(const PrepareSummary& summary, const DataConfig& d, uint64_t sp
         split_documents);
 }
 
+// Prepares `target` from `sources`, unless its output is up to date.
+PrepareSummary prepare_target(const PrepareJob& c, const std::string& tokenizer_model,
+                              std::vector<CorpusSource> sources, const Target& target) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const PrepareInputs in = plan_inputs(c, tokenizer_model, std::move(sources), target);
+  json old;
+  if (up_to_date(target.dir, in.stamp, in.tok.checksum(), &old))
+    return skipped_summary(target, old);
+  const CorpusOptions options = CorpusOptions::from(c.data);
+  const CorpusScan scan = scan_corpus(c, in, options);
+  uint64_t split_documents = 0;
+  PrepareSummary summary = write_output(c, target, in, scan, options, &split_documents);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  log_summary(summary, target, c.data, split_documents);
+  return summary;
+}
+
 }  // namespace
 
 PrepareSummary run_prepare(const PrepareJob& c) {
   const std::string& tokenizer_model = c.tokenizer_model;
-  const auto t0 = std::chrono::steady_clock::now();
-  const PrepareInputs in = plan_inputs(c, tokenizer_model);
-  json old;
-  if (up_to_date(data_dir(c.run_dir), in.stamp, in.tok.checksum(), &old))
-    return skipped_summary(data_dir(c.run_dir), old);
-  const CorpusOptions options = CorpusOptions::from(c.data);
-  const CorpusScan scan = scan_corpus(c, in, options);
-  uint64_t split_documents = 0;
-  PrepareSummary summary = write_output(c, in, scan, options, &split_documents);
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log_summary(summary, c.data, split_documents);
+  PrepareSummary summary =
+      prepare_target(c, tokenizer_model, corpus_sources(c.data), {data_dir(c.run_dir), ""});
+  // After data/: a re-made data/ took the sets' old output with it.
+  for (const ValidSetConfig& set : c.data.valid_sets) {
+    CorpusSource s;
+    s.files_key = "data.valid_sets." + set.name;
+    s.train_files = expand_corpus_files(set.files, s.files_key);
+    prepare_target(c, tokenizer_model, {std::move(s)},
+                   {valid_set_dir(c.run_dir, set.name), set.name});
+  }
   return summary;
 }
 

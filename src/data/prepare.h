@@ -30,7 +30,9 @@ struct PrepareSummary {
 };
 
 // Reads data.train_files (and data.valid_files), encodes with the run's tokenizer (or
-// job.tokenizer_model when non-empty), writes shards and manifest.json atomically.
+// job.tokenizer_model when non-empty), writes shards and manifest.json atomically. Then each of
+// data.valid_sets into valid_set_dir (run/run_layout.h): every document in its valid split, with
+// its own manifest and input stamp (re-made when its files change). Returns data/'s summary.
 PrepareSummary run_prepare(const PrepareJob& job);
 
 }  // namespace bertforge

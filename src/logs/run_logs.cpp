@@ -18,13 +18,13 @@ void RunLogs::train(int64_t step, const nlohmann::json& line) {
   to_tensorboard("train", step, line);
 }
 
-void RunLogs::eval(int64_t step, const nlohmann::json& metrics) {
+void RunLogs::eval(int64_t step, const nlohmann::json& metrics, const std::string& set) {
   if (!open_) return;
   eval_.append(metrics);
-  to_tensorboard("eval", step, metrics);
+  to_tensorboard(set.empty() ? "eval" : "eval/" + set, step, metrics);
 }
 
-void RunLogs::to_tensorboard(const char* prefix, int64_t step, nlohmann::json fields) {
+void RunLogs::to_tensorboard(const std::string& prefix, int64_t step, nlohmann::json fields) {
   if (!tensorboard_.is_open()) return;
   if (!nsp_)
     for (const char* k : {"nsp_loss", "nsp_accuracy", "nsp_pairs"}) fields.erase(k);

@@ -18,10 +18,11 @@ class RunLogs {
   // lines and points of later steps. `tensorboard`: train.tensorboard; `nsp`: data.nsp.
   RunLogs(const std::string& run_dir, int64_t resumed_from_step, bool tensorboard, bool nsp);
   void train(int64_t step, const nlohmann::json& line);
-  void eval(int64_t step, const nlohmann::json& metrics);
+  // `set`: a named validation set (data.valid_sets): its TensorBoard tags are eval/<set>/<field>.
+  void eval(int64_t step, const nlohmann::json& metrics, const std::string& set = "");
 
  private:
-  void to_tensorboard(const char* prefix, int64_t step, nlohmann::json fields);
+  void to_tensorboard(const std::string& prefix, int64_t step, nlohmann::json fields);
   bool open_ = false, nsp_ = false;
   JsonlLog train_, eval_;
   TensorBoardLog tensorboard_;

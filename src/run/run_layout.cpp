@@ -22,6 +22,9 @@ std::string tokenizer_info_path(const std::string& run_dir) {
   return fs::join(tokenizer_dir(run_dir), "tokenizer.json");
 }
 std::string data_dir(const std::string& run_dir) { return fs::join(run_dir, "data"); }
+std::string valid_set_dir(const std::string& run_dir, const std::string& name) {
+  return fs::join(fs::join(data_dir(run_dir), "valid_sets"), name);
+}
 std::string checkpoints_dir(const std::string& run_dir) { return fs::join(run_dir, "checkpoints"); }
 std::string step_checkpoint_name(int64_t step) { return kStepPrefix + std::to_string(step); }
 std::string final_dir(const std::string& run_dir) { return fs::join(run_dir, "final"); }

@@ -6,6 +6,8 @@
 //   RUN_DIR/tokenizer/             spm.model, wordpiece.json or hf_tokenizer.json (an adopted
 //                                  HuggingFace tokenizer.json), tokenizer.json (its record)
 //   RUN_DIR/data/                  manifest.json, train/ and valid/ shards
+//   RUN_DIR/data/valid_sets/NAME/  a named validation set (data.valid_sets): manifest.json and
+//                                  valid shards (re-made with data/ itself)
 //   RUN_DIR/checkpoints/step-N/    a checkpoint (files below); checkpoints/latest names the newest
 //   RUN_DIR/final/, RUN_DIR/best/  the final model, the lowest validation loss (train.keep_best)
 //   RUN_DIR/logs/                  train.jsonl, eval.jsonl, tensorboard/
@@ -27,6 +29,7 @@ std::string tokenizer_file_path(const std::string& run_dir, bool wordpiece);
 std::string tokenizer_hf_path(const std::string& run_dir);    // tokenizer/hf_tokenizer.json
 std::string tokenizer_info_path(const std::string& run_dir);  // tokenizer/tokenizer.json
 std::string data_dir(const std::string& run_dir);
+std::string valid_set_dir(const std::string& run_dir, const std::string& name);
 std::string checkpoints_dir(const std::string& run_dir);
 constexpr const char* kStepPrefix = "step-";
 std::string step_checkpoint_name(int64_t step);  // step-N

@@ -118,14 +118,38 @@ RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_ra
   } catch (const InputError& e) {
     log::warn("no validation data: {}", e.what());
   }
+  for (const ValidSetConfig& set : cfg.data.valid_sets) {
+    const std::string dir = valid_set_dir(run_dir, set.name);
+    if (!fs::exists(fs::join(dir, "manifest.json")))
+      throw InputError(dir, 0,
+                       "validation set '" + set.name + "' (data.valid_sets) is not prepared",
+                       "run `bertforge prepare --config ...` (or `bertforge pipeline`)");
+    in.sets.push_back({set.name, Dataset::open(dir, "valid", in.tok.checksum())});
+  }
   // Count baselines for the evaluations, from the training shards (cached beside them).
-  if (in.valid) in.counts = ContextCounts::load_or_build(data_dir(run_dir), main_rank);
-  if (cfg.train.early_stopping > 0 && !in.valid)
+  if (in.valid || !in.sets.empty())
+    in.counts = ContextCounts::load_or_build(data_dir(run_dir), main_rank);
+  if (cfg.train.early_stopping > 0 && !in.valid && in.sets.empty())
     throw ConfigError(
         "train.early_stopping",
         "needs validation data, and " + data_dir(run_dir) + " has no validation split",
         "set data.valid_fraction > 0 or data.valid_files, or early_stopping 0");
   return in;
+}
+
+std::string resolve_eval_set(const Config& cfg, const RunInputs& in) {
+  for (const char* key : {"train.eval_set", "train.guard_set"}) {
+    const std::string& v =
+        std::string(key) == "train.eval_set" ? cfg.train.eval_set : cfg.train.guard_set;
+    if (v == kDefaultValidSet && !in.valid)
+      throw ConfigError(
+          key, "names the unnamed validation split, and " + data_dir(cfg.run_dir) + " has none",
+          "set data.valid_files or data.valid_fraction > 0, or name one of "
+          "data.valid_sets");
+  }
+  if (!cfg.train.eval_set.empty()) return cfg.train.eval_set;
+  if (in.valid) return kDefaultValidSet;
+  return in.sets.empty() ? "" : in.sets.front().name;
 }
 
 void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& init_from) {

@@ -36,15 +36,26 @@ RunStart plan_run_start(const std::string& run_dir, const TrainOptions& options,
 // frame, or a checkpoint that does not record its rank count.
 void fit_resume_to_world(Config& cfg, RunStart& start, int world_size);
 
+// A named validation set (data.valid_sets), prepared under data/valid_sets/<name>/.
+struct NamedValidSet {
+  std::string name;
+  Dataset data;
+};
+
 // The run's tokenizer and data, checked to belong together and to the start.
 struct RunInputs {
   Tokenizer tok;                      // the run's (run_dir/tokenizer)
   std::optional<Tokenizer> init_tok;  // --init-from's, when it differs by added tokens
   Dataset train;
   std::optional<Dataset> valid;         // absent when there is no validation split
+  std::vector<NamedValidSet> sets;      // data.valid_sets, in the config's order
   std::optional<ContextCounts> counts;  // count baselines for the evaluations (with valid)
 };
 RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_rank);
+// The validation set best/ and early stopping follow (train.eval_set): kDefaultValidSet for the
+// unnamed split, a set's name, or "" when there is no validation data. Throws ConfigError when
+// train.eval_set or train.guard_set names the unnamed split and there is none.
+std::string resolve_eval_set(const Config& cfg, const RunInputs& in);
 
 // Makes cfg.model the starting model's shape, warning for each key the config gave otherwise.
 void adopt_init_shape(Config& cfg, const Pretrained& init, const std::string& init_from);

@@ -21,6 +21,7 @@ json TrainState::to_json() const {
           {"init_from", init_from},
           {"nsp_head_trained", nsp_head_trained},
           {"best", best.to_json()},
+          {"guard", guard.to_json()},
           {"world_size", world_size}};
 }
 
@@ -42,6 +43,7 @@ TrainState TrainState::from_json(const json& j, bool nsp) {
   s.init_from = j.value("init_from", json());
   s.nsp_head_trained = j.value("nsp_head_trained", nsp);
   s.best = BestLoss::from_json(j.value("best", json()));
+  s.guard = GuardState::from_json(j.value("guard", json()));
   s.world_size = j.value("world_size", 0);
   return s;
 }

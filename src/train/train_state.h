@@ -9,6 +9,7 @@
 
 #include "data/loader.h"
 #include "train/early_stopping.h"
+#include "train/guard.h"
 
 namespace bertforge {
 
@@ -26,10 +27,12 @@ struct TrainState {
   nlohmann::json init_from;       // {path, checksum, step} of a continuation's starting model
   bool nsp_head_trained = false;  // the NSP head was trained, in this run or one it continues
   BestLoss best;                  // best validation loss and early-stopping count
+  GuardState guard;               // the over-specialisation guard's reference (train.guard_set)
   int world_size = 0;  // ranks of the run that wrote it (0: a checkpoint from before the key)
 
   // The keys state.json holds for it: step, loader {epoch, step}, elapsed_sec, tokens_seen,
-  // source_tokens, skipped_steps, window, metrics, init_from, nsp_head_trained, best, world_size.
+  // source_tokens, skipped_steps, window, metrics, init_from, nsp_head_trained, best, guard,
+  // world_size.
   nlohmann::json to_json() const;
   // Reads them back. A key older checkpoints lack takes its default (nsp_head_trained: `nsp`, the
   // data.nsp of the run). Throws std::invalid_argument or nlohmann::json::exception.

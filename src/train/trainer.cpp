@@ -20,6 +20,8 @@
 #include "run/run_layout.h"
 #include "runtime/runtime.h"
 #include "train/batch_parallel.h"
+#include "train/eval_sets.h"
+#include "train/guard.h"
 #include "train/metric_window.h"
 #include "train/objective.h"
 #include "train/run_start.h"
@@ -119,6 +121,10 @@ class TrainingRun {
   void take_step();
   void log_step(const StepResult& r, double lr, const std::string& objective);
   void evaluate();
+  void judge(const std::vector<SetMetrics>& results);
+  void set_stop_reason();
+  bool stopped() const;
+  void guard_reference();
   void save(SaveKind kind);
   [[noreturn]] void stop(const LoaderPosition& before);
   double elapsed() const;
@@ -132,6 +138,7 @@ class TrainingRun {
   const bool main_;
   RunStart start_;
   RunInputs in_;
+  const std::string eval_set_;  // what best/ and early stopping follow; "" = no validation data
   ModelPtr model_;
   std::vector<torch::Tensor> params_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
@@ -146,6 +153,7 @@ class TrainingRun {
   RunLogs logs_;
   std::string last_checkpoint_;
   EvalMetrics last_eval_;
+  std::string stop_reason_, stop_message_;  // why the run ends before its step budget
   json last_line_;
   std::chrono::steady_clock::time_point t0_, window_start_;
   double elapsed0_ = 0;
@@ -165,9 +173,10 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
         return s;
       }()),
       in_(open_run_inputs(cfg_, start_, main_)),
+      eval_set_(resolve_eval_set(cfg_, in_)),
       loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_, in_.train)),
       scheduler_(cfg_.train, step_budget(cfg_.train, loader_.batches_per_epoch()),
-                 in_.valid.has_value()),
+                 !eval_set_.empty()),
       lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())),
       objective_(cfg_.train, scheduler_.total_steps()) {
   if (loader_.batches_per_epoch() < 1)
@@ -254,31 +263,90 @@ void TrainingRun::stop(const LoaderPosition& before) {
       last_checkpoint_.empty() ? "" : "; resume from " + last_checkpoint_ + " with --resume auto"));
 }
 
-// Evaluates, logs, and keeps the best model (the validation loss is reduced over ranks, so every
-// rank decides the same).
-// In clm_then_mlm's CLM phase the model is scored as a causal LM and neither the best model nor
-// early stopping follows it (its loss is not the MLM loss they compare).
+// Evaluates every validation set, keeps the best model and decides whether the run stops, then
+// logs (the losses are reduced over ranks, so every rank decides the same). In clm_then_mlm's CLM
+// phase the model is scored as a causal LM and neither the best model nor early stopping follows
+// it (its loss is not the MLM loss they compare).
 void TrainingRun::evaluate() {
   const bool causal = objective_.causal(state_.step - 1);
-  EvalMetrics m =
-      evaluate_model(*model_, *in_.valid, cfg_, in_.tok, device_, cfg_.train.eval_batches, &dist_,
-                     in_.counts ? &*in_.counts : nullptr, causal);
-  m.step = state_.step;
-  if (main_) {
-    logs_.eval(state_.step, m.to_json());
-    log::info(eval_summary(m, cfg_.data.nsp));
+  const std::vector<SetMetrics> results =
+      evaluate_sets(*model_, in_, cfg_, device_, causal, state_.step, &dist_);
+  last_eval_ = *find_set(results, eval_set_);
+  if (!(causal && objective_.switch_step() > 0)) judge(results);
+  if (!main_) return;
+  for (const SetMetrics& r : results) {
+    json row = eval_row(r);
+    if (!stop_reason_.empty())
+      row["stop_reason"] = stop_reason_, row["stop_message"] = stop_message_;
+    logs_.eval(state_.step, row, r.name == kDefaultValidSet ? "" : r.name);
+    log::info(set_summary(r, cfg_.data.nsp));
   }
-  last_eval_ = m;
-  if (causal && objective_.switch_step() > 0) return;
+  if (!stop_reason_.empty())
+    log::info("{} at step {}: {}", stop_reason_ == "early_stopping" ? "early stopping" : "stopping",
+              state_.step, stop_message_);
+}
+
+// The evaluation's verdicts: the guarded set's loss, the best model (saved), the stop rules.
+void TrainingRun::judge(const std::vector<SetMetrics>& results) {
+  if (cfg_.train.guard_max_rise > 0 && state_.guard.has_reference())
+    if (const EvalMetrics* g = find_set(results, state_.guard.set))
+      state_.guard.observe(g->mlm_loss, state_.step);
+  const EvalMetrics& m = *find_set(results, eval_set_);
   if (state_.best.update(m.mlm_loss, state_.step, cfg_.train.early_stopping_min_delta) &&
       cfg_.train.keep_best)
     save(SaveKind::kBest);
+  set_stop_reason();
+}
+
+// stop_reason_ and stop_message_ from the state: the guard first, then early stopping.
+void TrainingRun::set_stop_reason() {
+  const GuardVerdict v = guard_verdict(state_.guard, cfg_.train.guard_max_rise);
+  if (v.stop) {
+    stop_reason_ = "over_specialisation", stop_message_ = v.reason;
+    return;
+  }
   const int patience = cfg_.train.early_stopping;
-  if (state_.best.exhausted(patience))
-    log::info(
-        "early stopping at step {}: no lower validation mlm_loss in {} evaluations (best "
-        "{:.4f} at step {})",
-        state_.step, patience, state_.best.loss, state_.best.step);
+  if (!state_.best.exhausted(patience)) return;
+  stop_reason_ = "early_stopping";
+  stop_message_ =
+      fmt::format("no lower validation{} mlm_loss in {} evaluations (best {:.4f} at step {})",
+                  eval_set_ == kDefaultValidSet ? "" : " (" + eval_set_ + ")", patience,
+                  state_.best.loss, state_.best.step);
+}
+
+bool TrainingRun::stopped() const {
+  return state_.best.exhausted(cfg_.train.early_stopping) ||
+         guard_verdict(state_.guard, cfg_.train.guard_max_rise).stop;
+}
+
+// train.guard_max_rise: the guarded set's loss before the first step, the reference the guard
+// compares with (a resumed run keeps its checkpoint's). At step 0 every set's row is logged.
+void TrainingRun::guard_reference() {
+  const std::string& set = cfg_.train.guard_set;
+  if (cfg_.train.guard_max_rise <= 0 || state_.guard.set == set) return;
+  if (!scheduler_.more(state_.step, stopped())) return;
+  if (state_.guard.has_reference())
+    log::warn("train.guard_set is now {} (was {}): its reference is measured at step {}", set,
+              state_.guard.set, state_.step);
+  const bool causal = objective_.causal(state_.step);
+  const std::vector<SetMetrics> results =
+      evaluate_sets(*model_, in_, cfg_, device_, causal, state_.step, &dist_);
+  const EvalMetrics* g = find_set(results, set);
+  if (!g) throw RuntimeError("train.guard_set " + set + ": no such validation set was opened");
+  state_.guard = GuardState{};
+  state_.guard.set = set, state_.guard.metric = causal ? "clm_loss" : "mlm_loss";
+  state_.guard.loss = g->mlm_loss, state_.guard.step = state_.step;
+  if (!main_) return;
+  for (const SetMetrics& r : results) {
+    if (state_.step == 0) logs_.eval(0, eval_row(r), r.name == kDefaultValidSet ? "" : r.name);
+    log::info(set_summary(r, cfg_.data.nsp));
+  }
+  if (std::isfinite(g->mlm_loss) && g->mlm_loss > 0)
+    log::info("guard: {} {} {:.4f} at step {}; the run stops once it is more than {:g}% above it",
+              set, state_.guard.metric, g->mlm_loss, state_.step, 100 * cfg_.train.guard_max_rise);
+  else
+    log::warn("guard: {} {} is {} at step {}: nothing to compare with, the guard is off", set,
+              state_.guard.metric, g->mlm_loss, state_.step);
 }
 
 void TrainingRun::log_step(const StepResult& r, double lr, const std::string& objective) {
@@ -338,11 +406,12 @@ void TrainingRun::take_step() {
   state_.loader = loader_.position();
 
   // The last CLM step of clm_then_mlm ends a log window, so that no line mixes the two losses.
-  if (scheduler_.log_due(state_.step) || state_.step == objective_.switch_step())
-    log_step(r, lr, causal ? "clm" : "mlm");
+  const bool logged = scheduler_.log_due(state_.step) || state_.step == objective_.switch_step();
+  if (logged) log_step(r, lr, causal ? "clm" : "mlm");
   if (scheduler_.eval_due(state_.step)) evaluate();
-  const bool stopped_early = state_.best.exhausted(cfg_.train.early_stopping);
-  if (scheduler_.save_due(state_.step, stopped_early, timed_save)) save(SaveKind::kStep);
+  // A run that stops early here ends its log window too: its last steps get their line.
+  if (!logged && stopped()) log_step(r, lr, causal ? "clm" : "mlm");
+  if (scheduler_.save_due(state_.step, stopped(), timed_save)) save(SaveKind::kStep);
 }
 
 TrainResult TrainingRun::run() {
@@ -352,8 +421,8 @@ TrainResult TrainingRun::run() {
   progress.set_quiet(!main_);
   t0_ = window_start_ = std::chrono::steady_clock::now();
   scheduler_.saved(t0_);  // train.save_every_minutes counts from here, on rank 0's clock
-  auto stopped_early = [&] { return state_.best.exhausted(cfg_.train.early_stopping); };
-  while (scheduler_.more(state_.step, stopped_early())) {
+  guard_reference();
+  while (scheduler_.more(state_.step, stopped())) {
     take_step();
     if (main_ && !last_line_.is_null())
       progress.update(
@@ -366,12 +435,17 @@ TrainResult TrainingRun::run() {
   TrainResult result;
   result.steps = state_.step;
   result.final_dir = final_dir(cfg_.run_dir);
+  set_stop_reason();
   if (state_.step == start_step_) {
-    log::info("train: already at step {} of {}{}, nothing to do", state_.step,
-              scheduler_.total_steps(),
-              stopped_early() ? " (stopped early; raise train.early_stopping to go on)" : "");
+    log::info(
+        "train: already at step {} of {}{}, nothing to do", state_.step, scheduler_.total_steps(),
+        stop_reason_.empty()               ? ""
+        : stop_reason_ == "early_stopping" ? " (stopped early; raise train.early_stopping to go on)"
+                                           : " (stopped by the guard: " + stop_message_ +
+                                                 "; raise train.guard_max_rise to go on)");
     result.skipped = true;
   }
+  result.stop_reason = stop_reason_, result.stop_message = stop_message_;
   save(SaveKind::kFinal);
   if (main_) log::info("final model: {}", result.final_dir);
   result.final_eval = last_eval_;

@@ -27,6 +27,9 @@ struct TrainResult {
   std::string final_dir;
   EvalMetrics final_eval;  // on the validation split (examples = 0 when there is none)
   bool skipped = false;    // final/ already held this config's finished model
+  // Why the run ended before its step budget: "" | early_stopping | over_specialisation (the
+  // guard, train.guard_max_rise); stop_message says it in words, with the numbers.
+  std::string stop_reason, stop_message;
 };
 
 TrainResult run_train(const Config& config, const TrainOptions& options);
