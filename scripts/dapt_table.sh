@@ -7,6 +7,9 @@
 #   3. scratch   train on the domain from random weights for the same N steps, with (1)'s tokenizer,
 #                architecture, model size and recipe (configs/quickstart.json: a fair comparison,
 #                same vocabulary, same shape, same data)
+#   4. guarded   (2) with the domain-adaptation guard: both held-out files as named validation sets
+#                (data.valid_sets general + domain, scored every 50 steps), stopped once the general
+#                set's MLM loss is more than --guard-max-rise (default 0.05) above its step-0 value
 #
 # and evaluates all three on held-out domain text and held-out general text.
 #
@@ -20,7 +23,7 @@
 # configs/domain.json's (lr 2e-4, warmup 30).
 #
 # Usage: scripts/dapt_table.sh [--general-steps N] [--domain-steps N] [--out DIR] [--threads T]
-#                              [--holdout-every K] [--bin PATH] [--fresh]
+#                              [--holdout-every K] [--guard-max-rise F] [--bin PATH] [--fresh]
 # A run whose final/ already has the requested step count is reused, so re-running only evaluates;
 # --fresh deletes DIR's runs first. The table is also written to DIR/table.md.
 set -euo pipefail
@@ -31,6 +34,7 @@ DOMAIN_STEPS=500
 OUT=runs/dapt
 THREADS=0
 HOLDOUT_EVERY=25
+GUARD_MAX_RISE=0.05
 BIN=build/bertforge
 FRESH=0
 while [ $# -gt 0 ]; do
@@ -40,9 +44,10 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --holdout-every) HOLDOUT_EVERY="$2"; shift 2 ;;
+    --guard-max-rise) GUARD_MAX_RISE="$2"; shift 2 ;;
     --bin) BIN="$2"; shift 2 ;;
     --fresh) FRESH=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "dapt_table: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +55,7 @@ done
 
 scripts/get_corpus.sh
 mkdir -p "$OUT/text"
-if [ "$FRESH" = 1 ]; then rm -rf "$OUT/general" "$OUT/continued" "$OUT/scratch"; fi
+if [ "$FRESH" = 1 ]; then rm -rf "$OUT/general" "$OUT/continued" "$OUT/scratch" "$OUT/guarded"; fi
 
 # Split each corpus by document (paragraph mode: documents are separated by blank lines).
 split_corpus() {  # $1 corpus, $2 name
@@ -74,10 +79,12 @@ json_field() {  # $1 file, $2 key: prints the value of a top-level key of a JSON
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
-# Runs `bertforge pipeline` into $1 unless $1/final already holds a model of $2 steps.
+# Runs `bertforge pipeline` into $1 unless $1/final already holds a model of $2 steps (or of a run
+# the guard stopped early, whose config asked for $2 steps).
 run_pipeline() {  # $1 run dir, $2 steps, then the pipeline arguments
   local dir="$1" steps="$2"; shift 2
-  if [ -f "$dir/final/state.json" ] && [ "$(json_field "$dir/final/state.json" step)" = "$steps" ]; then
+  if [ -f "$dir/final/state.json" ] && { [ "$(json_field "$dir/final/state.json" step)" = "$steps" ] ||
+    grep -q '"stop_reason": *"over_specialisation"' "$dir/logs/eval.jsonl" 2>/dev/null; }; then
     echo "dapt_table: reusing $dir ($steps steps)"
     return
   fi
@@ -95,6 +102,12 @@ run_pipeline "$OUT/general" "$GENERAL_STEPS" --config configs/quickstart.json \
 run_pipeline "$OUT/continued" "$DOMAIN_STEPS" --config configs/domain.json \
   --init-from "$OUT/general/final" \
   --set "data.train_files=[\"$DOMAIN_TRAIN\"]" --set "data.valid_files=[\"$DOMAIN_VALID\"]"
+run_pipeline "$OUT/guarded" "$DOMAIN_STEPS" --config configs/domain.json \
+  --init-from "$OUT/general/final" \
+  --set "data.train_files=[\"$DOMAIN_TRAIN\"]" --set "data.valid_files=[\"$DOMAIN_VALID\"]" \
+  --set "data.valid_sets={\"general\": [\"$GENERAL_VALID\"], \"domain\": [\"$DOMAIN_VALID\"]}" \
+  --set train.eval_every=50 --set train.eval_set=domain --set train.guard_set=general \
+  --set "train.guard_max_rise=$GUARD_MAX_RISE"
 run_pipeline "$OUT/scratch" "$DOMAIN_STEPS" --config configs/quickstart.json \
   --set "tokenizer.model=$OUT/general/tokenizer/spm.model" --set train.eval_every=250 \
   --set "data.train_files=[\"$DOMAIN_TRAIN\"]" --set "data.valid_files=[\"$DOMAIN_VALID\"]"
@@ -118,5 +131,7 @@ row() {  # $1 label, $2 run dir
   echo "|---|---|---|---|---|"
   row "general ($GENERAL_STEPS steps on general)" "$OUT/general"
   row "general + $DOMAIN_STEPS steps on domain (\`--init-from\`)" "$OUT/continued"
+  guard_step=$(json_field "$OUT/guarded/final/state.json" step)
+  row "general + domain with the guard (max rise $GUARD_MAX_RISE; stopped at step $guard_step)" "$OUT/guarded"
   row "from scratch on domain, $DOMAIN_STEPS steps" "$OUT/scratch"
 } | tee "$OUT/table.md"

@@ -14,9 +14,12 @@
 # deviation over the seeds.
 #
 # Usage: scripts/finetune_table.sh [--seeds N] [--epochs E] [--lr LR] [--out DIR] [--threads T]
-#                                  [--pretrained PATH] [--bin PATH]
+#                                  [--pretrained PATH] [--model NAME=PATH ...] [--bin PATH]
 # Without --pretrained and without runs/quickstart/final, the quickstart model is pretrained first
-# (~7 minutes on 2 cores). The table is also written to DIR/table.md.
+# (~7 minutes on 2 cores). --model (repeatable) replaces the two rows "pretrained" and "random"
+# with the named checkpoints (NAME=random: random init, the first checkpoint's shape and
+# tokenizer), e.g. --model general=runs/dapt/general/final --model continued=runs/x/final
+# (scripts/dapt_finetune_table.sh). The table is also written to DIR/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,7 @@ THREADS=0
 PRETRAINED=runs/quickstart/final
 BIN=build/bertforge
 PY=/usr/bin/python3  # Debian's, with numpy (scripts/setup.sh installs python3-numpy)
+MODELS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) SEEDS="$2"; shift 2 ;;
@@ -36,8 +40,9 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --pretrained) PRETRAINED="$2"; shift 2 ;;
+    --model) MODELS+=("$2"); shift 2 ;;
     --bin) BIN="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "finetune_table: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +50,11 @@ done
 
 scripts/get_corpus.sh
 mkdir -p "$OUT/src"
+if [ ${#MODELS[@]} -eq 0 ]; then MODELS=("pretrained=$PRETRAINED" random=random); fi
+for m in "${MODELS[@]}"; do  # the random-init rows take the first checkpoint's shape
+  path=${m#*=}
+  if [ "$path" != random ]; then PRETRAINED=$path; break; fi
+done
 if [ ! -f "$PRETRAINED/DONE" ]; then
   [ "$PRETRAINED" = runs/quickstart/final ] ||
     { echo "finetune_table: $PRETRAINED is not a complete checkpoint" >&2; exit 2; }
@@ -71,7 +81,7 @@ model = json.load(open(sys.argv[1] + "/config.json"))["model"]
 json.dump({"model": model, "data": {"nsp": False, "max_seq_len": min(128, model["max_position"])},
            "tokenizer": {"model": sys.argv[1] + "/tokenizer.model"}}, open(sys.argv[2], "w"))
 PY
-echo '{}' >"$OUT/pretrained.json"
+echo '{}' >"$OUT/checkpoint.json"
 
 mean_sd() {  # reads numbers, prints "mean +- sd"
   python3 -c 'import sys, statistics as s; v = [float(x) for x in sys.stdin.read().split()]
@@ -81,12 +91,12 @@ print("%.3f +- %.3f" % (s.mean(v), s.stdev(v) if len(v) > 1 else 0.0))'
 ROWS=""
 for task in bible austen; do
   d="$OUT/$task"
-  for init in pretrained random; do
-    run="$d/$init"
-    from=()
-    [ "$init" = pretrained ] && from=(--init-from "$PRETRAINED")
+  for m in "${MODELS[@]}"; do
+    init=${m%%=*} path=${m#*=}
+    run="$d/$init" config="$OUT/random.json" from=()
+    [ "$path" != random ] && config="$OUT/checkpoint.json" from=(--init-from "$path")
     start=$(date +%s)
-    "$BIN" finetune --config "$OUT/$init.json" "${from[@]}" --seeds "$SEEDS" --overwrite \
+    "$BIN" finetune --config "$config" "${from[@]}" --seeds "$SEEDS" --overwrite \
       --set run_dir="$run" --set finetune.train_file="$d/train.jsonl" \
       --set finetune.valid_file="$d/valid.jsonl" --set finetune.epochs="$EPOCHS" \
       --set finetune.lr="$LR" --set finetune.max_seq_len=64 --set train.threads="$THREADS" \

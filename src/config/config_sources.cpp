@@ -16,12 +16,12 @@ void to_json(json& j, const SourceConfig& s) {
 }
 
 namespace config_table {
-namespace {
 
-std::vector<std::string> string_list(const json& v, const std::string& key) {
+std::vector<std::string> file_list(const json& v, const std::string& key) {
   if (v.is_string()) return {v.get<std::string>()};
   if (!v.is_array())
-    throw ConfigError(key, "expected a file, glob or directory, or a list of them");
+    throw ConfigError(key, "expected a file, glob or directory, or a list of them (got " +
+                               v.dump().substr(0, 80) + ")");
   std::vector<std::string> out;
   for (const auto& e : v) {
     if (!e.is_string()) throw ConfigError(key, "expected a list of strings (got " + e.dump() + ")");
@@ -30,18 +30,24 @@ std::vector<std::string> string_list(const json& v, const std::string& key) {
   return out;
 }
 
+void check_object_keys(const json& v, const std::vector<std::string>& known, const std::string& key,
+                       const std::string& hint) {
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+      const std::string near = closest(it.key(), known, 3);
+      throw ConfigError(key + "." + it.key(), "unknown key",
+                        near.empty() ? hint : did_you_mean(near));
+    }
+}
+
+namespace {
+
 SourceConfig source_from_json(const json& v, const std::string& key) {
   if (!v.is_object())
     throw ConfigError(key, "expected an object {\"name\", \"files\", \"weight\"} (got " +
                                v.dump().substr(0, 80) + ")");
-  static const std::vector<std::string> known = {"name", "files", "valid_files", "weight"};
-  for (auto it = v.begin(); it != v.end(); ++it)
-    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
-      const std::string near = closest(it.key(), known, 3);
-      throw ConfigError(
-          key + "." + it.key(), "unknown key",
-          near.empty() ? "a source has name, files, weight, valid_files" : did_you_mean(near));
-    }
+  check_object_keys(v, {"name", "files", "valid_files", "weight"}, key,
+                    "a source has name, files, weight, valid_files");
   SourceConfig s;
   if (!v.contains("name") || !v["name"].is_string())
     throw ConfigError(key + ".name", "expected the source's name, a string");
@@ -49,9 +55,8 @@ SourceConfig source_from_json(const json& v, const std::string& key) {
   if (!v.contains("files"))
     throw ConfigError(key + ".files", "is missing",
                       "list the source's files, globs or directories");
-  s.files = string_list(v["files"], key + ".files");
-  if (v.contains("valid_files"))
-    s.valid_files = string_list(v["valid_files"], key + ".valid_files");
+  s.files = file_list(v["files"], key + ".files");
+  if (v.contains("valid_files")) s.valid_files = file_list(v["valid_files"], key + ".valid_files");
   if (v.contains("weight")) {
     if (!v["weight"].is_number())
       throw ConfigError(key + ".weight", "expected a number (got " + v["weight"].dump() + ")");

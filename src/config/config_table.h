@@ -21,6 +21,13 @@ void to_json(nlohmann::json& j, const ValidSetConfig& s);
 
 namespace bertforge::config_table {
 
+// A value naming files: one string or a list of strings (files, globs, directories). Throws
+// ConfigError naming `key` (config_sources.cpp, shared by data.sources and data.valid_sets).
+std::vector<std::string> file_list(const nlohmann::json& v, const std::string& key);
+// Throws ConfigError naming `key`.<member> for the first member of the object `v` not in `known`:
+// "unknown key", with a did-you-mean when one is near, else `hint` (config_sources.cpp).
+void check_object_keys(const nlohmann::json& v, const std::vector<std::string>& known,
+                       const std::string& key, const std::string& hint);
 // Reads data.sources from `v`, checking every key and type; throws ConfigError naming
 // `key`[i].<field> (config_sources.cpp).
 std::vector<SourceConfig> sources_from_json(const nlohmann::json& v, const std::string& key);

@@ -17,30 +17,11 @@ void to_json(json& j, const ValidSetConfig& s) { j = {{"name", s.name}, {"files"
 namespace config_table {
 namespace {
 
-std::vector<std::string> file_list(const json& v, const std::string& key) {
-  if (v.is_string()) return {v.get<std::string>()};
-  if (!v.is_array())
-    throw ConfigError(key, "expected a file, glob or directory, or a list of them (got " +
-                               v.dump().substr(0, 80) + ")");
-  std::vector<std::string> out;
-  for (const auto& e : v) {
-    if (!e.is_string()) throw ConfigError(key, "expected a list of strings (got " + e.dump() + ")");
-    out.push_back(e.get<std::string>());
-  }
-  return out;
-}
-
 ValidSetConfig set_from_object(const json& v, const std::string& key) {
   if (!v.is_object())
     throw ConfigError(
         key, "expected an object {\"name\", \"files\"} (got " + v.dump().substr(0, 80) + ")");
-  static const std::vector<std::string> known = {"name", "files"};
-  for (auto it = v.begin(); it != v.end(); ++it)
-    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
-      const std::string near = closest(it.key(), known, 3);
-      throw ConfigError(key + "." + it.key(), "unknown key",
-                        near.empty() ? "a validation set has name and files" : did_you_mean(near));
-    }
+  check_object_keys(v, {"name", "files"}, key, "a validation set has name and files");
   if (!v.contains("name") || !v["name"].is_string())
     throw ConfigError(key + ".name", "expected the set's name, a string");
   if (!v.contains("files"))
