@@ -6,6 +6,8 @@
 # against the count baselines) and as a causal LM (next-token accuracy against the bigram baseline)
 # on the same validation split and positions (single sequences, data.nsp false, fixed masks).
 #   scripts/objectives_table.sh [STEPS] [SEEDS...]      # default: 800 steps, seed 42
+#   VARIANTS="mlm clm_then_mlm" scripts/objectives_table.sh 800 42 43 44   # some rows, 3 seeds
+# (variants: mlm clm clm_then_mlm bert_mlm bert_mlm_nsp, all by default)
 # Prints a markdown table; the runs are kept in runs/objectives/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +44,7 @@ if [ ! -f "$shared/data/manifest.json" ]; then
 fi
 rows=()
 for seed in "${SEEDS[@]}"; do
-  for variant in mlm clm clm_then_mlm bert_mlm bert_mlm_nsp; do
+  for variant in ${VARIANTS:-mlm clm clm_then_mlm bert_mlm bert_mlm_nsp}; do
     objective=${variant#bert_}
     objective=${objective%_nsp}
     nsp=false arch=modernbert
