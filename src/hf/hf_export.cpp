@@ -216,8 +216,8 @@ std::vector<std::pair<std::string, std::string>> hf_tokenizer_files(const Tokeni
     files.emplace_back("vocab.txt", vocab);
   } else {
     // Only the fast tokenizer, read from tokenizer.json as written (AlbertTokenizer would rebuild
-    // a SentencePiece model's its own way and tokenize some texts differently); spiece.model stays
-    // beside it for SentencePiece users.
+    // the tokenizer from spiece.model its own way and tokenize some texts differently);
+    // spiece.model stays beside it for SentencePiece users.
     config["tokenizer_class"] = "PreTrainedTokenizerFast";
     config["bos_token"] = tok.id_to_piece(sp.cls);
     config["eos_token"] = tok.id_to_piece(sp.sep);
