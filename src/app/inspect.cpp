@@ -117,6 +117,7 @@ void run_inspect(const Config& config, int batches, std::ostream& out) {
   opts.vocab_size = tok.vocab_size();
   opts.word_start = tok.word_start_table();
   opts.specials = tok.specials();
+  opts.architecture = config.model.architecture;
   Loader loader(data, config.data, config.masking, opts);
 
   out << "data: " << data.num_docs() << " documents, " << data.num_tokens()

@@ -50,7 +50,8 @@ int64_t predict_labels(const std::string& checkpoint, const std::string& data,
   const std::vector<LabelledExample> examples = read_labelled(data, format);
   const int max_len =
       std::min<int>(f.config.finetune.max_seq_len, static_cast<int>(f.model->shape().max_position));
-  const EncodeOptions o{f.task, max_len, f.config.finetune.subword_labels == "all", false};
+  const EncodeOptions o{f.task, max_len, f.config.finetune.subword_labels == "all", false,
+                        f.model->shape().architecture};
   std::vector<EncodedExample> encoded;
   for (const auto& ex : examples) encoded.push_back(encode_example(tok, ex, f.labels, o));
   const Outputs outputs =

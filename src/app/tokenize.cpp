@@ -6,6 +6,8 @@
 #include "checkpoint/pretrained.h"
 #include "errors/errors.h"
 #include "fs/fs.h"
+#include "labelled/encode.h"
+#include "labelled/label_set.h"
 #include "run/run_layout.h"
 #include "tokenizer/tokenize_json.h"
 #include "tokenizer/tokenizer.h"
@@ -23,10 +25,30 @@ std::string tokenizer_file(const TokenizeRequest& r) {
     throw InputError(file, 0, "no tokenizer", "run `bertforge tokenizer` first");
   return file;
 }
+// The pair's ids and token types, built by labelled/encode as finetune builds them.
+int tokenize_pair(const Tokenizer& tok, const TokenizeRequest& r) {
+  if (!r.lines.empty() || r.specials)
+    throw UsageError("--pair takes one text, without --lines or --specials");
+  const std::string architecture = r.checkpoint.empty()
+                                       ? r.run->model.architecture
+                                       : load_pretrained(r.checkpoint).config.model.architecture;
+  LabelledExample ex;
+  ex.text = r.text;
+  ex.text_pair = r.pair;
+  EncodeOptions o;
+  o.max_seq_len = 1 << 30;
+  o.labelled = false;
+  o.architecture = architecture;
+  const EncodedExample e = encode_example(tok, ex, LabelSet(), o);
+  std::cout << json{{"architecture", architecture}, {"ids", e.ids}, {"token_types", e.types}}.dump()
+            << std::endl;
+  return 0;
+}
 }  // namespace
 
 int run_tokenize_command(const TokenizeRequest& r) {
   const Tokenizer tok = Tokenizer::load(tokenizer_file(r));
+  if (!r.pair.empty()) return tokenize_pair(tok, r);
   if (!r.lines.empty()) return tokenize_lines(tok, r.lines, r.specials);
   if (r.specials && !tok.hf()) throw UsageError("--specials needs a tokenizer.json tokenizer");
   const json j = tokenize_json(tok, r.text, r.specials);

@@ -18,6 +18,9 @@ struct TokenizeRequest {
   std::string lines;          // a file of JSON strings, one a line (prints JSON Lines)
   bool json = false;          // print {"ids", "pieces"(, "offsets")}
   bool specials = false;      // tokenizer.json: add its post-processor's special tokens
+  // With a second text: print the model input of the pair (text, pair) as finetune and predict
+  // build it, in the model's architecture's layout (tokenizer/pair_template.h), with token types.
+  std::string pair;
 };
 
 int run_tokenize_command(const TokenizeRequest& request);

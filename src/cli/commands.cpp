@@ -90,6 +90,7 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   auto lines = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   auto specials = std::make_shared<bool>(false);
+  auto pair = std::make_shared<std::string>();
   cmd->add_option(
       "--checkpoint", *checkpoint,
       "Checkpoint, final/, run directory, export, HuggingFace directory, or a tokenizer file");
@@ -103,13 +104,17 @@ void add_tokenize(CLI::App& app, std::function<int()>& action) {
   cmd->add_flag("--specials", *specials,
                 "tokenizer.json: add its post-processor's special tokens (as HF's "
                 "add_special_tokens=True)");
-  cmd->callback([&action, args, checkpoint, text, lines, as_json, specials] {
+  cmd->add_option("--pair", *pair,
+                  "A second text: print the model input of (text, pair) as fine-tuning builds it, "
+                  "JSON {ids, token_types} in the model's layout ([CLS] A [SEP] B [SEP]; roberta: "
+                  "<s> A </s></s> B </s>)");
+  cmd->callback([&action, args, checkpoint, text, lines, as_json, specials, pair] {
     if (checkpoint->empty() == args->path.empty())
       throw UsageError("tokenize takes one of --checkpoint P or --config C");
     if (text->empty() == lines->empty())
       throw UsageError("tokenize takes one of a text or --lines FILE");
     action = [=] {
-      TokenizeRequest r{*checkpoint, std::nullopt, *text, *lines, *as_json, *specials};
+      TokenizeRequest r{*checkpoint, std::nullopt, *text, *lines, *as_json, *specials, *pair};
       if (checkpoint->empty()) r.run = args->load();
       return run_tokenize_command(r);
     };

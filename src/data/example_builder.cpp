@@ -44,13 +44,13 @@ int copy_span(const TokenSpan& span, uint32_t begin, uint32_t end, int32_t* dst)
 }  // namespace
 
 ExampleBuilder::ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed,
-                               SpecialIds specials)
+                               PairTemplate layout)
     : data_(data),
       max_seq_len_(config.max_seq_len),
       short_seq_prob_(config.short_seq_prob),
       nsp_(config.nsp),
       seed_(seed),
-      specials_(specials) {
+      layout_(layout) {
   if (max_seq_len_ < 8)
     throw ConfigError("data.max_seq_len", "must be >= 8, got " + std::to_string(max_seq_len_));
   if (nsp_ && data_.num_docs() == 1)
@@ -66,7 +66,7 @@ std::vector<ExampleSpec> ExampleBuilder::plan(int64_t epoch) const {
 std::vector<ExampleSpec> ExampleBuilder::plan(int64_t epoch, uint64_t begin, uint64_t end) const {
   std::vector<ExampleSpec> out;
   const uint64_t tokens = begin == 0 && end == data_.num_docs() ? data_.num_tokens() : 0;
-  out.reserve(static_cast<size_t>(tokens / std::max(1, max_seq_len_ - 3) + 16));
+  out.reserve(static_cast<size_t>(tokens / std::max(1, max_seq_len_ - layout_.pair_extra()) + 16));
   if (nsp_) {
     std::vector<uint32_t> sizes;
     for (uint64_t d = begin; d < end; ++d) plan_nsp_document(d, epoch, begin, end, &out, &sizes);
@@ -84,7 +84,7 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, uint64_t beg
   sizes.resize(n);
   for (uint32_t j = 0; j < n; ++j) sizes[j] = data_.sentence(doc, j).size;
   Rng rng = Rng::derive(seed_, {kPlanPurpose, static_cast<uint64_t>(epoch), doc});
-  const uint32_t max_tokens = static_cast<uint32_t>(max_seq_len_ - 3);
+  const uint32_t max_tokens = static_cast<uint32_t>(max_seq_len_ - layout_.pair_extra());
   const uint32_t d32 = static_cast<uint32_t>(doc);
 
   uint32_t i = 0;
@@ -140,11 +140,12 @@ void ExampleBuilder::plan_nsp_document(uint64_t doc, int64_t epoch, uint64_t beg
 
 void ExampleBuilder::plan_packed(uint64_t begin, uint64_t end,
                                  std::vector<ExampleSpec>* out) const {
-  const uint32_t cap = static_cast<uint32_t>(max_seq_len_ - 2);
+  const uint32_t cap = static_cast<uint32_t>(max_seq_len_ - layout_.single_extra());
+  const uint32_t boundary = static_cast<uint32_t>(layout_.separators);
   ExampleSpec cur;
   cur.packed = true;
   cur.nsp_label = kIgnoreLabel;
-  uint32_t used = 0;  // tokens in `cur`, including [SEP]s between documents
+  uint32_t used = 0;  // tokens in `cur`, including the boundaries between documents
   auto emit = [&] {
     if (used > 0) out->push_back(cur);
     used = 0;
@@ -154,7 +155,7 @@ void ExampleBuilder::plan_packed(uint64_t begin, uint64_t end,
     const uint32_t d32 = static_cast<uint32_t>(d);
     for (uint32_t j = 0; j < n; ++j) {
       const uint32_t s = data_.sentence(d, j).size;
-      const uint32_t sep = (used > 0 && j == 0) ? 1 : 0;
+      const uint32_t sep = (used > 0 && j == 0) ? boundary : 0;
       if (used > 0 && used + sep + s > cap) emit();
       if (used == 0) {
         cur.a = {d32, j, j + 1, 0, std::min(s, cap)};  // a sentence longer than cap is cut
@@ -196,30 +197,30 @@ int ExampleBuilder::copy_segment(const SegmentSpec& s, int32_t* ids) const {
 }
 
 int ExampleBuilder::materialize(const ExampleSpec& spec, int32_t* ids, int32_t* token_types) const {
-  int p = 0;
-  ids[p++] = specials_.cls;
+  int p = layout_.open(ids);
   p += copy_segment(spec.a, ids + p);
-  ids[p++] = specials_.sep;
   if (!spec.packed) {
-    const int a_end = p;
+    const int a_end = p + 1;  // A's first separator is A's; the rest of the boundary is B's
+    p += layout_.boundary(ids + p);
     p += copy_segment(spec.b, ids + p);
-    ids[p++] = specials_.sep;
+    p += layout_.close(ids + p);
     std::fill(token_types, token_types + a_end, 0);
-    std::fill(token_types + a_end, token_types + p, 1);
+    std::fill(token_types + a_end, token_types + p, layout_.b_type);
     return p;
   }
   if (spec.b.doc > spec.a.doc) {
+    p += layout_.boundary(ids + p);
     for (uint64_t d = uint64_t{spec.a.doc} + 1; d < spec.b.doc; ++d) {
       const uint64_t n = data_.doc_num_sentences(d);
       for (uint64_t j = 0; j < n; ++j) {
         const TokenSpan span = data_.sentence(d, j);
         p += copy_span(span, 0, span.size, ids + p);
       }
-      ids[p++] = specials_.sep;
+      p += layout_.boundary(ids + p);
     }
     p += copy_segment(spec.b, ids + p);
-    ids[p++] = specials_.sep;
   }
+  p += layout_.close(ids + p);
   std::fill(token_types, token_types + p, 0);
   return p;
 }

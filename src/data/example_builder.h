@@ -8,7 +8,10 @@
 // front or the back at random, until the pair fits.
 //
 // Packed mode (RoBERTa FULL-SENTENCES, data.nsp = false): contiguous sentences packed up to
-// max_seq_len - 2 tokens, crossing document boundaries with a [SEP] between documents.
+// max_seq_len - 2 tokens, crossing document boundaries with the layout's separator between
+// documents ([SEP]; RoBERTa: </s></s>, as fairseq's extra separator at a document's end).
+//
+// The special tokens come from a PairTemplate (tokenizer/pair_template.h), the architecture's.
 //
 // The plan of epoch e is a pure function of (seed, e, data): the randomness of document d comes
 // from Rng::derive(seed, {kPlanPurpose, e, d}). The plan stores sentence ranges, not tokens; tokens
@@ -19,7 +22,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "tokenizer/specials.h"
+#include "tokenizer/pair_template.h"
 
 namespace bertforge {
 
@@ -36,8 +39,9 @@ struct SegmentSpec {
 
 // One example of the plan.
 // NSP mode: [CLS] a [SEP] b [SEP], token types 0 for [CLS] a [SEP] and 1 for b [SEP].
-// Packed mode: [CLS] a ([SEP] whole documents a.doc+1 .. b.doc-1 [SEP] b) [SEP], token types 0;
-//   when b.doc == a.doc the example is only `a` and b is empty. a.skip = b.skip = 0.
+// Packed mode: [CLS] a (B whole documents a.doc+1 .. b.doc-1 B b) [SEP], B the layout's boundary
+//   ([SEP], or </s></s>), token types 0; when b.doc == a.doc the example is only `a` and b is
+//   empty. a.skip = b.skip = 0.
 struct ExampleSpec {
   SegmentSpec a;
   SegmentSpec b;
@@ -48,9 +52,9 @@ struct ExampleSpec {
 class ExampleBuilder {
  public:
   // With NSP and a single document (a tiny validation split), every pair is IsNext.
-  // `specials` gives the ids of [CLS] and [SEP].
+  // `layout` gives the special tokens of a pair and of a document boundary.
   ExampleBuilder(const Dataset& data, const DataConfig& config, uint64_t seed,
-                 SpecialIds specials = {});
+                 PairTemplate layout = {});
 
   // The examples of `epoch`, in document order.
   std::vector<ExampleSpec> plan(int64_t epoch) const;
@@ -75,7 +79,7 @@ class ExampleBuilder {
   double short_seq_prob_;
   bool nsp_;
   uint64_t seed_;
-  SpecialIds specials_;
+  PairTemplate layout_;
 };
 
 }  // namespace bertforge

@@ -70,7 +70,7 @@ struct Loader::Impl {
       : data(d),
         dcfg(dc),
         opts(std::move(o)),
-        builder(d, dc, opts.seed, opts.specials),
+        builder(d, dc, opts.seed, PairTemplate::of(opts.architecture, opts.specials)),
         masker(mc, opts.vocab_size, opts.word_start, opts.specials),
         scratch(static_cast<size_t>(std::max(threads(), 1))),
         pool(threads(), static_cast<size_t>(threads() > 0 ? depth() : 1)) {}

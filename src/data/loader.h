@@ -28,11 +28,12 @@ struct LoaderOptions {
   int rank = 0;
   int world_size = 1;
   int batch_size = 32;
-  bool shuffle = true;              // false for evaluation: plan order, epoch pinned to 0
-  int prefetch_threads = 1;         // background workers; results do not depend on this
-  int vocab_size = 0;               // random replacements: the non-special ids below this
-  std::vector<uint8_t> word_start;  // per id, for masking.strategy = whole_word
-  SpecialIds specials;              // the tokenizer's (Tokenizer::specials())
+  bool shuffle = true;                // false for evaluation: plan order, epoch pinned to 0
+  int prefetch_threads = 1;           // background workers; results do not depend on this
+  int vocab_size = 0;                 // random replacements: the non-special ids below this
+  std::vector<uint8_t> word_start;    // per id, for masking.strategy = whole_word
+  SpecialIds specials;                // the tokenizer's (Tokenizer::specials())
+  std::string architecture = "bert";  // the pair and boundary layout (tokenizer/pair_template.h)
   // Named sources mixed by weight (data/mixture.h: mix_sources); empty = every example of the data
   // once per epoch. With sources, each batch counts its real tokens per source (source_tokens).
   std::vector<MixSource> mix;

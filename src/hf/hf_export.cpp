@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "errors/errors.h"
+#include "tokenizer/pair_template.h"
 #include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/wordpiece.h"
@@ -52,10 +53,11 @@ json added_tokens(const Tokenizer& tok) {
   return out;
 }
 
-// [CLS] $A [SEP] and [CLS] $A [SEP] $B [SEP] (B's type 1): bertforge's layout of one and two
-// segments.
+// [CLS] $A [SEP] and [CLS] $A [SEP] $B [SEP] (B's type 1), or RoBERTa's <s> $A </s></s> $B </s>:
+// bertforge's layout of one and two segments (tokenizer/pair_template.h).
 json template_processing(const Tokenizer& tok, bool roberta_pairs) {
   const SpecialIds& sp = tok.specials();
+  const PairTemplate layout = PairTemplate::of(roberta_pairs ? "roberta" : "bert", sp);
   const std::string cls = tok.id_to_piece(sp.cls), sep = tok.id_to_piece(sp.sep);
   auto special = [](const std::string& id, int type) {
     return json{{"SpecialToken", {{"id", id}, {"type_id", type}}}};
@@ -65,8 +67,8 @@ json template_processing(const Tokenizer& tok, bool roberta_pairs) {
   };
   json single = {special(cls, 0), seq("A", 0), special(sep, 0)};
   json pair = single;
-  const int b = roberta_pairs ? 0 : 1;
-  if (roberta_pairs) pair.push_back(special(sep, 0));
+  const int b = layout.b_type;
+  for (int i = 1; i < layout.separators; ++i) pair.push_back(special(sep, b));
   pair.push_back(seq("B", b));
   pair.push_back(special(sep, b));
   json specials = {{cls, {{"id", cls}, {"ids", {sp.cls}}, {"tokens", {cls}}}},
@@ -212,21 +214,14 @@ std::vector<std::pair<std::string, std::string>> hf_tokenizer_files(const Tokeni
     std::string vocab;
     for (const std::string& t : wp->tokens()) vocab += t + "\n";
     files.emplace_back("vocab.txt", vocab);
-  } else if (tok.hf()) {
-    // Only the fast tokenizer: tokenizer.json is the whole definition.
+  } else {
+    // Only the fast tokenizer, read from tokenizer.json as written (AlbertTokenizer would rebuild
+    // the tokenizer from spiece.model its own way and tokenize some texts differently);
+    // spiece.model stays beside it for SentencePiece users.
     config["tokenizer_class"] = "PreTrainedTokenizerFast";
     config["bos_token"] = tok.id_to_piece(sp.cls);
     config["eos_token"] = tok.id_to_piece(sp.sep);
-  } else {
-    config["tokenizer_class"] = "AlbertTokenizer";
-    // An uncased model folds case in spiece.model's own normalizer (tokenizer.lowercase), so the
-    // tokenizer needs no extra step.
-    config["do_lower_case"] = false;
-    config["keep_accents"] = true;
-    config["remove_space"] = true;
-    config["bos_token"] = tok.id_to_piece(sp.cls);
-    config["eos_token"] = tok.id_to_piece(sp.sep);
-    files.emplace_back("spiece.model", tok.model_bytes());
+    if (!tok.hf()) files.emplace_back("spiece.model", tok.model_bytes());
   }
   files.emplace_back("tokenizer.json", hf_tokenizer_json(tok, roberta_pairs));
   files.emplace_back("tokenizer_config.json", config.dump(2) + "\n");

@@ -8,7 +8,9 @@
 //                        Metaspace pre-tokenizer and decoder
 // The non-adopted kinds get their five specials as added tokens and the [CLS] A [SEP] template; for
 // pairs [CLS] A [SEP] B [SEP] (B of type 1), or RoBERTa's [CLS] A [SEP] [SEP] B [SEP] (all type 0)
-// when `roberta_pairs`. Torch-free.
+// when `roberta_pairs` (the layouts of tokenizer/pair_template.h). tokenizer_config.json names
+// PreTrainedTokenizerFast for every kind but WordPiece (BertTokenizer), so AutoTokenizer reads
+// tokenizer.json as written. Torch-free.
 #pragma once
 
 #include <cstdint>

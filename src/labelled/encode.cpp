@@ -1,5 +1,6 @@
 #include "labelled/encode.h"
 
+#include "tokenizer/pair_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace bertforge {
@@ -7,21 +8,14 @@ namespace bertforge {
 namespace {
 void encode_sequence(const Tokenizer& tok, const LabelledExample& ex, const EncodeOptions& o,
                      EncodedExample* out) {
-  const SpecialIds& sp = tok.specials();
+  const PairTemplate layout = PairTemplate::of(o.architecture, tok.specials());
   std::vector<int> a = tok.encode(ex.text), b;
   const bool pair = !ex.text_pair.empty();
   if (pair) b = tok.encode(ex.text_pair);
-  const size_t budget = static_cast<size_t>(o.max_seq_len) - (pair ? 3 : 2);
+  const size_t budget =
+      static_cast<size_t>(o.max_seq_len) - (pair ? layout.pair_extra() : layout.single_extra());
   while (a.size() + b.size() > budget) (a.size() >= b.size() ? a : b).pop_back();
-  out->ids.push_back(sp.cls);
-  out->ids.insert(out->ids.end(), a.begin(), a.end());
-  out->ids.push_back(sp.sep);
-  out->types.assign(out->ids.size(), 0);
-  if (pair) {
-    out->ids.insert(out->ids.end(), b.begin(), b.end());
-    out->ids.push_back(sp.sep);
-    out->types.resize(out->ids.size(), 1);
-  }
+  layout.encode(a, pair ? &b : nullptr, &out->ids, &out->types);
 }
 
 void encode_words(const Tokenizer& tok, const LabelledExample& ex, const LabelSet& labels,

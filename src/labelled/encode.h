@@ -1,4 +1,5 @@
-// Labelled examples as model inputs: [CLS] text [SEP] (text_pair [SEP]), truncated to
+// Labelled examples as model inputs: [CLS] text [SEP] (text_pair [SEP]), a pair in the
+// architecture's layout (tokenizer/pair_template.h; RoBERTa: <s> A </s></s> B </s>), truncated to
 // max_seq_len (a pair longest-first, as HuggingFace's tokenizers), with the class id, the number,
 // or per-token tag ids. Token classification encodes each word on its own; with subword_labels
 // "first" a word's first piece carries its tag and the others are ignored (kIgnore), with "all"
@@ -31,8 +32,9 @@ struct EncodedExample {
 struct EncodeOptions {
   std::string task = "classification";
   int max_seq_len = 128;
-  bool all_subwords = false;  // subword_labels "all"
-  bool labelled = true;       // false: predict (labels ignored)
+  bool all_subwords = false;          // subword_labels "all"
+  bool labelled = true;               // false: predict (labels ignored)
+  std::string architecture = "bert";  // the pair layout (tokenizer/pair_template.h)
 };
 
 EncodedExample encode_example(const Tokenizer& tok, const LabelledExample& ex,

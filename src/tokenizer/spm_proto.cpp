@@ -1,5 +1,6 @@
 #include "tokenizer/spm_proto.h"
 
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -13,6 +14,7 @@ class Wire {
  public:
   Wire(std::string_view bytes, const std::string& path) : b_(bytes), path_(path) {}
   bool done() const { return pos_ >= b_.size(); }
+  size_t pos() const { return pos_; }
   // The next field's number and wire type.
   void next(uint32_t* field, int* type) {
     const uint64_t key = varint();
@@ -132,7 +134,47 @@ void read_normalizer(std::string_view bytes, const std::string& path, SpmProto* 
   }
 }
 
+// Rounds the score of the piece message that starts at `base` in *out.
+void round_piece_score(std::string_view piece, size_t base, const std::string& path,
+                       std::string* out) {
+  Wire w(piece, path);
+  while (!w.done()) {
+    uint32_t f;
+    int t;
+    w.next(&f, &t);
+    if (f != 2 || t != 5) {
+      w.skip(t);
+      continue;
+    }
+    const size_t at = base + w.pos();
+    const float rounded = std::round(w.fixed32() / kSpmScoreGrid) * kSpmScoreGrid;
+    uint32_t u;
+    std::memcpy(&u, &rounded, 4);
+    for (int i = 0; i < 4; ++i) (*out)[at + i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  }
+}
+
 }  // namespace
+
+std::string round_spm_scores(std::string bytes, const std::string& path) {
+  const std::string original = bytes;
+  Wire w(original, path);
+  bool pieces = false;
+  while (!w.done()) {
+    uint32_t f;
+    int t;
+    w.next(&f, &t);
+    if (f == 1 && t == 2) {
+      const std::string_view piece = w.bytes();
+      round_piece_score(piece, static_cast<size_t>(piece.data() - original.data()), path, &bytes);
+      pieces = true;
+    } else {
+      w.skip(t);
+    }
+  }
+  if (!pieces) w.fail("no pieces");
+  return bytes;
+}
 
 SpmProto parse_spm_proto(const std::string& bytes, const std::string& path) {
   SpmProto out;

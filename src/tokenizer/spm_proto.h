@@ -41,4 +41,14 @@ struct SpmProto {
 // past its end, a wire type protobuf does not have, no pieces).
 SpmProto parse_spm_proto(const std::string& bytes, const std::string& path);
 
+// The grid unigram scores are rounded to (2^-7): sums of a few thousand such scores are exact in
+// both float and double, so SentencePiece (float sums) and HF tokenizers' Unigram (double sums)
+// compare every Viterbi path alike and break ties alike.
+constexpr float kSpmScoreGrid = 1.0f / 128;
+
+// `bytes` with every piece's score rounded to the nearest multiple of kSpmScoreGrid, rewritten in
+// place (a score is a fixed32: nothing else moves). Used on a freshly trained unigram model, so
+// that its tokenizer.json export tokenizes as SentencePiece does. Throws as parse_spm_proto.
+std::string round_spm_scores(std::string bytes, const std::string& path);
+
 }  // namespace bertforge

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <unordered_map>
+#include <utility>
 
 #include "config/config.h"
 #include "console/logging.h"
@@ -19,6 +20,7 @@
 #include "fs/fs.h"
 #include "run/staged_dir.h"
 #include "tokenizer/spm_library.h"
+#include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_growth.h"
 #include "tokenizer/wordpiece.h"
@@ -184,6 +186,8 @@ std::string train_tokenizer_model(const TokenizerJob& c, const std::vector<std::
   if (source.count() == 0)
     throw InputError(files.front(), 0, "the corpus is empty (no sentences in data.train_files)");
   if (!error.empty()) training_failed(error, c);
+  // Unigram scores on a coarse grid: the tokenizer.json export then ties where SentencePiece does.
+  if (t.type == "unigram") return round_spm_scores(std::move(model), "the trained model");
   return model;
 }
 

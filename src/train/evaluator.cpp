@@ -174,6 +174,7 @@ std::unique_ptr<Loader> eval_loader(const PreTrainingModel& model, const Dataset
   opt.vocab_size = static_cast<int>(model.shape().vocab_size);
   opt.word_start = tok.word_start_table();
   opt.specials = tok.specials();
+  opt.architecture = model.shape().architecture;
   auto loader = std::make_unique<Loader>(data, config.data, config.masking, opt);
   if (loader->batches_per_epoch() == 0) {
     // A small validation split that cannot fill one batch: evaluate it in one smaller batch.

@@ -53,8 +53,16 @@ struct StopSignals {
   void (*old_term_)(int);
 };
 
+// The architecture the run trains: --init-from's, a resumed checkpoint's, or the config's.
+const std::string& run_architecture(const Config& cfg, const RunStart& start) {
+  if (start.init) return start.init->config.model.architecture;
+  return start.resume ? start.resume->shape.architecture : cfg.model.architecture;
+}
+
+// `architecture`: the run's (run_architecture), which cfg.model holds only once the constructor
+// has adopted --init-from's shape.
 LoaderOptions loader_options(const Config& cfg, const Tokenizer& tok, const Distributed& dist,
-                             const Dataset& train) {
+                             const Dataset& train, const std::string& architecture) {
   LoaderOptions o;
   o.mix = mix_sources(train, cfg.data);
   o.seed = cfg.seed;
@@ -64,6 +72,7 @@ LoaderOptions loader_options(const Config& cfg, const Tokenizer& tok, const Dist
   o.vocab_size = tok.vocab_size();
   o.word_start = tok.word_start_table();
   o.specials = tok.specials();
+  o.architecture = architecture;
   return o;
 }
 
@@ -174,7 +183,8 @@ TrainingRun::TrainingRun(const Config& config, const TrainOptions& options)
       }()),
       in_(open_run_inputs(cfg_, start_, main_)),
       eval_set_(resolve_eval_set(cfg_, in_)),
-      loader_(in_.train, cfg_.data, cfg_.masking, loader_options(cfg_, in_.tok, dist_, in_.train)),
+      loader_(in_.train, cfg_.data, cfg_.masking,
+              loader_options(cfg_, in_.tok, dist_, in_.train, run_architecture(cfg_, start_))),
       scheduler_(cfg_.train, step_budget(cfg_.train, loader_.batches_per_epoch()),
                  !eval_set_.empty()),
       lr_schedule_(make_schedule(cfg_.train, scheduler_.total_steps())),

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "data/batch.h"
@@ -165,18 +166,21 @@ TEST(ExampleBuilder, ASingleDocumentMakesOnlyIsNextPairs) {
   }
 }
 
-TEST(ExampleBuilder, PackedModeCrossesDocumentsWithSep) {
+// Packed rows, concatenated, are the documents joined by the layout's boundary; each row is
+// [CLS] ... [SEP], token types 0, and packing is greedy.
+void check_packed_stream(const std::string& architecture) {
   testing::TempDir dir;
   const Docs docs = testing::synth_docs(400, 17, 1, 6, 3, 30);
   const Dataset data = testing::write_dataset(dir.path(), docs);
   DataConfig c = nsp_config(64);
   c.nsp = false;
-  ExampleBuilder builder(data, c, 3);
+  const PairTemplate layout = PairTemplate::of(architecture, SpecialIds{});
+  ExampleBuilder builder(data, c, 3, layout);
   const auto plan = builder.plan(0);
-  // The expected stream: every document's tokens with a [SEP] between documents.
+  const std::vector<int32_t> boundary(layout.separators, kSepId);
   std::vector<int32_t> stream;
   for (size_t d = 0; d < docs.size(); ++d) {
-    if (d > 0) stream.push_back(kSepId);
+    if (d > 0) stream.insert(stream.end(), boundary.begin(), boundary.end());
     for (const auto& s : docs[d]) stream.insert(stream.end(), s.begin(), s.end());
   }
   std::vector<int32_t> joined, ids(64), types(64);
@@ -191,18 +195,44 @@ TEST(ExampleBuilder, PackedModeCrossesDocumentsWithSep) {
     ASSERT_EQ(ids[n - 1], kSepId);
     for (int p = 0; p < n; ++p) ASSERT_EQ(types[p], 0);
     crossing += ex.b.doc != ex.a.doc;
-    // Consecutive examples continue the stream; one that starts a document follows a [SEP].
-    if (k > 0 && ex.a.first == 0) joined.push_back(kSepId);
+    // Consecutive examples continue the stream; one that starts a document follows a boundary.
+    if (k > 0 && ex.a.first == 0) joined.insert(joined.end(), boundary.begin(), boundary.end());
     joined.insert(joined.end(), ids.begin() + 1, ids.begin() + n - 1);
     // Packing is greedy: the next sentence would not have fitted.
     if (k + 1 < plan.size()) {
       const auto& next = plan[k + 1];
-      const int extra = int(docs[next.a.doc][next.a.first].size()) + (next.a.first == 0 ? 1 : 0);
+      const int extra =
+          int(docs[next.a.doc][next.a.first].size()) + (next.a.first == 0 ? layout.separators : 0);
       ASSERT_GT(n + extra, 64);
     }
   }
   EXPECT_EQ(joined, stream);
   EXPECT_GT(crossing, 50);
+}
+
+TEST(ExampleBuilder, PackedModeCrossesDocumentsWithSep) { check_packed_stream("bert"); }
+
+// RoBERTa: </s></s> between documents (fairseq's extra separator), as its pair layout.
+TEST(ExampleBuilder, PackedRobertaRowsCrossDocumentsWithADoubleSeparator) {
+  check_packed_stream("roberta");
+}
+
+TEST(ExampleBuilder, NspPairLayoutComesFromTheTemplate) {
+  testing::TempDir dir;
+  const Docs docs = testing::synth_docs(50, 5, 2, 6, 3, 12);
+  const Dataset data = testing::write_dataset(dir.path(), docs);
+  const SpecialIds sp{0, 100, 101, 102, 103};
+  ExampleBuilder builder(data, nsp_config(64), 7, PairTemplate::of("bert", sp));
+  const ExampleSpec ex = builder.plan(0).front();
+  std::vector<int32_t> ids(64), types(64);
+  const int n = builder.materialize(ex, ids.data(), types.data());
+  const int a_end = 1 + static_cast<int>(ex.a.len);
+  ASSERT_EQ(n, a_end + 1 + static_cast<int>(ex.b.len) + 1);
+  EXPECT_EQ(ids[0], 101);
+  EXPECT_EQ(ids[a_end], 102);
+  EXPECT_EQ(ids[n - 1], 102);
+  for (int p = 0; p < n; ++p) EXPECT_EQ(types[p], p <= a_end ? 0 : 1) << p;
+  EXPECT_EQ(std::vector<int32_t>(ids.begin() + 1, ids.begin() + a_end), segment_tokens(docs, ex.a));
 }
 
 TEST(ExampleBuilder, PackedModeCutsASentenceLongerThanAnExample) {

@@ -236,6 +236,8 @@ def run(passed):
              "--init-from", final], USAGE, ["--resume", "--init-from"], intact=[run_dir]),
         Case("non-numeric --top-k", ["fill-mask", "--checkpoint", final, "--top-k", "many",
              "a [MASK] b"], USAGE, ["--top-k"]),
+        Case("tokenize --pair with --lines", ["tokenize", "--checkpoint", final, "--pair", "b",
+             "--lines", w("pair_lines.jsonl", '"a"\n')], USAGE, ["--pair", "--lines"]),
         # -- corpora (exit 1)
         Case("corpus glob without a match", ["tokenizer", "--config", fresh_cfg(
              "glob", os.path.join(WORK, "corp*.txtx"))], RUNTIME, ["corp*.txtx"]),

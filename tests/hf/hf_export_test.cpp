@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
@@ -105,6 +106,19 @@ TEST(HfExport, SentencePieceUnigramAsTokenizerJson) {
   EXPECT_EQ(m.normalizer_name, "nmt_nfkc");
   EXPECT_FALSE(m.precompiled_charsmap.empty());
   for (int id = 5; id < t.vocab_size(); id += 37) EXPECT_EQ(m.pieces[id].score, t.score(id));
+  // Trained unigram scores lie on the 2^-7 grid (round_spm_scores), none left unrounded.
+  int off_grid = 0, nonzero = 0;
+  for (const auto& p : m.pieces) {
+    off_grid += p.score * 128 != std::round(p.score * 128);
+    nonzero += p.score != 0;
+  }
+  EXPECT_EQ(off_grid, 0);
+  EXPECT_GT(nonzero, 30);  // 300 = 5 specials + 256 bytes (score 0) + the rest
+  // The export's class is the fast tokenizer built from tokenizer.json, spiece.model beside it.
+  const auto files = hf_tokenizer_files(t, 64);
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_EQ(files[0].first, "spiece.model");
+  EXPECT_EQ(json::parse(files[2].second)["tokenizer_class"], "PreTrainedTokenizerFast");
   const json j = json::parse(hf_tokenizer_json(t));
   EXPECT_EQ(j["model"]["type"], "Unigram");
   EXPECT_EQ(j["model"]["unk_id"], 1);
