@@ -7,6 +7,7 @@
 # on the same validation split and positions (single sequences, data.nsp false, fixed masks).
 #   scripts/objectives_table.sh [STEPS] [SEEDS...]      # default: 800 steps, seed 42
 #   VARIANTS="mlm clm_then_mlm" scripts/objectives_table.sh 800 42 43 44   # some rows, 3 seeds
+#   OUT=runs/objectives_time VARIANTS=mlm scripts/objectives_table.sh 1150 42 43 44   # runs elsewhere
 # (variants: mlm clm clm_then_mlm bert_mlm bert_mlm_nsp, all by default)
 # Prints a markdown table; the runs are kept in runs/objectives/.
 set -euo pipefail
@@ -15,7 +16,7 @@ STEPS=${1:-800}
 shift || true
 SEEDS=("${@:-42}")
 BIN=${BIN:-./build/bertforge}
-OUT=runs/objectives
+OUT=${OUT:-runs/objectives}
 scripts/get_corpus.sh >/dev/null
 mkdir -p "$OUT"
 base_config() {  # $1 run dir, $2 objective, $3 nsp, $4 seed, $5 architecture

@@ -60,7 +60,10 @@ def write_config(name, batch_size):
                                  model={"dropout": 0.0, "attention_dropout": 0.0},
                                  train={"steps": 12, "batch_size": batch_size, "log_every": 1,
                                         "save_every": 0, "threads": 1,
-                                        "dist_timeout_sec": 120})
+                                        "dist_timeout_sec": 120,
+                                        # losses compared to 1e-5, below bf16's rounding (auto
+                                        # picks bf16 on CPUs with AVX512-BF16)
+                                        "precision": "fp32"})
     path = os.path.join(WORK, name + ".json")
     with open(path, "w") as f:
         json.dump(cfg, f)
