@@ -5,7 +5,9 @@ computed the way BertForPreTraining does), same machine, same run, same shapes (
 
 Rows: for each corpus and preset, bertforge in fp32 and bf16, unpacked and packed (data.pack), and
 the reference in the plain environment and in its tuned one (OMP_WAIT_POLICY=PASSIVE
-MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184). Measured interleaved, `--rounds` times,
+MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184); with --ref-bf16-python PY also the
+reference with CPU bf16 autocast in its tuned environment, run by PY (a torch 2.x: Debian 12's
+1.13 fails under CPU autocast), so that bertforge's bf16 meets the peer's best setting. Measured interleaved, `--rounds` times,
 each figure the best round's (the machine is shared and noisy; the best is the least disturbed).
 Real tokens are the non-padding positions. The reference pads every example to 128 as HF's
 collator does with these examples, so its real tokens/s is its positions/s times the real
@@ -59,13 +61,21 @@ def run_bertforge(a, run_dir, preset, precision, variant):
             "loss": body[-1]["mlm_loss"], "rss": rss / 1024}
 
 
-def run_reference(a, preset, vocab, tuned):
+# The reference's kinds: plain and tuned (fp32, Debian's torch), bf16 (tuned, --ref-bf16-python).
+def ref_kinds(a):
+    return ("plain", "tuned") + (("bf16",) if a.ref_bf16_python else ())
+
+
+def run_reference(a, preset, vocab, kind):
     layers, hidden, heads, inter = PRESETS[preset]
     env = plain_env()
-    if tuned:
+    if kind != "plain":
         env.update(TUNED)
+    python, extra = "/usr/bin/python3", []
+    if kind == "bf16":
+        python, extra = a.ref_bf16_python, ["--precision", "bf16"]
     here = os.path.dirname(os.path.abspath(__file__))
-    out = subprocess.run(["/usr/bin/python3", os.path.join(here, "bench_train_baseline.py"),
+    out = subprocess.run([python, os.path.join(here, "bench_train_baseline.py")] + extra + [
                           "--vocab", str(vocab), "--layers", str(layers), "--hidden", str(hidden),
                           "--heads", str(heads), "--intermediate", str(inter), "--batch",
                           str(BATCH), "--seq", str(SEQ), "--threads", str(a.threads),
@@ -101,13 +111,13 @@ def best(samples, key):
 def measure(a, corpus, config, preset, vocab):
     variants = [(p, l) for l in LAYOUTS for p in a.precisions.split(",")]
     bf = {v: [] for v in variants}
-    ref = {False: [], True: []}
+    ref = {k: [] for k in ref_kinds(a)}
     for _ in range(a.rounds):  # interleaved
         for v in variants:
             bf[v].append(run_bertforge(a._replace(config=config),
                                        os.path.join(a.run_dir, corpus, preset), preset, *v))
-        for tuned in (False, True):
-            ref[tuned].append(run_reference(a, preset, vocab, tuned))
+        for kind in ref:
+            ref[kind].append(run_reference(a, preset, vocab, kind))
     return {v: best(s, "tok") for v, s in bf.items()}, {t: best(s, "pos") for t, s in ref.items()}
 
 
@@ -120,9 +130,11 @@ class Args(argparse.Namespace):
 
 
 def report(rows, peaks):
+    bf16_ref = ARGS.ref_bf16_python is not None
     print("\n| corpus | preset | bertforge | real tokens/s | positions/s | MLM loss at the end | "
-          "peak RSS | x reference (plain) | x reference (tuned) | model GFLOP/s | % of matmul peak |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "peak RSS | x reference (plain) | x reference (tuned) | " +
+          ("x reference (tuned bf16) | " if bf16_ref else "") + "model GFLOP/s | % of matmul peak |")
+    print("|---" * (12 if bf16_ref else 11) + "|")
     for corpus, preset, vocab, bf, ref in rows:
         frac = bf[("fp32", "pad128")]["tok"] / bf[("fp32", "pad128")]["pos"]
         ref_tok = {t: r["pos"] * frac for t, r in ref.items()}
@@ -131,11 +143,13 @@ def report(rows, peaks):
             peak = peaks["bfloat16" if prec == "bf16" else "float32"]
             print(f"| {corpus} | {preset} | {prec} {layout} | {r['tok']:.0f} | "
                   f"{r['pos']:.0f} | {r['loss']:.3f} | {r['rss']:.0f} MB | "
-                  f"{r['tok'] / ref_tok[False]:.2f}x | {r['tok'] / ref_tok[True]:.2f}x | "
+                  f"{r['tok'] / ref_tok['plain']:.2f}x | {r['tok'] / ref_tok['tuned']:.2f}x | " +
+                  (f"{r['tok'] / ref_tok['bf16']:.2f}x | " if bf16_ref else "") +
                   f"{gflops:.1f} | {100 * gflops * 1e9 / peak:.0f}% |")
-        for tuned, r in ref.items():
-            print(f"| {corpus} | {preset} | reference ({'tuned' if tuned else 'plain'}) | "
-                  f"{ref_tok[tuned]:.0f} | {r['pos']:.0f} | | {r['rss']:.0f} MB | | | | |")
+        for kind, r in ref.items():
+            print(f"| {corpus} | {preset} | reference ({'tuned bf16' if kind == 'bf16' else kind}) | "
+                  f"{ref_tok[kind]:.0f} | {r['pos']:.0f} | | {r['rss']:.0f} MB | | | " +
+                  ("| " if bf16_ref else "") + "| |")
     print("\nmatmul peak (torch.mm 1024, %s threads): fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s" %
           (rows and ARGS.threads, peaks["float32"] / 1e9, peaks["bfloat16"] / 1e9))
 
@@ -152,6 +166,9 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ref-bf16-python", default=None,
+                    help="a python with torch 2.x (e.g. build-pip/venv/bin/python): adds the "
+                         "reference with CPU bf16 autocast")
     a = ap.parse_args(namespace=Args())
     ARGS = a
     peaks = {d: matmul_peak(a.threads, d) for d in ("float32", "bfloat16")}
@@ -163,7 +180,8 @@ def main():
             rows.append((corpus, preset, a.vocab, bf, ref))
             print(f"{corpus} {preset}: " + ", ".join(
                 f"{p} {l} {r['tok']:.0f} tok/s" for (p, l), r in bf.items()) +
-                  f"; reference {ref[False]['pos']:.0f} / tuned {ref[True]['pos']:.0f} pos/s",
+                  "; reference " + " / ".join(f"{k} {r['pos']:.0f}" for k, r in ref.items()) +
+                  " pos/s",
                   flush=True)
     report(rows, peaks)
 

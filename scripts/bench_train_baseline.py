@@ -66,6 +66,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                    help="bf16: CPU autocast around forward and loss, as a torch 2.x user sets it "
+                         "(on torch 1.13 layer_norm fails under it)")
     a = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
@@ -86,8 +89,9 @@ def main():
     times = []
     for step in range(a.warmup + a.steps):
         t0 = time.perf_counter()
-        mlm, nsp_logits = model(ids, types, mask)
-        loss = F.cross_entropy(mlm.view(-1, V), labels.view(-1), ignore_index=-100) + F.cross_entropy(nsp_logits, nsp)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16"):
+            mlm, nsp_logits = model(ids, types, mask)
+            loss = F.cross_entropy(mlm.view(-1, V), labels.view(-1), ignore_index=-100) + F.cross_entropy(nsp_logits, nsp)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
