@@ -60,19 +60,22 @@ void fit_resume_to_world(Config& cfg, RunStart& start, int world_size) {
   if (w0 == 0 || (w0 == world_size && t0.batch_size == t.batch_size)) return;
   const int64_t micro0 = t0.batch_size * w0, micro = int64_t{t.batch_size} * world_size;
   const int64_t global0 = micro0 * t0.grad_accum;
-  const std::string was = fmt::format("{} x {} accum x {} ranks = {}", t0.batch_size,
-                                      t0.grad_accum, w0, global0);
+  const std::string was =
+      fmt::format("{} x {} accum x {} ranks = {}", t0.batch_size, t0.grad_accum, w0, global0);
   if (micro * t.grad_accum != global0) {
     if (cfg.given.count("train.grad_accum") || global0 % micro != 0)
-      throw ConfigError("train.grad_accum",
-                        fmt::format("the checkpoint's global batch is {}; batch_size {} on {} "
-                                    "ranks with grad_accum {} is {}",
-                                    was, t.batch_size, world_size, t.grad_accum,
-                                    micro * t.grad_accum),
-                        "set train.batch_size and train.grad_accum so that batch_size x "
-                        "grad_accum x ranks = " + std::to_string(global0));
-    log::info("resuming on {} ranks: train.grad_accum {} -> {} keeps the checkpoint's global "
-              "batch ({})", world_size, t.grad_accum, global0 / micro, was);
+      throw ConfigError(
+          "train.grad_accum",
+          fmt::format("the checkpoint's global batch is {}; batch_size {} on {} "
+                      "ranks with grad_accum {} is {}",
+                      was, t.batch_size, world_size, t.grad_accum, micro * t.grad_accum),
+          "set train.batch_size and train.grad_accum so that batch_size x "
+          "grad_accum x ranks = " +
+              std::to_string(global0));
+    log::info(
+        "resuming on {} ranks: train.grad_accum {} -> {} keeps the checkpoint's global "
+        "batch ({})",
+        world_size, t.grad_accum, global0 / micro, was);
     t.grad_accum = static_cast<int>(global0 / micro);
   }
   json& loader = start.resume->state["loader"];
@@ -84,9 +87,10 @@ void fit_resume_to_world(Config& cfg, RunStart& start, int world_size) {
                                   seen, t.batch_size, world_size),
                       "resume on " + std::to_string(w0) + " ranks, or from another checkpoint");
   loader["step"] = seen / micro;
-  log::info("resuming a {}-rank checkpoint on {} ranks: the data continues at example {} of its "
-            "epoch (epochs end where {} x {} ranks no longer fills a micro-batch)",
-            w0, world_size, seen, t.batch_size, world_size);
+  log::info(
+      "resuming a {}-rank checkpoint on {} ranks: the data continues at example {} of its "
+      "epoch (epochs end where {} x {} ranks no longer fills a micro-batch)",
+      w0, world_size, seen, t.batch_size, world_size);
 }
 
 RunInputs open_run_inputs(const Config& cfg, const RunStart& start, bool main_rank) {
