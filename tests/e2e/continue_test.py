@@ -29,6 +29,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_common  # noqa: E402
 
+read_json = e2e_common.read_json
+read_jsonl = e2e_common.read_jsonl
+write_grammar_corpus = e2e_common.write_grammar_corpus
+FARM = e2e_common.FARM
+SEA = e2e_common.SEA
+
 ARGS = None
 WORK = None
 TIMEOUT = 300  # seconds any single bertforge process may take
@@ -43,16 +49,6 @@ STEPS_B = 60
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def read_jsonl(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def bertforge(*args, expect=0):
@@ -75,36 +71,6 @@ def safetensors_tensor(path, name):
     (n,) = struct.unpack("<Q", blob[:8])
     begin, end = json.loads(blob[8:8 + n])[name]["data_offsets"]
     return blob[8 + n + begin:8 + n + end]
-
-
-def write_corpus(path, docs, seed, vocab):
-    """`docs` documents of 3-8 sentences drawn from a small grammar; a blank line between."""
-    rng = random.Random(seed)
-    with open(path, "w") as f:
-        for _ in range(docs):
-            for _ in range(rng.randint(3, 8)):
-                words = [rng.choice(slot) for slot in vocab]
-                s = " ".join(words) + "."
-                f.write(s[0].upper() + s[1:] + "\n")
-            f.write("\n")
-
-
-# Corpus A: farm life. Corpus B: sea trade. Disjoint content words, the same alphabet (so that a
-# tokenizer trained on A covers B's characters with byte_fallback off).
-FARM = [["the", "a", "every", "one", "that"],
-        ["old", "small", "happy", "quiet", "brave", "lazy", "young", "jolly"],
-        ["farmer", "dog", "horse", "cow", "pig", "goat", "hen", "boy", "girl"],
-        ["fed", "chased", "milked", "walked", "saw", "liked", "helped", "fixed"],
-        ["the", "a", "that"],
-        ["barn", "field", "fence", "hay", "sheep", "wagon", "gate", "quilt", "oxen"],
-        ["in the morning", "after the rain", "by the pond", "at dusk", "near the mill"]]
-SEA = [["captain", "merchant", "sailor", "pirate", "trader", "admiral"],
-       ["sold", "bought", "shipped", "traded", "loaded", "stole", "counted"],
-       ["seven", "twelve", "forty", "nine", "many", "three"],
-       ["crates", "barrels", "pearls", "spices", "coins", "silks", "rubies"],
-       ["to", "from", "across", "beyond"],
-       ["venice", "zanzibar", "lisbon", "cairo", "java", "quebec", "oslo"],
-       ["quickly", "secretly", "proudly", "twice", "by night"]]
 
 
 def config(name, run_dir, corpus, valid, steps, nsp, extra=None):
@@ -146,10 +112,10 @@ def run(passed):
         print("continue_test: ok  %s" % name, flush=True)
 
     j = lambda *p: os.path.join(WORK, *p)  # noqa: E731
-    write_corpus(j("a.txt"), 300, 1, FARM)
-    write_corpus(j("a_valid.txt"), 30, 2, FARM)
-    write_corpus(j("b.txt"), 300, 3, SEA)
-    write_corpus(j("b_valid.txt"), 30, 4, SEA)
+    write_grammar_corpus(j("a.txt"), 300, 1, FARM)
+    write_grammar_corpus(j("a_valid.txt"), 30, 2, FARM)
+    write_grammar_corpus(j("b.txt"), 300, 3, SEA)
+    write_grammar_corpus(j("b_valid.txt"), 30, 4, SEA)
     run_a, run_b = j("run_a"), j("run_b")
     cfg_a = config("a", run_a, j("a.txt"), j("a_valid.txt"), STEPS_A, True)
     cfg_b = config("b", run_b, j("b.txt"), j("b_valid.txt"), STEPS_B, False,

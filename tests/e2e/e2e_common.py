@@ -4,6 +4,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import resource
 import shutil
 import subprocess
@@ -170,3 +171,43 @@ def torchrun_command(source):
             result = ([t], t)
     _TORCHRUN["cmd"] = result
     return result
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# Two small grammars with disjoint content words and the same alphabet (a tokenizer trained on one
+# covers the other's characters with byte_fallback off): farm life and sea trade.
+FARM = [["the", "a", "every", "one", "that"],
+        ["old", "small", "happy", "quiet", "brave", "lazy", "young", "jolly"],
+        ["farmer", "dog", "horse", "cow", "pig", "goat", "hen", "boy", "girl"],
+        ["fed", "chased", "milked", "walked", "saw", "liked", "helped", "fixed"],
+        ["the", "a", "that"],
+        ["barn", "field", "fence", "hay", "sheep", "wagon", "gate", "quilt", "oxen"],
+        ["in the morning", "after the rain", "by the pond", "at dusk", "near the mill"]]
+SEA = [["captain", "merchant", "sailor", "pirate", "trader", "admiral"],
+       ["sold", "bought", "shipped", "traded", "loaded", "stole", "counted"],
+       ["seven", "twelve", "forty", "nine", "many", "three"],
+       ["crates", "barrels", "pearls", "spices", "coins", "silks", "rubies"],
+       ["to", "from", "across", "beyond"],
+       ["venice", "zanzibar", "lisbon", "cairo", "java", "quebec", "oslo"],
+       ["quickly", "secretly", "proudly", "twice", "by night"]]
+
+
+def write_grammar_corpus(path, docs, seed, grammar=FARM):
+    """`docs` documents of 3-8 sentences drawn from `grammar` (one word per slot); a blank line
+    between documents."""
+    rng = random.Random(seed)
+    with open(path, "w") as f:
+        for _ in range(docs):
+            for _ in range(rng.randint(3, 8)):
+                s = " ".join(rng.choice(slot) for slot in grammar) + "."
+                f.write(s[0].upper() + s[1:] + "\n")
+            f.write("\n")

@@ -25,6 +25,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_common  # noqa: E402
 
+read_json = e2e_common.read_json
+write_grammar_corpus = e2e_common.write_grammar_corpus
+
 ARGS = None
 WORK = None
 TIMEOUT = 300  # seconds any single bertforge process may take
@@ -41,28 +44,6 @@ def bertforge(*args, expect=0):
 
 
 check = e2e_common.check
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def write_corpus(path, docs, seed):
-    rng = random.Random(seed)
-    words = [["the", "a", "every", "one", "that"],
-             ["old", "small", "happy", "quiet", "brave", "lazy", "young", "jolly"],
-             ["farmer", "dog", "horse", "cow", "pig", "goat", "hen", "boy", "girl"],
-             ["fed", "chased", "milked", "walked", "saw", "liked", "helped", "fixed"],
-             ["the", "a", "that"],
-             ["barn", "field", "fence", "hay", "sheep", "wagon", "gate", "quilt", "oxen"],
-             ["in the morning", "after the rain", "by the pond", "at dusk", "near the mill"]]
-    with open(path, "w") as f:
-        for _ in range(docs):
-            for _ in range(rng.randint(3, 8)):
-                s = " ".join(rng.choice(slot) for slot in words) + "."
-                f.write(s[0].upper() + s[1:] + "\n")
-            f.write("\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,7 +150,7 @@ def run(passed):
         print("export_test: ok  %s" % name, flush=True)
 
     j = lambda *p: os.path.join(WORK, *p)  # noqa: E731
-    write_corpus(j("a.txt"), 250, 5)
+    write_grammar_corpus(j("a.txt"), 250, 5)
     cfg = {"run_dir": j("run"), "seed": 3,
            "tokenizer": {"type": "unigram", "vocab_size": 80, "byte_fallback": False},
            "data": {"train_files": [j("a.txt")], "valid_fraction": 0.1, "max_seq_len": 48,
@@ -238,7 +219,7 @@ def run(passed):
 
     # the export loads back into bertforge and evaluates to the same numbers
     text = j("valid.txt")
-    write_corpus(text, 40, 99)
+    write_grammar_corpus(text, 40, 99)
     for args in ([], ["--data", text]):
         a = json.loads(bertforge("evaluate", "--checkpoint", final, "--json", *args)[0])
         b = json.loads(bertforge("evaluate", "--checkpoint", out, "--json", *args)[0])

@@ -30,6 +30,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_common  # noqa: E402
 
+read_json = e2e_common.read_json
+read_jsonl = e2e_common.read_jsonl
+write_grammar_corpus = e2e_common.write_grammar_corpus
+FARM = e2e_common.FARM
+SEA = e2e_common.SEA
+
 ARGS = None
 WORK = None
 TIMEOUT = 300  # seconds any single bertforge process may take
@@ -41,47 +47,8 @@ MAX_RISE = 0.05
 
 check = e2e_common.check
 
-# The same alphabet (a tokenizer trained on GENERAL covers DOMAIN's characters with byte_fallback
-# off), disjoint content words.
-GENERAL = [["the", "a", "every", "one", "that"],
-           ["old", "small", "happy", "quiet", "brave", "lazy", "young", "jolly"],
-           ["farmer", "dog", "horse", "cow", "pig", "goat", "hen", "boy", "girl"],
-           ["fed", "chased", "milked", "walked", "saw", "liked", "helped", "fixed"],
-           ["the", "a", "that"],
-           ["barn", "field", "fence", "hay", "sheep", "wagon", "gate", "quilt", "oxen"],
-           ["in the morning", "after the rain", "by the pond", "at dusk", "near the mill"]]
-DOMAIN = [["captain", "merchant", "sailor", "pirate", "trader", "admiral"],
-          ["sold", "bought", "shipped", "traded", "loaded", "stole", "counted"],
-          ["seven", "twelve", "forty", "nine", "many", "three"],
-          ["crates", "barrels", "pearls", "spices", "coins", "silks", "rubies"],
-          ["to", "from", "across", "beyond"],
-          ["venice", "zanzibar", "lisbon", "cairo", "java", "quebec", "oslo"],
-          ["quickly", "secretly", "proudly", "twice", "by night"]]
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def read_jsonl(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def bertforge(*args, expect=0):
     return e2e_common.run_bertforge(ARGS.bin, WORK, args, expect, TIMEOUT)
-
-
-def write_corpus(path, docs, seed, vocab):
-    """`docs` documents of 3-8 sentences drawn from a small grammar; a blank line between."""
-    rng = random.Random(seed)
-    with open(path, "w") as f:
-        for _ in range(docs):
-            for _ in range(rng.randint(3, 8)):
-                s = " ".join(rng.choice(slot) for slot in vocab) + "."
-                f.write(s[0].upper() + s[1:] + "\n")
-            f.write("\n")
 
 
 def write_config(name, c):
@@ -116,11 +83,11 @@ def run(passed):
         print("guard_test: ok  %s" % name, flush=True)
 
     j = lambda *p: os.path.join(WORK, *p)  # noqa: E731
-    write_corpus(j("general.txt"), 300, 1, GENERAL)
-    write_corpus(j("general_valid.txt"), 30, 2, GENERAL)
-    write_corpus(j("domain.txt"), 300, 3, DOMAIN)
-    write_corpus(j("domain_valid.txt"), 30, 4, DOMAIN)
-    write_corpus(j("general_heldout.txt"), 30, 5, GENERAL)  # RUN_B's unnamed split
+    write_grammar_corpus(j("general.txt"), 300, 1, FARM)
+    write_grammar_corpus(j("general_valid.txt"), 30, 2, FARM)
+    write_grammar_corpus(j("domain.txt"), 300, 3, SEA)
+    write_grammar_corpus(j("domain_valid.txt"), 30, 4, SEA)
+    write_grammar_corpus(j("general_heldout.txt"), 30, 5, FARM)  # RUN_B's unnamed split
     run_a, run_b = j("run_a"), j("run_b")
 
     # 1. the general model
