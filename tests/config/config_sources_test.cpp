@@ -6,19 +6,11 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_error.h"
 #include "errors/errors.h"
 
 namespace bertforge {
 namespace {
-
-std::pair<std::string, int> error_of(const std::vector<std::string>& sets) {
-  try {
-    load_config("", sets);
-  } catch (const Error& e) {
-    return {e.what(), e.exit_code()};
-  }
-  return {"", 0};
-}
 
 const char* kTwo = R"(data.sources=[{"name": "domain", "files": "d/", "weight": 0.8},)"
                    R"( {"name": "general", "files": ["g/*.zst", "h.txt"], "valid_files": "gv.txt",)"
@@ -71,11 +63,11 @@ TEST(ConfigSourcesTest, BadSourcesNameTheKey) {
       {R"(data.sources=[{"name": "a", "files": []}])", "data.sources[0].files: is empty"},
   };
   for (const Case& c : cases) {
-    auto [msg, code] = error_of({c.set});
+    auto [msg, code] = testing::config_error_of("", {c.set});
     EXPECT_NE(msg.find(c.needle), std::string::npos) << c.set << " -> " << msg;
     EXPECT_EQ(code, kExitUsage) << c.set;
   }
-  auto [msg, code] = error_of({kTwo, "data.train_files=c.txt"});
+  auto [msg, code] = testing::config_error_of("", {kTwo, "data.train_files=c.txt"});
   EXPECT_NE(msg.find("data.train_files: must be empty when data.sources is set"), std::string::npos)
       << msg;
   EXPECT_EQ(code, kExitUsage);
@@ -85,10 +77,10 @@ TEST(ConfigSourcesTest, FormatsAndFieldPaths) {
   EXPECT_EQ(load_config("", {"data.format=csv"}).data.format, "csv");
   EXPECT_EQ(load_config("", {"data.format=tsv", "data.text_field=body"}).data.text_field, "body");
   EXPECT_EQ(load_config("", {"data.text_field=meta.body"}).data.text_field, "meta.body");
-  auto [msg, code] = error_of({"data.format=xml"});
+  auto [msg, code] = testing::config_error_of("", {"data.format=xml"});
   EXPECT_NE(msg.find("data.format: must be one of text | jsonl | csv | tsv"), std::string::npos)
       << msg;
-  std::tie(msg, code) = error_of({"data.text_field=meta..body"});
+  std::tie(msg, code) = testing::config_error_of("", {"data.text_field=meta..body"});
   EXPECT_NE(msg.find("data.text_field: must be a field name or a dotted path"), std::string::npos)
       << msg;
 }

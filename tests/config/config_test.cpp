@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
 #include "errors/errors.h"
 #include "testutil.h"
 
@@ -13,17 +14,6 @@ namespace bertforge {
 namespace {
 
 using testing::TempDir;
-
-// The message and exit code of the error that load_config throws.
-std::pair<std::string, int> error_of(const std::string& path,
-                                     const std::vector<std::string>& sets) {
-  try {
-    load_config(path, sets);
-  } catch (const Error& e) {
-    return {e.what(), e.exit_code()};
-  }
-  return {"", 0};
-}
 
 TEST(ConfigTest, Defaults) {
   Config c = load_config("", {});
@@ -83,48 +73,49 @@ TEST(ConfigTest, PresetThenExplicitSizes) {
   EXPECT_EQ(c.model.layers, 3);
   EXPECT_EQ(c.model.hidden, 768);
   EXPECT_EQ(c.model.heads, 12);
-  auto [msg, code] = error_of("", {"model.preset=huge"});
+  auto [msg, code] = testing::config_error_of("", {"model.preset=huge"});
   EXPECT_NE(msg.find("model.preset"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
 }
 
 TEST(ConfigTest, WrongTypeNamesTheKey) {
-  auto [msg, code] = error_of("", {"train.lr=\"fast\""});
+  auto [msg, code] = testing::config_error_of("", {"train.lr=\"fast\""});
   EXPECT_NE(msg.find("train.lr"), std::string::npos) << msg;
   EXPECT_NE(msg.find("expected a number"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
-  std::tie(msg, code) = error_of("", {"train.steps=1.5"});
+  std::tie(msg, code) = testing::config_error_of("", {"train.steps=1.5"});
   EXPECT_NE(msg.find("train.steps: expected an integer"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"data.nsp=3"});
+  std::tie(msg, code) = testing::config_error_of("", {"data.nsp=3"});
   EXPECT_NE(msg.find("data.nsp: expected true or false"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"data.train_files=[1,2]"});
+  std::tie(msg, code) = testing::config_error_of("", {"data.train_files=[1,2]"});
   EXPECT_NE(msg.find("data.train_files: expected a list of strings"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"seed=-1"});
+  std::tie(msg, code) = testing::config_error_of("", {"seed=-1"});
   EXPECT_NE(msg.find("seed: expected a non-negative integer"), std::string::npos) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos);
 }
 
 TEST(ConfigTest, InvalidValuesNameKeyAndExpectation) {
-  auto [msg, code] = error_of("", {"train.lr=-1"});
+  auto [msg, code] = testing::config_error_of("", {"train.lr=-1"});
   EXPECT_NE(msg.find("train.lr: must be > 0 (got -1)"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
-  std::tie(msg, code) = error_of("", {"tokenizer.type=word"});
+  std::tie(msg, code) = testing::config_error_of("", {"tokenizer.type=word"});
   EXPECT_NE(msg.find("tokenizer.type: must be one of unigram | bpe | wordpiece (got 'word')"),
             std::string::npos)
       << msg;
   // WordPiece vocabularies are adopted, never trained.
-  std::tie(msg, code) = error_of("", {"tokenizer.type=wordpiece"});
+  std::tie(msg, code) = testing::config_error_of("", {"tokenizer.type=wordpiece"});
   EXPECT_NE(msg.find("tokenizer.type: wordpiece tokenizers are adopted, not trained"),
             std::string::npos)
       << msg;
   EXPECT_EQ(code, 2);
-  std::tie(msg, code) = error_of("", {"data.valid_fraction=1"});
+  std::tie(msg, code) = testing::config_error_of("", {"data.valid_fraction=1"});
   EXPECT_NE(msg.find("data.valid_fraction"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"train.early_stopping=-1"});
+  std::tie(msg, code) = testing::config_error_of("", {"train.early_stopping=-1"});
   EXPECT_NE(msg.find("train.early_stopping: must be >= 0 (got -1)"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"train.early_stopping=3", "train.eval_every=0"});
+  std::tie(msg, code) =
+      testing::config_error_of("", {"train.early_stopping=3", "train.eval_every=0"});
   EXPECT_NE(msg.find("train.early_stopping: needs periodic evaluation"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"model.heads=3"});
+  std::tie(msg, code) = testing::config_error_of("", {"model.heads=3"});
   EXPECT_NE(msg.find("model.heads: must be a divisor of model.hidden (128)"), std::string::npos)
       << msg;
 }
@@ -132,16 +123,16 @@ TEST(ConfigTest, InvalidValuesNameKeyAndExpectation) {
 TEST(ConfigTest, UnknownKeyWithDidYouMean) {
   TempDir tmp;
   testing::write_text(tmp.file("c.json"), R"({"train": {"step": 5}})");
-  auto [msg, code] = error_of(tmp.file("c.json"), {});
+  auto [msg, code] = testing::config_error_of(tmp.file("c.json"), {});
   EXPECT_NE(msg.find("train.step: unknown key"), std::string::npos) << msg;
   EXPECT_NE(msg.find("did you mean 'train.steps'?"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
-  std::tie(msg, code) = error_of("", {"tokenizer.vocab=100"});
+  std::tie(msg, code) = testing::config_error_of("", {"tokenizer.vocab=100"});
   EXPECT_NE(msg.find("did you mean 'tokenizer.vocab_size'?"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"trian.steps=100"});
+  std::tie(msg, code) = testing::config_error_of("", {"trian.steps=100"});
   EXPECT_NE(msg.find("trian"), std::string::npos) << msg;
   EXPECT_NE(msg.find("did you mean 'train'?"), std::string::npos) << msg;
-  std::tie(msg, code) = error_of("", {"completely_unrelated_thing=1"});
+  std::tie(msg, code) = testing::config_error_of("", {"completely_unrelated_thing=1"});
   EXPECT_NE(msg.find("unknown key"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("did you mean"), std::string::npos) << msg;
 }
@@ -149,20 +140,20 @@ TEST(ConfigTest, UnknownKeyWithDidYouMean) {
 TEST(ConfigTest, MalformedJsonNamesFileAndLine) {
   TempDir tmp;
   testing::write_text(tmp.file("bad.json"), "{\n  \"seed\": 1,\n  \"run_dir\": oops\n}\n");
-  auto [msg, code] = error_of(tmp.file("bad.json"), {});
+  auto [msg, code] = testing::config_error_of(tmp.file("bad.json"), {});
   EXPECT_NE(msg.find(tmp.file("bad.json") + ":3: malformed JSON"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
   EXPECT_EQ(msg.find('\n'), std::string::npos);
 
   testing::write_text(tmp.file("list.json"), "[1, 2]");
-  std::tie(msg, code) = error_of(tmp.file("list.json"), {});
+  std::tie(msg, code) = testing::config_error_of(tmp.file("list.json"), {});
   EXPECT_NE(msg.find("expected a JSON object"), std::string::npos) << msg;
 
-  std::tie(msg, code) = error_of(tmp.file("missing.json"), {});
+  std::tie(msg, code) = testing::config_error_of(tmp.file("missing.json"), {});
   EXPECT_NE(msg.find("missing.json"), std::string::npos) << msg;
   EXPECT_NE(code, 0);
 
-  std::tie(msg, code) = error_of("", {"train.steps"});
+  std::tie(msg, code) = testing::config_error_of("", {"train.steps"});
   EXPECT_NE(msg.find("malformed --set"), std::string::npos) << msg;
   EXPECT_EQ(code, 2);
 }

@@ -7,19 +7,11 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_error.h"
 #include "errors/errors.h"
 
 namespace bertforge {
 namespace {
-
-std::pair<std::string, int> error_of(const std::vector<std::string>& sets) {
-  try {
-    load_config("", sets);
-  } catch (const Error& e) {
-    return {e.what(), e.exit_code()};
-  }
-  return {"", 0};
-}
 
 const char* kObject = R"(data.valid_sets={"general": ["g.txt"], "domain": "d/*.txt"})";
 const char* kList =
@@ -102,7 +94,7 @@ TEST(ConfigValidSetsTest, ErrorsNameTheKey) {
       {{R"(data.valid_setz={})"}, "data.valid_setz:", "did you mean 'data.valid_sets'"},
   };
   for (const BadCase& c : cases) {
-    const auto [what, code] = error_of(c.sets);
+    const auto [what, code] = testing::config_error_of("", c.sets);
     SCOPED_TRACE(c.sets.back());
     EXPECT_EQ(code, kExitUsage) << what;
     EXPECT_NE(what.find("config: " + c.key), std::string::npos) << what;
