@@ -324,10 +324,9 @@ void TrainingRun::set_stop_reason() {
                   state_.best.loss, state_.best.step);
 }
 
-bool TrainingRun::stopped() const {
-  return state_.best.exhausted(cfg_.train.early_stopping) ||
-         guard_verdict(state_.guard, cfg_.train.guard_max_rise).stop;
-}
+// The one stop decision: set_stop_reason() runs at the start (a resumed run may have stopped
+// already) and after every evaluation that judges.
+bool TrainingRun::stopped() const { return !stop_reason_.empty(); }
 
 // train.guard_max_rise: the guarded set's loss before the first step, the reference the guard
 // compares with (a resumed run keeps its checkpoint's). At step 0 every set's row is logged.
@@ -431,6 +430,7 @@ TrainResult TrainingRun::run() {
   progress.set_quiet(!main_);
   t0_ = window_start_ = std::chrono::steady_clock::now();
   scheduler_.saved(t0_);  // train.save_every_minutes counts from here, on rank 0's clock
+  set_stop_reason();
   guard_reference();
   while (scheduler_.more(state_.step, stopped())) {
     take_step();
@@ -445,7 +445,6 @@ TrainResult TrainingRun::run() {
   TrainResult result;
   result.steps = state_.step;
   result.final_dir = final_dir(cfg_.run_dir);
-  set_stop_reason();
   if (state_.step == start_step_) {
     log::info(
         "train: already at step {} of {}{}, nothing to do", state_.step, scheduler_.total_steps(),
