@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_common  # noqa: E402
-import export_test  # noqa: E402  (its corpus writer and safetensors reader)
+import export_test  # noqa: E402  (its safetensors reader)
 
 ARGS = None
 WORK = None
@@ -41,7 +41,7 @@ def run(passed):
         print("modernbert_test: ok  %s" % name, flush=True)
 
     j = lambda *p: os.path.join(WORK, *p)  # noqa: E731
-    export_test.write_corpus(j("a.txt"), 250, 5)
+    e2e_common.write_grammar_corpus(j("a.txt"), 250, 5)
     cfg = {"run_dir": j("run"), "seed": 3,
            "tokenizer": {"type": "unigram", "vocab_size": 80, "byte_fallback": False},
            "data": {"train_files": [j("a.txt")], "valid_fraction": 0.1, "max_seq_len": 48,
