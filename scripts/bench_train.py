@@ -31,7 +31,7 @@ def plain_env():
     return {k: v for k, v in os.environ.items() if k not in TUNED}
 
 
-def run_bertforge(a, run_dir, preset, precision, variant):
+def run_bertforge(a, run_dir, preset, precision, variant, binary):
     layers, hidden, heads, inter = PRESETS[preset]
     layout, thread_mode = (variant[:-4], "ops") if variant.endswith("-ops") else (variant, "auto")
     log = os.path.join(run_dir, "logs", "train.jsonl")
@@ -45,7 +45,7 @@ def run_bertforge(a, run_dir, preset, precision, variant):
             "train.precision": precision, "train.threads": a.threads,
             "train.thread_mode": thread_mode, "train.log_every": 5,
             "train.eval_every": 0, "train.save_every": 0, "train.eval_batches": 1}
-    args = [a.bin, "train", "--config", a.config, "--overwrite"]
+    args = [binary, "train", "--config", a.config, "--overwrite"]
     for k, v in sets.items():
         args += ["--set", f"{k}={v}"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -109,13 +109,19 @@ def best(samples, key):
 
 
 def measure(a, corpus, config, preset, vocab):
-    variants = [(p, l) for l in LAYOUTS for p in a.precisions.split(",")]
+    # (precision, layout, build); fp32 pad128 of the first build always (the real fraction).
+    layouts = a.layouts.split(",")
+    variants = [(p, l, b) for b in a.bins for l in LAYOUTS if l in layouts
+                for p in a.precisions.split(",")]
+    first = ("fp32", "pad128", next(iter(a.bins)))
+    variants = ([] if first in variants else [first]) + variants
     bf = {v: [] for v in variants}
     ref = {k: [] for k in ref_kinds(a)}
     for _ in range(a.rounds):  # interleaved
         for v in variants:
             bf[v].append(run_bertforge(a._replace(config=config),
-                                       os.path.join(a.run_dir, corpus, preset), preset, *v))
+                                       os.path.join(a.run_dir, corpus, preset), preset, v[0], v[1],
+                                       a.bins[v[2]]))
         for kind in ref:
             ref[kind].append(run_reference(a, preset, vocab, kind))
     return {v: best(s, "tok") for v, s in bf.items()}, {t: best(s, "pos") for t, s in ref.items()}
@@ -136,12 +142,14 @@ def report(rows, peaks):
           ("x reference (tuned bf16) | " if bf16_ref else "") + "model GFLOP/s | % of matmul peak |")
     print("|---" * (12 if bf16_ref else 11) + "|")
     for corpus, preset, vocab, bf, ref in rows:
-        frac = bf[("fp32", "pad128")]["tok"] / bf[("fp32", "pad128")]["pos"]
+        first = next(iter(bf))
+        frac = bf[first]["tok"] / bf[first]["pos"]
         ref_tok = {t: r["pos"] * frac for t, r in ref.items()}
-        for (prec, layout), r in bf.items():
+        for (prec, layout, build), r in bf.items():
             gflops = r["pos"] * flops_per_position(preset, vocab, r["tok"] / r["pos"]) / 1e9
             peak = peaks["bfloat16" if prec == "bf16" else "float32"]
-            print(f"| {corpus} | {preset} | {prec} {layout} | {r['tok']:.0f} | "
+            name = f"{prec} {layout}" + (f" [{build}]" if len(ARGS.bins) > 1 else "")
+            print(f"| {corpus} | {preset} | {name} | {r['tok']:.0f} | "
                   f"{r['pos']:.0f} | {r['loss']:.3f} | {r['rss']:.0f} MB | "
                   f"{r['tok'] / ref_tok['plain']:.2f}x | {r['tok'] / ref_tok['tuned']:.2f}x | " +
                   (f"{r['tok'] / ref_tok['bf16']:.2f}x | " if bf16_ref else "") +
@@ -157,7 +165,9 @@ def report(rows, peaks):
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
+    ap.add_argument("--bin", required=True, help="bertforge, or NAME=PATH,NAME=PATH,... to "
+                    "compare builds (e.g. before=/tmp/old/bertforge,after=build/bertforge)")
+    ap.add_argument("--layouts", default=",".join(LAYOUTS), help="a subset of " + ",".join(LAYOUTS))
     ap.add_argument("--corpora", required=True, help="name=config.json,... (prepared run dirs)")
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--vocab", type=int, required=True)
@@ -170,6 +180,7 @@ def main():
                     help="a python with torch 2.x (e.g. build-pip/venv/bin/python): adds the "
                          "reference with CPU bf16 autocast")
     a = ap.parse_args(namespace=Args())
+    a.bins = dict(b.split("=", 1) if "=" in b else ("bertforge", b) for b in a.bin.split(","))
     ARGS = a
     peaks = {d: matmul_peak(a.threads, d) for d in ("float32", "bfloat16")}
     rows = []
@@ -179,7 +190,7 @@ def main():
             bf, ref = measure(a, corpus, config, preset, a.vocab)
             rows.append((corpus, preset, a.vocab, bf, ref))
             print(f"{corpus} {preset}: " + ", ".join(
-                f"{p} {l} {r['tok']:.0f} tok/s" for (p, l), r in bf.items()) +
+                f"{p} {l} {b} {r['tok']:.0f} tok/s" for (p, l, b), r in bf.items()) +
                   "; reference " + " / ".join(f"{k} {r['pos']:.0f}" for k, r in ref.items()) +
                   " pos/s",
                   flush=True)

@@ -22,7 +22,7 @@ ClassifierModelImpl::ClassifierModelImpl(const ModelPtr& backbone, const HeadSpe
                       "fine-tune a bert or modernbert model");
   }
   drop = register_module("drop", Dropout(spec.dropout));
-  classifier = register_module("classifier", torch::nn::Linear(shape_.hidden, spec.num_labels));
+  classifier = register_module("classifier", Linear(shape_.hidden, spec.num_labels));
 }
 
 namespace {

@@ -49,7 +49,7 @@ struct ClassifierModelImpl : torch::nn::Module {
   ModernBertModel model{nullptr};
   ModernBertHead head{nullptr};
   Dropout drop{nullptr};
-  torch::nn::Linear classifier{nullptr};
+  Linear classifier{nullptr};
 
  private:
   ModelShape shape_;

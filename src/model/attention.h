@@ -1,13 +1,20 @@
-// Fused attention: LibTorch's at::scaled_dot_product_attention (flash / memory-efficient kernels)
-// for CUDA tensors, where LibTorch has it (2.0 and later). Callers keep their own math for the CPU
-// (its dropout draws from this thread's key stream, model/dropout.h) and use this when it applies:
-//   auto ctx = fused_attention(q, k, v, bias, p);
-//   if (!ctx.defined()) ctx = <softmax(q k^T / sqrt(d) + bias) v>;
+// Scaled dot-product attention for every architecture: LibTorch's fused kernel
+// (at::scaled_dot_product_attention: flash / memory-efficient) for CUDA tensors where LibTorch has
+// it (2.0 and later); on the CPU the math below, whose dropout draws from this thread's key stream
+// (model/dropout.h).
 #pragma once
 
 #include <torch/torch.h>
 
 namespace bertforge {
+
+// softmax(q k^T / sqrt(d) + bias) v with dropout `p` on the probabilities: (B, heads, T, d).
+// q, k, v: (B, heads, T, d); bias: additive, broadcastable to (B, heads, T, T). The fused kernel
+// where it applies, else the math: q k^T / sqrt(d) + bias as one batched GEMM (the bias written
+// into the output first, the scale as its alpha), the softmax in the scores' dtype (under bf16
+// autocast LibTorch would run it in fp32 and convert the (B, h, T, T) probabilities twice).
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& bias, double p);
 
 // softmax(q k^T / sqrt(d) + bias) v with dropout `p` on the probabilities, by the fused kernel.
 // q, k, v: (B, heads, T, d); bias: additive, broadcastable to (B, heads, T, T) (padding masks are

@@ -46,30 +46,28 @@ torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& ids, const torch:
 
 BertSelfAttentionImpl::BertSelfAttentionImpl(const ModelShape& s)
     : heads(s.heads), head_dim(s.hidden / s.heads) {
-  query = register_module("query", nn::Linear(s.hidden, s.hidden));
-  key = register_module("key", nn::Linear(s.hidden, s.hidden));
-  value = register_module("value", nn::Linear(s.hidden, s.hidden));
+  query = register_module("query", Linear(s.hidden, s.hidden));
+  key = register_module("key", Linear(s.hidden, s.hidden));
+  value = register_module("value", Linear(s.hidden, s.hidden));
   dropout = register_module("dropout", Dropout(s.attention_dropout));
 }
 
 torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
   const int64_t B = x.size(0), T = x.size(1);
-  auto split = [&](const torch::Tensor& t) {  // (B, T, H) -> (B, h, T, d)
-    return t.view({B, T, heads, head_dim}).transpose(1, 2);
-  };
-  auto q = split(query(x)), k = split(key(x)), v = split(value(x));
-  // On CUDA the fused kernel (model/attention.h); on the CPU the steps below, whose dropout takes
-  // its keys from this thread's stream (model/dropout.h) where SDPA's would share one generator.
-  if (auto ctx = fused_attention(q, k, v, bias, is_training() ? dropout->p : 0.0); ctx.defined())
-    return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // (B,h,T,T)
-  auto probs = dropout(torch::softmax(scores + bias, -1));                            // (B,h,T,T)
-  auto ctx = torch::matmul(probs, v);                                                 // (B,h,T,d)
-  return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});                       // (B, T, H)
+  // One matmul for the three projections (one cast of x under autocast, one wider GEMM): the
+  // weights stay three HF-named parameters and are stacked here.
+  auto w = torch::cat({query->weight, key->weight, value->weight});  // (3H, H)
+  auto b = torch::cat({query->bias, key->bias, value->bias});        // (3H)
+  auto qkv = torch::linear(x, w, b).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
+  // unbind, not qkv[i]: three selects' backward would each zero a full (3, B, h, T, d) gradient.
+  const auto parts = qkv.unbind(0);
+  const auto &q = parts[0], &k = parts[1], &v = parts[2];                 // (B, h, T, d) each
+  auto ctx = attention(q, k, v, bias, is_training() ? dropout->p : 0.0);  // (B, h, T, d)
+  return ctx.transpose(1, 2).reshape({B, T, heads * head_dim});           // (B, T, H)
 }
 
 BertResidualImpl::BertResidualImpl(int64_t in, const ModelShape& s) {
-  dense = register_module("dense", nn::Linear(in, s.hidden));
+  dense = register_module("dense", Linear(in, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
   dropout = register_module("dropout", Dropout(s.dropout));
 }
@@ -88,7 +86,7 @@ torch::Tensor BertAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 BertDenseImpl::BertDenseImpl(int64_t in, int64_t out) {
-  dense = register_module("dense", nn::Linear(in, out));
+  dense = register_module("dense", Linear(in, out));
 }
 
 torch::Tensor BertDenseImpl::forward(const torch::Tensor& x) { return torch::gelu(dense(x)); }
@@ -115,7 +113,7 @@ torch::Tensor BertEncoderImpl::forward(torch::Tensor x, const torch::Tensor& bia
 }
 
 BertPoolerImpl::BertPoolerImpl(const ModelShape& s) {
-  dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+  dense = register_module("dense", Linear(s.hidden, s.hidden));
 }
 
 torch::Tensor BertPoolerImpl::forward(const torch::Tensor& sequence,
@@ -156,7 +154,7 @@ std::pair<torch::Tensor, torch::Tensor> BertModelImpl::forward(const torch::Tens
 }
 
 PredictionTransformImpl::PredictionTransformImpl(const ModelShape& s) {
-  dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+  dense = register_module("dense", Linear(s.hidden, s.hidden));
   LayerNorm = register_module("LayerNorm", layer_norm(s));
 }
 
@@ -176,7 +174,7 @@ torch::Tensor LMPredictionHeadImpl::forward(const torch::Tensor& x,
 
 PreTrainingHeadsImpl::PreTrainingHeadsImpl(const ModelShape& s) {
   predictions = register_module("predictions", LMPredictionHead(s));
-  seq_relationship = register_module("seq_relationship", nn::Linear(s.hidden, 2));
+  seq_relationship = register_module("seq_relationship", Linear(s.hidden, 2));
 }
 
 BertForPreTrainingImpl::BertForPreTrainingImpl(const ModelShape& s) : PreTrainingModel(s) {

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "model/dropout.h"
+#include "model/linear.h"
 #include "model/model.h"
 
 namespace bertforge {
@@ -30,7 +31,7 @@ struct BertSelfAttentionImpl : torch::nn::Module {
   explicit BertSelfAttentionImpl(const ModelShape& s);
   // x: (B, T, H), bias: (B, 1, 1 or T, T) additive mask -> (B, T, H)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
-  torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+  Linear query{nullptr}, key{nullptr}, value{nullptr};
   Dropout dropout{nullptr};
   int64_t heads, head_dim;
 };
@@ -40,7 +41,7 @@ TORCH_MODULE(BertSelfAttention);
 struct BertResidualImpl : torch::nn::Module {
   BertResidualImpl(int64_t in, const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
   Dropout dropout{nullptr};
 };
@@ -57,7 +58,7 @@ TORCH_MODULE(BertAttention);
 struct BertDenseImpl : torch::nn::Module {  // HF's BertIntermediate: dense + GELU
   BertDenseImpl(int64_t in, int64_t out);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
 };
 TORCH_MODULE(BertDense);
 
@@ -83,7 +84,7 @@ struct BertPoolerImpl : torch::nn::Module {
   // (R, T, H) -> (B, H), tanh on [CLS]: at cls_positions (B flat indices into R*T) when given,
   // else at each row's first position (B = R).
   torch::Tensor forward(const torch::Tensor& sequence, const torch::Tensor& cls_positions = {});
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
 };
 TORCH_MODULE(BertPooler);
 
@@ -105,7 +106,7 @@ TORCH_MODULE(BertModel);
 struct PredictionTransformImpl : torch::nn::Module {
   explicit PredictionTransformImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);  // (M, H) -> (M, H): dense, GELU, LayerNorm
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(PredictionTransform);
@@ -124,7 +125,7 @@ TORCH_MODULE(LMPredictionHead);
 struct PreTrainingHeadsImpl : torch::nn::Module {
   explicit PreTrainingHeadsImpl(const ModelShape& s);
   LMPredictionHead predictions{nullptr};
-  torch::nn::Linear seq_relationship{nullptr};  // (H) -> 2
+  Linear seq_relationship{nullptr};  // (H) -> 2
 };
 TORCH_MODULE(PreTrainingHeads);
 

@@ -9,9 +9,7 @@ namespace nn = torch::nn;
 
 namespace {
 
-nn::Linear linear(int64_t in, int64_t out) {
-  return nn::Linear(nn::LinearOptions(in, out).bias(false));
-}
+Linear linear(int64_t in, int64_t out) { return Linear(nn::LinearOptions(in, out).bias(false)); }
 
 // (..., d) -> (..., d): [-x2, x1] for x = [x1, x2] (the rotate-half layout of HF's RoPE).
 torch::Tensor rotate_half(const torch::Tensor& x) {
@@ -83,18 +81,13 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   auto qkv = Wqkv(x).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   auto [cos, sin] = rotary_tables(T, head_dim, theta, x.device(), position_ids);
   cos = cos.to(qkv.scalar_type()), sin = sin.to(qkv.scalar_type());
-  auto q = qkv[0] * cos + rotate_half(qkv[0]) * sin;  // (B, h, T, d)
-  auto k = qkv[1] * cos + rotate_half(qkv[1]) * sin;
-  auto v = qkv[2];
+  // unbind, not qkv[i]: each select's backward would zero a full (3, B, h, T, d) gradient.
+  const auto parts = qkv.unbind(0);
+  auto q = parts[0] * cos + rotate_half(parts[0]) * sin;  // (B, h, T, d)
+  auto k = parts[1] * cos + rotate_half(parts[1]) * sin;
+  const auto& v = parts[2];
   const double p = is_training() ? attention_dropout : 0.0;
-  // The fused kernel on CUDA (model/attention.h); on the CPU dropout takes its keys from this
-  // thread's stream.
-  torch::Tensor ctx = fused_attention(q, k, v, bias, p);
-  if (!ctx.defined()) {
-    auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim));  // B,h,T,T
-    auto probs = apply_dropout(torch::softmax(scores + bias.to(scores.dtype()), -1), p, true);
-    ctx = torch::matmul(probs, v);  // (B, h, T, d)
-  }
+  auto ctx = attention(q, k, v, bias, p);                                  // (B, h, T, d)
   return drop(Wo(ctx.transpose(1, 2).reshape({B, T, heads * head_dim})));  // (B, T, H)
 }
 

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "model/dropout.h"
+#include "model/linear.h"
 #include "model/model.h"
 
 namespace bertforge {
@@ -38,7 +39,7 @@ struct ModernBertAttentionImpl : torch::nn::Module {  // Wqkv, rotary, attention
   // positions, default 0..T-1 in every row.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias,
                         const torch::Tensor& position_ids = {});
-  torch::nn::Linear Wqkv{nullptr}, Wo{nullptr};
+  Linear Wqkv{nullptr}, Wo{nullptr};
   Dropout drop{nullptr};
   int64_t heads, head_dim;
   double theta, attention_dropout;
@@ -48,7 +49,7 @@ TORCH_MODULE(ModernBertAttention);
 struct ModernBertMLPImpl : torch::nn::Module {  // GeGLU: Wo(drop(gelu(input) * gate))
   explicit ModernBertMLPImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear Wi{nullptr}, Wo{nullptr};
+  Linear Wi{nullptr}, Wo{nullptr};
   Dropout drop{nullptr};
 };
 TORCH_MODULE(ModernBertMLP);
@@ -81,7 +82,7 @@ TORCH_MODULE(ModernBertModel);
 struct ModernBertHeadImpl : torch::nn::Module {  // "head": norm(gelu(dense(x)))
   explicit ModernBertHeadImpl(const ModelShape& s);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   BiasFreeNorm norm{nullptr};
 };
 TORCH_MODULE(ModernBertHead);

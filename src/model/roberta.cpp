@@ -4,7 +4,7 @@ namespace bertforge {
 namespace nn = torch::nn;
 
 RobertaLMHeadImpl::RobertaLMHeadImpl(const ModelShape& s) {
-  dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+  dense = register_module("dense", Linear(s.hidden, s.hidden));
   layer_norm = register_module(
       "layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layer_norm_eps)));
   bias = register_parameter("bias", torch::zeros({s.vocab_size}));

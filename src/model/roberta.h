@@ -17,7 +17,7 @@ struct RobertaLMHeadImpl : torch::nn::Module {
   explicit RobertaLMHeadImpl(const ModelShape& s);
   // x: (M, H), decoder_weight: (V, H) -> (M, V)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& decoder_weight);
-  torch::nn::Linear dense{nullptr};
+  Linear dense{nullptr};
   torch::nn::LayerNorm layer_norm{nullptr};
   torch::Tensor bias;
 };

@@ -1,25 +1,10 @@
 #include "optim/lamb.h"
 
 #include <cmath>
-#include <sstream>
-#include <string>
-#include <type_traits>
+
+#include "optim/adam_state.h"
 
 namespace bertforge {
-namespace {
-// The key of a parameter's state: LibTorch 1.x uses the TensorImpl address printed as a string,
-// 2.x the address itself.
-template <class Key>
-Key state_key(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream s;
-    s << p.unsafeGetTensorImpl();
-    return s.str();
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
-}  // namespace
 
 torch::Tensor Lamb::step(LossClosure closure) {
   torch::NoGradGuard no_grad;
@@ -28,22 +13,13 @@ torch::Tensor Lamb::step(LossClosure closure) {
     at::AutoGradMode enable_grad(true);
     loss = closure();
   }
-  using Key = typename std::decay_t<decltype(state())>::key_type;
   for (auto& group : param_groups()) {
     auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
     const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
       const torch::Tensor& g = p.grad();
-      auto& slot = state()[state_key<Key>(p)];
-      if (!slot) {
-        auto s = std::make_unique<torch::optim::AdamWParamState>();
-        s->step(0);
-        s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        slot = std::move(s);
-      }
-      auto& s = static_cast<torch::optim::AdamWParamState&>(*slot);
+      auto& s = adam_state(*this, p);
       s.step(s.step() + 1);
       torch::Tensor m = s.exp_avg(), v = s.exp_avg_sq();
       m.mul_(beta1).add_(g, 1 - beta1);

@@ -1,5 +1,6 @@
 #include "optim/optimizer.h"
 
+#include "optim/fused_adamw.h"
 #include "optim/lamb.h"
 
 namespace bertforge {
@@ -32,7 +33,7 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& mod
                       .eps(t.eps)
                       .weight_decay(t.weight_decay);
   if (t.optimizer == "lamb") return std::make_unique<Lamb>(groups, defaults);
-  return std::make_unique<torch::optim::AdamW>(groups, defaults);
+  return std::make_unique<FusedAdamW>(groups, defaults);
 }
 
 void set_lr(torch::optim::Optimizer& opt, double lr) {

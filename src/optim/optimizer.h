@@ -15,7 +15,8 @@ namespace bertforge {
 // True when the named parameter gets weight decay.
 bool decays(const std::string& parameter_name);
 
-// An AdamW, or a Lamb (which shares AdamW's state and options) for train.optimizer = lamb.
+// A FusedAdamW (torch::optim::AdamW's update in one pass per parameter), or a Lamb (which shares
+// AdamW's state and options) for train.optimizer = lamb.
 std::unique_ptr<torch::optim::AdamW> make_optimizer(const torch::nn::Module& model,
                                                     const TrainConfig& t);
 

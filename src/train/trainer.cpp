@@ -27,6 +27,7 @@
 #include "train/run_start.h"
 #include "train/schedule.h"
 #include "train/scheduler.h"
+#include "train/step_profile.h"
 #include "train/train_state.h"
 #include "train/train_step.h"
 
@@ -432,8 +433,11 @@ TrainResult TrainingRun::run() {
   scheduler_.saved(t0_);  // train.save_every_minutes counts from here, on rank 0's clock
   set_stop_reason();
   guard_reference();
+  StepProfile profile;
   while (scheduler_.more(state_.step, stopped())) {
+    profile.before_step(state_.step);
     take_step();
+    profile.after_step(state_.step);
     if (main_ && !last_line_.is_null())
       progress.update(
           state_.step,

@@ -51,5 +51,41 @@ TEST(Loss, GlobalDenominator) {
   EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.3567 / 4, 1e-4);
 }
 
+TEST(Loss, GradientIsSoftmaxMinusOneHotOverTheDenominator) {
+  // d/dz_ij of sum_i -log softmax(z_i)[y_i] / D = (softmax(z_i)_j - [j == y_i]) / D, computed here
+  // in double; repeated labels and one row whose label is its argmax.
+  auto gen = at::detail::createCPUGenerator(3);
+  auto z = at::normal(0.0, 2.0, {6, 11}, gen);
+  z[4][7] = 30.0;
+  auto labels = torch::tensor({3, 3, 0, 10, 7, 3}, torch::kInt64);
+  auto logits = z.clone().set_requires_grad(true);
+  auto parts = pretraining_loss(logits, labels, {}, {}, 1.0, 9.0);
+  parts.loss.backward();
+  auto expect =
+      (torch::softmax(z.to(torch::kFloat64), 1) - torch::one_hot(labels, 11).to(torch::kFloat64)) /
+      9.0;
+  EXPECT_LT((logits.grad().to(torch::kFloat64) - expect).abs().max().item<double>(), 1e-7);
+  auto by_hand = -torch::log_softmax(z.to(torch::kFloat64), 1)
+                      .gather(1, labels.unsqueeze(1))
+                      .sum()
+                      .item<double>() /
+                 9.0;
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), by_hand, 1e-5);
+  EXPECT_EQ(parts.mlm_correct,
+            1 + (z[0].argmax().item<int64_t>() == 3) + (z[1].argmax().item<int64_t>() == 3) +
+                (z[2].argmax().item<int64_t>() == 0) + (z[3].argmax().item<int64_t>() == 10) +
+                (z[5].argmax().item<int64_t>() == 3));
+}
+
+TEST(Loss, IgnoredLabelsAreLeftOut) {
+  // -100 (LibTorch's ignore_index) contributes neither loss nor gradient.
+  auto logits = torch::stack({logits_with_prob(0.7, 1, 5), logits_with_prob(0.1, 3, 5)})
+                    .set_requires_grad(true);
+  auto parts = pretraining_loss(logits, torch::tensor({1, -100}, torch::kInt64), {}, {}, 1.0, 1.0);
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 0.35667, 1e-4);
+  parts.loss.backward();
+  EXPECT_EQ(logits.grad()[1].abs().sum().item<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace bertforge
