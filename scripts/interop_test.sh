@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bertforge against the real HuggingFace libraries from PyPI (not needed by users: scripts/test.sh
-# stays Debian-only). Makes a venv (build/interop-venv; INTEROP_VENV to move it) with `tokenizers`
-# and runs the interop checks under tests/interop/ against build/bertforge.
+# stays Debian-only). Makes a venv (~/.cache/bertforge/interop-venv, shared by clones so that CI
+# does not download torch again; INTEROP_VENV to move it) with `tokenizers` and runs the interop checks under tests/interop/ against build/bertforge.
 #   scripts/interop_test.sh                 all checks
 #   INTEROP_PROBES=10000 scripts/interop_test.sh
 #   INTEROP_ONLY=tokenizers | models      one half only
@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-VENV=${INTEROP_VENV:-$BUILD_DIR/interop-venv}
+VENV=${INTEROP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/bertforge/interop-venv}
+mkdir -p "$(dirname "$VENV")"
 BIN=$(realpath "$BUILD_DIR/bertforge")
 [ -x "$BIN" ] || { echo "interop_test: build $BIN first (scripts/setup.sh)" >&2; exit 2; }
 if [ ! -x "$VENV/bin/python" ]; then

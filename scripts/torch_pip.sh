@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts/setup.sh for TORCH=pip: the LibTorch inside a pip-installed `torch`.
-#   torch_pip_prepare BUILD_DIR   makes BUILD_DIR/venv with torch (once; reused while it imports),
+#   torch_pip_prepare BUILD_DIR   makes BUILD_DIR/venv with torch (once; reused while it imports;
+#                                 a link to a venv in ~/.cache/bertforge/torch-pip shared by clones),
 #                                 checks its C++ ABI, finds the CUDA toolkit when torch has CUDA,
 #                                 and sets TORCH_ARGS (CMake arguments) and TORCH_VENV
 #   torch_pip_check BUILD_DIR     after the build: the executable links libtorch_cuda when torch
@@ -36,11 +37,25 @@ torch_pip_prepare() {
       "$py" -m venv --system-site-packages "$TORCH_VENV" ||
         tp_die "'$py -m venv $TORCH_VENV' failed (Debian: apt-get install python3-venv)"
     else
-      "$py" -m venv "$TORCH_VENV" ||
-        tp_die "'$py -m venv $TORCH_VENV' failed (Debian: apt-get install python3-venv)"
-      # shellcheck disable=SC2086
-      "$TORCH_VENV/bin/python" -m pip install -q --progress-bar off $spec ||
-        tp_die "pip install $spec failed (is PyPI reachable?)"
+      # One venv per (spec, Python) in the user's cache, linked from $dir/venv: a new clone (CI's)
+      # reuses it instead of downloading several GB again. TORCH_PIP_SHARED=0: a venv of its own.
+      local target=$TORCH_VENV
+      if [ "${TORCH_PIP_SHARED:-1}" = 1 ]; then
+        target=${XDG_CACHE_HOME:-$HOME/.cache}/bertforge/torch-pip/venv-$(printf '%s|%s' "$spec" \
+          "$("$py" --version 2>&1)" | sha1sum | cut -c1-12)
+        mkdir -p "$(dirname "$target")"
+      fi
+      if ! "$target/bin/python" -c 'import torch' >/dev/null 2>&1; then
+        rm -rf "$target"
+        "$py" -m venv "$target" ||
+          tp_die "'$py -m venv $target' failed (Debian: apt-get install python3-venv)"
+        # shellcheck disable=SC2086
+        "$target/bin/python" -m pip install -q --progress-bar off $spec ||
+          tp_die "pip install $spec failed (is PyPI reachable?)"
+      else
+        tp_say "reusing $target"
+      fi
+      [ "$target" = "$TORCH_VENV" ] || ln -s "$target" "$TORCH_VENV"
     fi
     tp_say "venv ready in $((SECONDS - t)) s"
   fi
