@@ -10,7 +10,7 @@ struct LossParts {
   torch::Tensor loss;                      // scalar to backpropagate
   torch::Tensor mlm_loss;                  // scalar, mean over the masked positions
   torch::Tensor nsp_loss;                  // scalar, mean over examples (0 when NSP is off)
-  int64_t mlm_correct = 0, mlm_count = 0;  // argmax == label at masked positions
+  int64_t mlm_correct = 0, mlm_count = 0;  // label has the largest logit (masked positions)
   int64_t nsp_correct = 0, nsp_count = 0;
 };
 

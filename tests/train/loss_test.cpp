@@ -77,6 +77,16 @@ TEST(Loss, GradientIsSoftmaxMinusOneHotOverTheDenominator) {
                 (z[5].argmax().item<int64_t>() == 3));
 }
 
+TEST(Loss, ALabelFarBelowTheMaximumKeepsItsExactLoss) {
+  // softmax underflows to 0 at the label (gap 200): the loss is still 200 + log(1 + e^-200 ...).
+  auto logits = torch::tensor({{200.0f, 0.0f, 0.0f}}).set_requires_grad(true);
+  auto parts = pretraining_loss(logits, torch::tensor({1}, torch::kInt64), {}, {}, 1.0);
+  EXPECT_NEAR(parts.mlm_loss.item<double>(), 200.0, 1e-3);
+  parts.loss.backward();
+  EXPECT_NEAR(logits.grad()[0][1].item<double>(), -1.0, 1e-6);
+  EXPECT_NEAR(logits.grad()[0][0].item<double>(), 1.0, 1e-6);
+}
+
 TEST(Loss, IgnoredLabelsAreLeftOut) {
   // -100 (LibTorch's ignore_index) contributes neither loss nor gradient.
   auto logits = torch::stack({logits_with_prob(0.7, 1, 5), logits_with_prob(0.1, 3, 5)})
