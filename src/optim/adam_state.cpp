@@ -20,6 +20,12 @@ Key state_key(const torch::Tensor& p) {
 }
 }  // namespace
 
+torch::Tensor closure_loss(const torch::optim::Optimizer::LossClosure& closure) {
+  if (!closure) return {};
+  at::AutoGradMode enable_grad(true);
+  return closure();
+}
+
 torch::optim::AdamWParamState& adam_state(torch::optim::Optimizer& opt, const torch::Tensor& p) {
   using Key = typename std::decay_t<decltype(opt.state())>::key_type;
   auto& slot = opt.state()[state_key<Key>(p)];

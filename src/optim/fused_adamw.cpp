@@ -68,12 +68,8 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
   for (auto& group : param_groups())
     if (static_cast<torch::optim::AdamWOptions&>(group.options()).amsgrad())
       return torch::optim::AdamW::step(closure);
+  torch::Tensor loss = closure_loss(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups()) {
     auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
     for (auto& p : group.params()) {
