@@ -1,6 +1,7 @@
 #include "optim/fused_adamw.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <cmath>
 
@@ -69,6 +70,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
     if (static_cast<torch::optim::AdamWOptions&>(group.options()).amsgrad())
       return torch::optim::AdamW::step(closure);
   torch::Tensor loss = closure_loss(closure);
+  RECORD_FUNCTION("bertforge::FusedAdamW::step", std::vector<c10::IValue>());  // for profiles
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups()) {
     auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
