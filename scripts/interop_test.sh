@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bertforge against the real HuggingFace libraries from PyPI (not needed by users: scripts/test.sh
 # stays Debian-only). Makes a venv (~/.cache/bertforge/interop-venv, shared by clones so that CI
-# does not download torch again; INTEROP_VENV to move it) with `tokenizers` and runs the interop checks under tests/interop/ against build/bertforge.
+# does not download torch again; INTEROP_VENV to move it) with `tokenizers` and runs the interop
+# checks under tests/interop/ against build/bertforge.
 #   scripts/interop_test.sh                 all checks
 #   INTEROP_PROBES=10000 scripts/interop_test.sh
 #   INTEROP_ONLY=tokenizers | models      one half only

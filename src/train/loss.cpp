@@ -24,7 +24,8 @@ struct CrossEntropySum : torch::autograd::Function<CrossEntropySum> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
     const auto saved = ctx->get_saved_variables();
-    auto g = grad_out[0] * ctx->saved_data["scale"].toDouble();  // 0-dim
+    // The incoming gradient (a scalar tensor) times the mean's 1 / denominator.
+    auto g = grad_out[0] * ctx->saved_data["scale"].toDouble();
     // In place over the saved softmax (no new (N, C) buffer): the graph is not kept.
     auto grad = saved[0].mul_(g);
     grad.scatter_add_(1, saved[1].unsqueeze(1), (-g).expand({saved[1].size(0), 1}));
@@ -46,8 +47,8 @@ MeanCrossEntropy mean_cross_entropy(const torch::Tensor& logits_in, const torch:
   MeanCrossEntropy out;
   out.count = labels.size(0);
   const double scale = 1.0 / (denominator > 0 ? denominator : std::max<int64_t>(1, out.count));
-  // The CPU takes the one-pass backward (labels checked there without a device sync); CUDA and
-  // ignored labels take LibTorch's cross_entropy.
+  // The CPU takes the one-pass backward (checking the labels there is a host read, no device
+  // sync); CUDA and ignored labels (< 0) take LibTorch's cross_entropy.
   if (logits.device().is_cpu() && (out.count == 0 || labels.min().item<int64_t>() >= 0)) {
     out.mean = CrossEntropySum::apply(logits, labels, scale);
   } else {

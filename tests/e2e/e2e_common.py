@@ -201,13 +201,13 @@ SEA = [["captain", "merchant", "sailor", "pirate", "trader", "admiral"],
        ["quickly", "secretly", "proudly", "twice", "by night"]]
 
 
-def write_grammar_corpus(path, docs, seed, grammar=FARM):
-    """`docs` documents of 3-8 sentences drawn from `grammar` (one word per slot); a blank line
-    between documents."""
+def write_grammar_corpus(path, docs, seed, grammar=FARM, sentences=(3, 8)):
+    """`docs` documents of `sentences` (lowest, highest) sentences drawn from `grammar` (one word
+    per slot); a blank line between documents."""
     rng = random.Random(seed)
     with open(path, "w") as f:
         for _ in range(docs):
-            for _ in range(rng.randint(3, 8)):
+            for _ in range(rng.randint(*sentences)):
                 s = " ".join(rng.choice(slot) for slot in grammar) + "."
                 f.write(s[0].upper() + s[1:] + "\n")
             f.write("\n")

@@ -28,6 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_models_test as hm  # noqa: E402  (bf, check, compare_fill_mask, tokenizers, perturb)
 import tokenizer_json_test as tj  # noqa: E402  (corpus)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import e2e_common  # noqa: E402  (write_grammar_corpus)
+
 STEPS = 150
 SIZES = dict(hidden_size=64, num_hidden_layers=3, num_attention_heads=4, intermediate_size=128)
 # Domain text: lab notes, words the general corpus (tj.corpus) does not use.
@@ -41,13 +44,7 @@ DOMAIN = [["the", "each", "one", "our", "that"],
 
 
 def domain_corpus(path, docs, seed):
-    rng = random.Random(seed)
-    with open(path, "w") as f:
-        for _ in range(docs):
-            for _ in range(rng.randint(3, 7)):
-                s = " ".join(rng.choice(slot) for slot in DOMAIN) + "."
-                f.write(s[0].upper() + s[1:] + "\n")
-            f.write("\n")
+    e2e_common.write_grammar_corpus(path, docs, seed, grammar=DOMAIN, sentences=(3, 7))
     return path
 
 
