@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "errors/errors.h"
+#include "fs/base64.h"
 #include "tokenizer/pair_template.h"
 #include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
@@ -17,24 +18,6 @@ using json = nlohmann::json;
 namespace {
 
 const char* const kMeta = "\xe2\x96\x81";  // U+2581, SentencePiece's word marker
-
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += t[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t v = uint8_t(in[i]) << 16;
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return out;
-}
 
 // The five specials, in id order, as added tokens that are never split or normalized.
 json added_tokens(const Tokenizer& tok) {
@@ -113,7 +96,7 @@ json spm_normalizer(const SpmProto& m) {
   json steps = json::array();
   if (!m.precompiled_charsmap.empty())
     steps.push_back(
-        {{"type", "Precompiled"}, {"precompiled_charsmap", base64(m.precompiled_charsmap)}});
+        {{"type", "Precompiled"}, {"precompiled_charsmap", base64_encode(m.precompiled_charsmap)}});
   if (m.remove_extra_whitespaces) {
     steps.push_back(
         {{"type", "Replace"}, {"pattern", {{"Regex", "\\A +| +\\z"}}}, {"content", ""}});

@@ -1,7 +1,10 @@
 #include "tokenizer/hf_normalizers.h"
 
 #include <memory>
+#include <optional>
 
+#include "fs/base64.h"
+#include "tokenizer/hf_precompiled.h"
 #include "tokenizer/hf_regex.h"
 
 namespace bertforge::hf {
@@ -140,6 +143,22 @@ std::shared_ptr<Regex> pattern_regex(const json& j, const std::string& path) {
   throw FormatError(path, "expected {\"String\": ...} or {\"Regex\": ...}");
 }
 
+namespace {
+// {"type": "Precompiled", "precompiled_charsmap": base64 of a SentencePiece character map}.
+Normalizer precompiled(const json& j, const std::string& path) {
+  const std::string key = join_path(path, "precompiled_charsmap");
+  const std::string text = as_string(member(j, "precompiled_charsmap", path), key);
+  const std::optional<std::string> bytes = base64_decode(text);
+  if (!bytes) throw FormatError(key, "expected base64 (a SentencePiece precompiled_charsmap)");
+  try {
+    auto map = std::make_shared<const PrecompiledCharsmap>(PrecompiledCharsmap::parse(*bytes));
+    return [map](NormText& t) { map->apply(t); };
+  } catch (const std::invalid_argument& e) {
+    throw FormatError(key, std::string("not a SentencePiece precompiled_charsmap: ") + e.what());
+  }
+}
+}  // namespace
+
 Normalizer make_normalizer(const json& j, const std::string& path) {
   if (j.is_null()) return {};
   const std::string type = type_of(j, path);
@@ -206,6 +225,7 @@ Normalizer make_normalizer(const json& j, const std::string& path) {
                r = opt_bool(j, "strip_right", path, true);
     return [l, r](NormText& t) { strip(t, l, r); };
   }
+  if (type == "Precompiled") return precompiled(j, path);
   unknown_type("normalizer", type, path);
 }
 

@@ -2,7 +2,7 @@
 // `tokenizers` library's component of the same "type" does, alignment included (hf_text.h); an
 // unknown type is a FormatError naming it and its JSON path. Torch-free.
 //   normalizers:     BertNormalizer, NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Replace,
-//                    Prepend, Strip, Sequence
+//                    Prepend, Strip, Precompiled (tokenizer/hf_precompiled.h), Sequence
 //   pre-tokenizers:  ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Split,
 //                    Digits, Punctuation, Sequence
 #pragma once

@@ -1,8 +1,10 @@
 #include "tokenizer/hf_text.h"
 
+#include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
+#include <unicode/utext.h>
 #include <unicode/utf16.h>
 
 #include <stdexcept>
@@ -300,6 +302,31 @@ void unicode_normalize(const NormText& t, NormForm form, std::vector<Change>* ou
   }
   reorder(out);
   if (comp) compose(instance(false, true), out);
+}
+
+std::vector<size_t> grapheme_ends(std::string_view s) {
+  std::vector<size_t> ends;
+  if (s.empty()) return ends;
+  // One break iterator per thread: opening one loads ICU's rules (slow); using one is not
+  // thread-safe.
+  thread_local struct Iter {
+    UBreakIterator* it = nullptr;
+    ~Iter() {
+      if (it) ubrk_close(it);
+    }
+  } iter;
+  UErrorCode err = U_ZERO_ERROR;
+  if (!iter.it) iter.it = ubrk_open(UBRK_CHARACTER, "", nullptr, 0, &err);
+  UText* ut = utext_openUTF8(nullptr, s.data(), static_cast<int64_t>(s.size()), &err);
+  if (U_SUCCESS(err)) ubrk_setUText(iter.it, ut, &err);
+  if (U_FAILURE(err)) {
+    if (ut) utext_close(ut);
+    throw std::runtime_error(std::string("ICU grapheme breaking failed: ") + u_errorName(err));
+  }
+  for (int32_t e = ubrk_next(iter.it); e != UBRK_DONE; e = ubrk_next(iter.it))
+    ends.push_back(static_cast<size_t>(e));
+  utext_close(ut);
+  return ends;
 }
 
 }  // namespace bertforge::hf

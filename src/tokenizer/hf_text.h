@@ -51,6 +51,9 @@ std::string utf8_sanitize(std::string_view s);
 bool utf8_valid(std::string_view s);
 // Number of code points in s[0, byte_offset).
 size_t utf8_count(std::string_view s, size_t byte_offset);
+// The end byte offsets of the extended grapheme clusters of valid UTF-8 `s` (ICU's character
+// break rules, as the `unicode-segmentation` crate's graphemes(true)); empty for empty `s`.
+std::vector<size_t> grapheme_ends(std::string_view s);
 
 // Unicode properties as the Rust standard library and the library's normalizers define them.
 bool is_whitespace(char32_t c);       // White_Space
