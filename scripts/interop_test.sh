@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bertforge against the real HuggingFace libraries from PyPI (not needed by users: scripts/test.sh
 # stays Debian-only). Makes a venv (~/.cache/bertforge/interop-venv, shared by clones so that CI
-# does not download torch again; INTEROP_VENV to move it) with `tokenizers` and runs the interop
+# does not download torch again; INTEROP_VENV to move it) with `tokenizers` (and `sentencepiece`,
+# which trains the models behind the Precompiled families) and runs the interop
 # checks under tests/interop/ against build/bertforge.
 #   scripts/interop_test.sh                 all checks
 #   INTEROP_PROBES=10000 scripts/interop_test.sh
@@ -19,8 +20,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 ONLY=${INTEROP_ONLY:-}
-"$VENV/bin/python" -c "import tokenizers" 2>/dev/null ||
-  "$VENV/bin/pip" install -q "tokenizers>=0.20"
+"$VENV/bin/python" -c "import tokenizers, sentencepiece" 2>/dev/null ||
+  "$VENV/bin/pip" install -q "tokenizers>=0.20" sentencepiece
 if [ "$ONLY" != tokenizers ]; then
   "$VENV/bin/python" -c "import transformers, safetensors, torch" 2>/dev/null ||
     "$VENV/bin/pip" install -q "transformers>=4.48" safetensors torch

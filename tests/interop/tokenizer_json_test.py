@@ -167,6 +167,74 @@ def build_all(lines):
         vocab_size=700, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
         continuing_subword_prefix="##", end_of_word_suffix="</w>", limit_alphabet=80))
     out["bpe_affixes_whitespace"] = t
+    out.update(precompiled_unigrams(lines))
+    return out
+
+
+def spm_charsmap(model):
+    """The precompiled_charsmap of a serialized SentencePiece ModelProto (field 3, the
+    NormalizerSpec, its field 2), read from the protobuf wire format."""
+    def fields(b):
+        i = 0
+        while i < len(b):
+            key, i = varint(b, i)
+            wire = key & 7
+            if wire == 0:
+                v, i = varint(b, i)
+            elif wire == 1:
+                v, i = b[i:i + 8], i + 8
+            elif wire == 5:
+                v, i = b[i:i + 4], i + 4
+            else:
+                n, i = varint(b, i)
+                v, i = b[i:i + n], i + n
+            yield key >> 3, v
+
+    def varint(b, i):
+        r = s = 0
+        while True:
+            c = b[i]
+            i += 1
+            r |= (c & 0x7f) << s
+            s += 7
+            if c < 0x80:
+                return r, i
+
+    spec = next(v for f, v in fields(model) if f == 3)
+    return next(v for f, v in fields(spec) if f == 2)
+
+
+def precompiled_unigrams(lines):
+    """Unigram tokenizers laid out as the HF conversions of SentencePiece models are (XLM-R,
+    DeBERTa-v3): the real `sentencepiece` trains the model, whose character map (nmt_nfkc; nfkc_cf,
+    which also case-folds) becomes a Precompiled normalizer."""
+    import io
+    import sentencepiece as spm
+    out = {}
+    for rule, strip in (("nmt_nfkc", False), ("nfkc_cf", True)):
+        buf = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines), model_writer=buf, vocab_size=400, model_type="unigram",
+            normalization_rule_name=rule, pad_id=3, pad_piece="<pad>",
+            user_defined_symbols=["<mask>"], character_coverage=0.9995, hard_vocab_limit=False,
+            minloglevel=2)
+        proc = spm.SentencePieceProcessor(model_proto=buf.getvalue())
+        vocab = [(proc.id_to_piece(i), proc.get_score(i)) for i in range(proc.get_piece_size())]
+        t = Tokenizer(models.Unigram(vocab, unk_id=proc.unk_id(), byte_fallback=False))
+        norms = [normalizers.Precompiled(spm_charsmap(buf.getvalue())),
+                 normalizers.Replace(Regex(" {2,}"), " ")]
+        if strip:
+            norms.insert(0, normalizers.Strip(left=False, right=True))
+        t.normalizer = normalizers.Sequence(norms)
+        t.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+        t.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+        t.add_special_tokens([AddedToken(p, special=True, normalized=False)
+                              for p in ("<unk>", "<s>", "</s>", "<pad>")])
+        t.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True, normalized=False)])
+        t.post_processor = processors.TemplateProcessing(
+            single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+            special_tokens=[("<s>", t.token_to_id("<s>")), ("</s>", t.token_to_id("</s>"))])
+        out["spm_unigram_precompiled_" + rule] = t
     return out
 
 
