@@ -57,8 +57,10 @@ PrecompiledCharsmap PrecompiledCharsmap::parse(std::string_view bytes) {
     throw std::invalid_argument("its replacement strings are not valid UTF-8");
   m.validate();
   m.ascii_identity_ = !m.first_match("\r\n");
-  for (int c = 1; c < 128 && m.ascii_identity_; ++c)
-    m.ascii_identity_ = !m.first_match(std::string(1, static_cast<char>(c)));
+  for (int c = 1; c < 128; ++c) {
+    m.ascii_keyed_[c] = m.first_match(std::string(1, static_cast<char>(c))).has_value();
+    m.ascii_identity_ &= !m.ascii_keyed_[c];
+  }
   return m;
 }
 
@@ -111,11 +113,40 @@ std::optional<std::string_view> PrecompiledCharsmap::first_match(std::string_vie
   return std::nullopt;
 }
 
+// ASCII text: each char is a cluster of its own, except CR LF (one cluster).
+bool PrecompiledCharsmap::ascii_changes(std::string_view text, std::vector<Change>* out) const {
+  if (ascii_identity_) return false;
+  bool modified = false;
+  auto one = [&](std::string_view c) {
+    if (!ascii_keyed_[static_cast<unsigned char>(c[0])]) {
+      out->push_back({static_cast<char32_t>(c[0]), 0});
+      return;
+    }
+    modified = true;
+    push_replacement(c, *first_match(c), out);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      if (auto norm = first_match(text.substr(i, 2))) {
+        modified = true;
+        push_replacement(text.substr(i, 2), *norm, out);
+      } else {
+        one(text.substr(i, 1));
+        one(text.substr(i + 1, 1));
+      }
+      ++i;
+      continue;
+    }
+    one(text.substr(i, 1));
+  }
+  return modified;
+}
+
 bool PrecompiledCharsmap::changes(std::string_view text, std::vector<Change>* out) const {
   out->clear();
   bool ascii = true;
   for (unsigned char c : text) ascii &= c < 0x80;
-  if (ascii && ascii_identity_) return false;
+  if (ascii) return ascii_changes(text, out);
   bool modified = false;
   size_t b = 0;
   for (size_t e : grapheme_ends(text)) {
@@ -149,13 +180,18 @@ void PrecompiledCharsmap::apply(NormText& t) const {
   if (changes(t.text, &c)) t.transform(c);
 }
 
+bool PrecompiledCharsmap::normalize_into(std::string_view text, std::string* out) const {
+  thread_local std::vector<Change> c;
+  if (!changes(text, &c)) return false;
+  out->clear();
+  out->reserve(text.size());
+  for (const Change& x : c) utf8_append(out, x.cp);
+  return true;
+}
+
 std::string PrecompiledCharsmap::normalize(std::string_view text) const {
-  std::vector<Change> c;
-  if (!changes(text, &c)) return std::string(text);
   std::string out;
-  out.reserve(text.size());
-  for (const Change& x : c) utf8_append(&out, x.cp);
-  return out;
+  return normalize_into(text, &out) ? out : std::string(text);
 }
 
 }  // namespace bertforge::hf

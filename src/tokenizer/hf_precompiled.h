@@ -16,6 +16,7 @@
 // so that their tokenizer.json exports give the same ids in `tokenizers`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,11 +45,15 @@ class PrecompiledCharsmap {
   void apply(NormText& t) const;
   // The normalized text alone.
   std::string normalize(std::string_view text) const;
+  // Same into *out; false (and *out untouched) when the text stays as it is.
+  bool normalize_into(std::string_view text, std::string* out) const;
 
  private:
   void validate() const;
+  bool ascii_changes(std::string_view text, std::vector<Change>* out) const;
   std::vector<uint32_t> units_;
   std::string replacements_;
+  std::array<bool, 128> ascii_keyed_{};  // the ASCII chars that have a key of their own
   bool ascii_identity_ = false;  // no ASCII char and no "\r\n" has a key: ASCII text is kept
 };
 

@@ -176,6 +176,43 @@ std::string round_spm_scores(std::string bytes, const std::string& path) {
   return bytes;
 }
 
+std::string without_charsmap(const std::string& bytes, const std::string& path) {
+  auto append_varint = [](std::string* out, uint64_t v) {
+    do {
+      *out += static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      v >>= 7;
+    } while (v);
+  };
+  std::string out;
+  Wire w(bytes, path);
+  while (!w.done()) {
+    const size_t start = w.pos();
+    uint32_t f;
+    int t;
+    w.next(&f, &t);
+    if (f != 3 || t != 2) {
+      w.skip(t);
+      out.append(bytes, start, w.pos() - start);
+      continue;
+    }
+    const std::string_view spec = w.bytes();
+    std::string kept;
+    Wire n(spec, path);
+    while (!n.done()) {
+      const size_t field_start = n.pos();
+      uint32_t g;
+      int u;
+      n.next(&g, &u);
+      n.skip(u);
+      if (g != 2 || u != 2) kept.append(spec.substr(field_start, n.pos() - field_start));
+    }
+    append_varint(&out, (3u << 3) | 2);
+    append_varint(&out, kept.size());
+    out += kept;
+  }
+  return out;
+}
+
 SpmProto parse_spm_proto(const std::string& bytes, const std::string& path) {
   SpmProto out;
   Wire w(bytes, path);

@@ -41,6 +41,11 @@ struct SpmProto {
 // past its end, a wire type protobuf does not have, no pieces).
 SpmProto parse_spm_proto(const std::string& bytes, const std::string& path);
 
+// `bytes` with the normalizer's precompiled character map left out (every other field as it is).
+// bertforge applies the map itself, as `tokenizers` does (tokenizer/hf_precompiled.h), and hands
+// SentencePiece the normalized text. Throws as parse_spm_proto.
+std::string without_charsmap(const std::string& bytes, const std::string& path);
+
 // The grid unigram scores are rounded to (2^-7): sums of a few thousand such scores are exact in
 // both float and double, so SentencePiece (float sums) and HF tokenizers' Unigram (double sums)
 // compare every Viterbi path alike and break ties alike.

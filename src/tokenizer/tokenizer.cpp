@@ -6,8 +6,10 @@
 #include "errors/errors.h"
 #include "fs/checksum.h"
 #include "fs/fs.h"
+#include "tokenizer/hf_precompiled.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_library.h"
+#include "tokenizer/spm_proto.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -17,6 +19,9 @@ const char* const kSpecialPieces[kNumSpecials] = {"[PAD]", "[UNK]", "[CLS]", "[S
 
 struct Tokenizer::Impl {
   std::unique_ptr<spm::Model> sp;  // one of sp and wp
+  // A SentencePiece model's character map, applied here as `tokenizers` applies it (then sp has
+  // none of its own): see load_sentencepiece.
+  std::optional<hf::PrecompiledCharsmap> charsmap;
   std::optional<WordPiece> wp;
   std::optional<HfTokenizer> hf;  // a HuggingFace tokenizer.json
   std::string path, checksum, bytes;
@@ -45,6 +50,29 @@ bool allows_per_word(const spm::Model& sp) {
   sp.encode("a b", &a);  // whitespace is collapsed and trimmed
   sp.encode("  a   b ", &b);
   return a == b;
+}
+
+// Loads a SentencePiece model. Its precompiled character map (the normalization rules, e.g.
+// nmt_nfkc) is taken out and applied by bertforge as HuggingFace `tokenizers` applies it (per
+// grapheme cluster; tokenizer/hf_precompiled.h), SentencePiece then seeing normalized text: so the
+// ids are those of the model's tokenizer.json export in `tokenizers`, the library its users load
+// it with. They differ from SentencePiece's own only where a cluster has a grapheme extender.
+void load_sentencepiece(const std::string& bytes, const std::string& path,
+                        std::unique_ptr<spm::Model>* sp,
+                        std::optional<hf::PrecompiledCharsmap>* charsmap) {
+  *sp = spm::library().new_model();
+  std::string error = (*sp)->load(bytes);
+  if (!error.empty()) throw InputError(path, 0, "not a SentencePiece model: " + error);
+  const SpmProto proto = parse_spm_proto(bytes, path);
+  if (proto.precompiled_charsmap.empty()) return;
+  try {
+    charsmap->emplace(hf::PrecompiledCharsmap::parse(proto.precompiled_charsmap));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(path, 0,
+                     std::string("its precompiled character map is malformed: ") + e.what());
+  }
+  error = (*sp)->load(without_charsmap(bytes, path));
+  if (!error.empty()) throw InputError(path, 0, "not a SentencePiece model: " + error);
 }
 
 constexpr const char* kWordPieceFormat = "bertforge-wordpiece";
@@ -124,9 +152,7 @@ Tokenizer Tokenizer::from_bytes(const std::string& bytes, const std::string& pat
   Tokenizer t;
   Impl& impl = *t.impl_;
   impl.bytes = bytes;
-  impl.sp = spm::library().new_model();
-  const std::string error = impl.sp->load(bytes);
-  if (!error.empty()) throw InputError(path, 0, "not a SentencePiece model: " + error);
+  load_sentencepiece(bytes, path, &impl.sp, &impl.charsmap);
   const int n = impl.sp->piece_size();
   for (int id = 0; id < kNumSpecials; ++id) {
     const std::string want = kSpecialPieces[id];
@@ -236,6 +262,18 @@ void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids, WordCa
                 cache ? cache->max_words_ : 0};
     impl_->hf->encode_ids(text, ids, cache ? &memo : nullptr);
     return;
+  }
+  std::string normalized;  // the text after the character map (see load_sentencepiece)
+  if (impl_->charsmap) {
+    if (!hf::utf8_valid(text)) {
+      normalized = hf::utf8_sanitize(text);
+      text = normalized;
+    }
+    std::string out;
+    if (impl_->charsmap->normalize_into(text, &out)) {
+      normalized = std::move(out);
+      text = normalized;
+    }
   }
   if (!impl_->per_word) {
     encode_piece(text, ids);
