@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${1:-60}
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=${FUZZ_TARGETS:-"safetensors_header hf_config shard manifest config tensorboard tokenizer_json byte_stream csv labelled spm_proto"}
+TARGETS=${FUZZ_TARGETS:-"safetensors_header hf_config shard manifest config tensorboard tokenizer_json byte_stream csv labelled spm_proto precompiled_charsmap"}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 

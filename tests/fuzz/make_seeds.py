@@ -281,6 +281,40 @@ def csv_seeds():
     put("csv", "after_quote.csv", 'text\n"a"b\n')
 
 
+# ---- precompiled_charsmap: SentencePiece character maps (darts-clone units, then replacements) ----
+
+def charsmap(units, replacements):
+    return struct.pack("<I", 4 * len(units)) + struct.pack(f"<{len(units)}I", *units) + replacements
+
+
+def precompiled_charsmap_seeds():
+    """The map of tests/tokenizer/hf_precompiled_test.cpp: "A" -> "a", "A" U+0301 -> "Á",
+    "ﬁ" -> "fi"; then broken variants."""
+    def label(c, leaf, offset):
+        return (offset << 10) | (0x100 if leaf else 0) | c
+    u = [0] * 2048
+    u[0] = label(0, False, 256)
+    u[256 ^ 0x41] = label(0x41, True, (256 ^ 0x41) ^ 512)
+    u[512] = (1 << 31) | 0
+    u[512 ^ 0xCC] = label(0xCC, False, (512 ^ 0xCC) ^ 1536)
+    u[1536 ^ 0x81] = label(0x81, True, (1536 ^ 0x81) ^ 1792)
+    u[1792] = (1 << 31) | 5
+    u[256 ^ 0xEF] = label(0xEF, False, (256 ^ 0xEF) ^ 768)
+    u[768 ^ 0xAC] = label(0xAC, False, (768 ^ 0xAC) ^ 1024)
+    u[1024 ^ 0x81] = label(0x81, True, (1024 ^ 0x81) ^ 1280)
+    u[1280] = (1 << 31) | 2
+    good = charsmap(u, "a\0fi\0\u00c1\0".encode())
+    put("precompiled_charsmap", "hand.bin", good)
+    put("precompiled_charsmap", "truncated.bin", good[:1000])
+    put("precompiled_charsmap", "empty_trie.bin", struct.pack("<I", 0) + b"x\0")
+    bad = list(u)
+    bad[512] = (1 << 31) | 6  # into the middle of "Á"
+    put("precompiled_charsmap", "value_mid_char.bin", charsmap(bad, "a\0fi\0\u00c1\0".encode()))
+    loop = list(u)
+    loop[1024 ^ 0x81] = label(0x81, False, (1024 ^ 0x81) ^ 256)  # back to the root's base
+    put("precompiled_charsmap", "loop.bin", charsmap(loop, "a\0fi\0\u00c1\0".encode()))
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     hf_config_seeds()
@@ -289,3 +323,4 @@ if __name__ == "__main__":
     tensorboard_seeds()
     byte_stream_seeds()
     csv_seeds()
+    precompiled_charsmap_seeds()

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import unicodedata
@@ -130,6 +131,38 @@ def extends_grapheme(text):
     a variation selector, an emoji skin tone)."""
     return any(unicodedata.category(c) in ("Mn", "Me", "Mc") or c in "\u200c\u200d\ufe0e\ufe0f"
                or 0x1F3FB <= ord(c) <= 0x1F3FF for c in text)
+
+
+SPELLED = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<s>", "</s>", "<pad>", "<unk>", "<mask>")
+
+
+def spells_piece(text):
+    """True when `text` spells a special token or a byte piece (<0x41>)."""
+    return any(s in text for s in SPELLED) or re.search(r"<0x[0-9A-F]{2}>", text) is not None
+
+
+def check_literal(name, out, texts, adopted):
+    """Texts that spell a special or a byte piece. bertforge's own kinds read them as text (never as
+    the special), as HF does with split_special_tokens=True: they must agree with that. Except where
+    HF's Unigram model itself matches a control or byte piece's spelling (its vocabulary holds
+    "[CLS]" and "<0x41>" as ordinary pieces; SentencePiece's does not): counted and reported. An
+    adopted tokenizer.json is the library's behaviour throughout (specials read from text)."""
+    hf_tok = AutoTokenizer.from_pretrained(out)
+    unigram = json.load(open(os.path.join(out, "tokenizer.json")))["model"]["type"] == "Unigram"
+    mine = bf_ids(out, texts, adopted)
+    bad = 0
+    for text, ids in zip(texts, mine):
+        want = hf_tok(text, split_special_tokens=not adopted)["input_ids"]
+        if not adopted:
+            ids = [hf_tok.cls_token_id] + ids + [hf_tok.sep_token_id]
+        bad += ids != want
+    if unigram and not adopted:
+        print(f"  {name}: {bad} of {len(texts)} texts spelling a special or byte piece differ "
+              "(HF's Unigram matches the spelled piece)")
+    else:
+        check(bad == 0, f"{name}: {bad} of {len(texts)} texts spelling a special or byte piece "
+              "tokenized differently by HF")
+        print(f"  {name}: {len(texts)} texts spelling a special or byte piece, {bad} differ")
 
 
 def check_export(name, run, out, probe_texts, adopted):
@@ -275,8 +308,10 @@ def main():
     lines = tj.corpus(rng, 1500)
     corpus = os.path.join(WORK, "corpus.txt")
     write_corpus(corpus, lines)
-    # Probes without special-token names inside: bertforge's non-adopted kinds encode them as text.
-    texts = [p for p in tj.probes(rng, a.probes, []) if "[" not in p and "<" not in p]
+    # Probes that spell no special or byte piece; those that do are checked apart (check_literal).
+    texts = [p for p in tj.probes(rng, a.probes, []) if not spells_piece(p)]
+    literal = [p for p in tj.probes(rng, a.probes // 4, list(SPELLED) + ["<0x41>", "<0xE2>"])
+               if spells_piece(p)]
 
     for kind in ("roberta", "modernbert"):
         hf_built(kind, lines, corpus)
@@ -294,6 +329,7 @@ def main():
     for name, tok, arch, adopted in runs:
         run, out = train(name, corpus, tok, arch)
         check_export(name, run, out, texts, adopted)
+        check_literal(name, out, literal, adopted)
     if FAILED:
         print(f"{len(FAILED)} check(s) failed")
         return 1
