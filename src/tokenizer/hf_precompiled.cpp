@@ -56,11 +56,10 @@ PrecompiledCharsmap PrecompiledCharsmap::parse(std::string_view bytes) {
   if (!utf8_valid(m.replacements_))
     throw std::invalid_argument("its replacement strings are not valid UTF-8");
   m.validate();
-  m.ascii_identity_ = !m.first_match("\r\n");
-  for (int c = 1; c < 128; ++c) {
+  for (int c = 1; c < 128; ++c)
     m.ascii_keyed_[c] = m.first_match(std::string(1, static_cast<char>(c))).has_value();
-    m.ascii_identity_ &= !m.ascii_keyed_[c];
-  }
+  for (int c = 0; c < 256; ++c) m.stop_[c] = c >= 0x80 || (c < 0x80 && m.ascii_keyed_[c]);
+  m.stop_['\r'] = m.stop_['\r'] || m.first_match("\r\n").has_value();
   return m;
 }
 
@@ -115,7 +114,6 @@ std::optional<std::string_view> PrecompiledCharsmap::first_match(std::string_vie
 
 // ASCII text: each char is a cluster of its own, except CR LF (one cluster).
 bool PrecompiledCharsmap::ascii_changes(std::string_view text, std::vector<Change>* out) const {
-  if (ascii_identity_) return false;
   bool modified = false;
   auto one = [&](std::string_view c) {
     if (!ascii_keyed_[static_cast<unsigned char>(c[0])]) {
@@ -144,8 +142,11 @@ bool PrecompiledCharsmap::ascii_changes(std::string_view text, std::vector<Chang
 
 bool PrecompiledCharsmap::changes(std::string_view text, std::vector<Change>* out) const {
   out->clear();
+  size_t i = 0;  // the common case first: ASCII without a key, one table lookup per byte
+  while (i < text.size() && !stop_[static_cast<unsigned char>(text[i])]) ++i;
+  if (i == text.size()) return false;
   bool ascii = true;
-  for (unsigned char c : text) ascii &= c < 0x80;
+  for (; i < text.size() && ascii; ++i) ascii = static_cast<unsigned char>(text[i]) < 0x80;
   if (ascii) return ascii_changes(text, out);
   bool modified = false;
   size_t b = 0;
@@ -181,7 +182,15 @@ void PrecompiledCharsmap::apply(NormText& t) const {
 }
 
 bool PrecompiledCharsmap::normalize_into(std::string_view text, std::string* out) const {
+  size_t i = 0;
+  while (i < text.size() && !stop_[static_cast<unsigned char>(text[i])]) ++i;
+  if (i == text.size()) return false;
   thread_local std::vector<Change> c;
+  if (!utf8_valid(text)) {  // as the library sees it: each invalid sequence as U+FFFD
+    const std::string valid = utf8_sanitize(text);
+    if (!normalize_into(valid, out)) *out = valid;
+    return true;
+  }
   if (!changes(text, &c)) return false;
   out->clear();
   out->reserve(text.size());

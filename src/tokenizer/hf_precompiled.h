@@ -45,7 +45,9 @@ class PrecompiledCharsmap {
   void apply(NormText& t) const;
   // The normalized text alone.
   std::string normalize(std::string_view text) const;
-  // Same into *out; false (and *out untouched) when the text stays as it is.
+  // Same into *out; false (and *out untouched) when the text stays as it is. Unlike the others it
+  // takes any bytes: invalid UTF-8 is read as the library reads it (U+FFFD for each invalid
+  // sequence) first.
   bool normalize_into(std::string_view text, std::string* out) const;
 
  private:
@@ -54,7 +56,8 @@ class PrecompiledCharsmap {
   std::vector<uint32_t> units_;
   std::string replacements_;
   std::array<bool, 128> ascii_keyed_{};  // the ASCII chars that have a key of their own
-  bool ascii_identity_ = false;  // no ASCII char and no "\r\n" has a key: ASCII text is kept
+  // Bytes that may change the text: non-ASCII, keyed ASCII, CR where "\r\n" has a key.
+  std::array<bool, 256> stop_{};
 };
 
 }  // namespace bertforge::hf

@@ -264,17 +264,7 @@ void Tokenizer::encode_into(std::string_view text, std::vector<int>* ids, WordCa
     return;
   }
   std::string normalized;  // the text after the character map (see load_sentencepiece)
-  if (impl_->charsmap) {
-    if (!hf::utf8_valid(text)) {
-      normalized = hf::utf8_sanitize(text);
-      text = normalized;
-    }
-    std::string out;
-    if (impl_->charsmap->normalize_into(text, &out)) {
-      normalized = std::move(out);
-      text = normalized;
-    }
-  }
+  if (impl_->charsmap && impl_->charsmap->normalize_into(text, &normalized)) text = normalized;
   if (!impl_->per_word) {
     encode_piece(text, ids);
     return;

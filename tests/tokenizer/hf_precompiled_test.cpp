@@ -153,6 +153,13 @@ TEST(Precompiled, NmtNfkcAsTheLibrary) {
   EXPECT_EQ(m.normalize("\xEF\xBC\xA1\xCC\x81"), "A");  // Ａ́
   EXPECT_EQ(m.normalize("\xE2\x91\xA0\xCC\x88"), "1");  // ①̈
   EXPECT_EQ(m.normalize("Hello world"), "Hello world");
+  // The SentencePiece kind applies the map the same way (tokenizer.h): ｶ + U+0301 is encoded as
+  // カ (SentencePiece's own rule, longest key per position, would keep the accent).
+  EXPECT_EQ(t.encode("\xEF\xBD\xB6\xCC\x81"), t.encode("\xE3\x82\xAB"));
+  EXPECT_NE(t.encode("\xEF\xBD\xB6\xCC\x81"), t.encode("\xE3\x82\xAB\xCC\x81"));
+  EXPECT_EQ(t.encode("x \xEF\xAC\x81 y"), t.encode("x fi y"));
+  // Invalid UTF-8 as the library would see it: U+FFFD.
+  EXPECT_EQ(t.encode("a\xFF"), t.encode("a\xEF\xBF\xBD"));
   // Offsets through a tokenizer.json: "a" U+0001 "b" -> a (0,1), b (2,3) (the control char
   // removed, charged to the "a" before it).
   const HfTokenizer hf = HfTokenizer::parse(
