@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${BERTFORGE:-build/bertforge}")
-VENV=${INTEROP_VENV:-build/interop-venv}
+VENV=${INTEROP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/bertforge/interop-venv}
 CORPUS=${CORPUS:-data/corpus/general.txt}
 THREADS=${THREADS:-2}
 REPEAT=${REPEAT:-3}

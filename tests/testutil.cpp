@@ -9,7 +9,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "config/config.h"
+#include "run/run_layout.h"
 #include "runtime/random.h"
+#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge::testing {
 
@@ -91,6 +94,17 @@ std::string read_text(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string train_small_tokenizer(const TempDir& dir, int docs, uint64_t seed) {
+  Config c;
+  c.run_dir = dir.file("run");
+  c.data.train_files = {dir.file("corpus.txt")};
+  c.tokenizer.vocab_size = 300;
+  c.tokenizer.threads = 2;
+  write_corpus(dir.file("corpus.txt"), docs, seed);
+  run_tokenizer_stage(TokenizerJob::of(c));
+  return tokenizer_model_path(c.run_dir);
 }
 
 }  // namespace bertforge::testing

@@ -25,6 +25,9 @@ void write_corpus(const std::string& path, int docs, uint64_t seed, int style = 
 // Same documents as JSON Lines with a "text" field (sentences joined by newlines).
 void write_corpus_jsonl(const std::string& path, int docs, uint64_t seed, int style = 0);
 void write_text(const std::string& path, const std::string& text);
+// Trains bertforge's default tokenizer (a 300-piece SentencePiece unigram model, nmt_nfkc rules)
+// on write_corpus(docs, seed) in dir/run; returns the model's path.
+std::string train_small_tokenizer(const TempDir& dir, int docs, uint64_t seed = 1);
 std::string read_text(const std::string& path);
 
 }  // namespace bertforge::testing

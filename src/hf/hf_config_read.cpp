@@ -210,10 +210,12 @@ int64_t model_config_from_hf(const json& hf, const std::string& path, ModelConfi
   Keys k(hf, path);
   if (!hf.is_object()) k.fail("not a JSON object");
   try {
-    const std::string type = hf.value("model_type", std::string("bert"));
+    std::string type = hf.value("model_type", std::string("bert"));
+    if (type == "xlm-roberta") type = "roberta";  // XLM-R is RoBERTa's architecture, other weights
     if (type != "bert" && type != "roberta" && type != "modernbert")
-      throw InputError(
-          path, 0, "model_type \"" + type + "\" is not supported (bert, roberta or modernbert)");
+      throw InputError(path, 0,
+                       "model_type \"" + type +
+                           "\" is not supported (bert, roberta, xlm-roberta or modernbert)");
     m->preset = "tiny";
     m->architecture = type;
     read_shape_keys(k, m);

@@ -10,14 +10,11 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "config/config.h"
 #include "errors/errors.h"
-#include "run/run_layout.h"
 #include "testutil.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/tokenizer_stage.h"
 #include "tokenizer/wordpiece.h"
 
 namespace bertforge {
@@ -88,14 +85,7 @@ TEST(HfExport, FilesOfEachKind) {
 
 TEST(HfExport, SentencePieceUnigramAsTokenizerJson) {
   TempDir tmp;
-  Config c;
-  c.run_dir = tmp.file("run");
-  c.data.train_files = {tmp.file("corpus.txt")};
-  c.tokenizer.vocab_size = 300;
-  c.tokenizer.threads = 2;
-  testing::write_corpus(tmp.file("corpus.txt"), 200, 1);
-  run_tokenizer_stage(TokenizerJob::of(c));
-  Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
+  Tokenizer t = Tokenizer::load(testing::train_small_tokenizer(tmp, 200));
   const SpmProto m = parse_spm_proto(t.model_bytes(), t.path());
   EXPECT_EQ(m.model_type, 1);
   ASSERT_EQ(static_cast<int>(m.pieces.size()), t.vocab_size());

@@ -10,8 +10,12 @@
 2. Text pairs: `tokenize --pair` (the input finetune builds) equals transformers' own pair
    encoding: RobertaTokenizerFast's <s> A </s></s> B </s> (token types 0) for the RoBERTa
    directory, [CLS] A [SEP] B [SEP] for the ModernBERT one.
-3. `pipeline --init-from DIR` on a small domain corpus lowers the held-out MLM loss, for the
-   ModernBERT directory and for a RobertaForMaskedLM directory built by transformers.
+3. XLM-R laid out as published (model_type xlm-roberta, XLMRobertaForMaskedLM weights, the
+   tokenizer.json of a SentencePiece conversion: Precompiled nmt_nfkc map, Metaspace, Unigram;
+   the SentencePiece model trained by the real sentencepiece): fill-mask equals transformers' to
+   1e-4, pairs equal its <s> A </s></s> B </s>.
+4. `pipeline --init-from DIR` on a small domain corpus lowers the held-out MLM loss, for the
+   ModernBERT directory, a RobertaForMaskedLM directory built by transformers and the XLM-R one.
 Usage: hf_continue_test.py BERTFORGE_BINARY WORKDIR
 """
 import json
@@ -117,6 +121,27 @@ def roberta_dir(d, lines):
     return model
 
 
+def xlmr_dir(d, lines):
+    """XLMRobertaForMaskedLM saved by transformers with an XLM-R-style tokenizer.json."""
+    t = tj.precompiled_unigrams(lines)["spm_unigram_precompiled_nmt_nfkc"]
+    ids = {n: t.token_to_id(n) for n in ("<s>", "<pad>", "</s>")}
+    cfg = transformers.XLMRobertaConfig(
+        vocab_size=t.get_vocab_size(), max_position_embeddings=64 + ids["<pad>"] + 2,
+        type_vocab_size=1, pad_token_id=ids["<pad>"], bos_token_id=ids["<s>"],
+        eos_token_id=ids["</s>"], hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+        **SIZES)
+    torch.manual_seed(0)
+    model = transformers.XLMRobertaForMaskedLM(cfg).eval()
+    hm.perturb(model, 4)
+    model.save_pretrained(d)
+    PreTrainedTokenizerFast(tokenizer_object=t, bos_token="<s>", eos_token="</s>",
+                            unk_token="<unk>", pad_token="<pad>", cls_token="<s>",
+                            sep_token="</s>", mask_token="<mask>").save_pretrained(d)
+    with open(os.path.join(d, "config.json")) as f:
+        hm.check(json.load(f)["model_type"] == "xlm-roberta", "xlm-roberta: model_type")
+    return model
+
+
 def check_pairs(d, label):
     """bertforge's pair input (`tokenize --pair`) against transformers' tokenizer of `d`."""
     hf_tok = transformers.AutoTokenizer.from_pretrained(d)
@@ -127,7 +152,7 @@ def check_pairs(d, label):
         got = json.loads(hm.bf("tokenize", "--checkpoint", d, "--pair", b, a))
         want = hf_tok(a, b)
         same = got["ids"] == want["input_ids"]
-        if "token_type_ids" in want and label == "roberta":
+        if "token_type_ids" in want and label in ("roberta", "xlm-roberta"):
             same = same and got["token_types"] == want["token_type_ids"]
         if not same:
             worst += 1
@@ -188,10 +213,18 @@ def main():
     rdir = os.path.join(hm.WORK, "roberta-built")
     roberta_dir(rdir, lines)
     check_pairs(rdir, "roberta")
+    xdir = os.path.join(hm.WORK, "xlm-roberta-built")
+    xmodel = xlmr_dir(xdir, lines)
+    worst = hm.compare_fill_mask(xdir, xdir, xmodel, transformers.AutoTokenizer.from_pretrained(
+        xdir), True, "xlm-roberta")
+    print(f"xlm-roberta (transformers-built, Precompiled tokenizer.json): fill-mask max diff "
+          f"{worst:.2e}", flush=True)
+    check_pairs(xdir, "xlm-roberta")
     check_pairs(os.path.join(hm.WORK, "modernbert-tf4"), "modernbert")
 
     continue_from(os.path.join(hm.WORK, "modernbert-tf4"), "modernbert", train, valid)
     continue_from(rdir, "roberta", train, valid)
+    continue_from(xdir, "xlm-roberta", train, valid)
     if hm.FAILED:
         print(f"{len(hm.FAILED)} check(s) failed")
         return 1

@@ -9,14 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/config.h"
 #include "fs/base64.h"
-#include "run/run_layout.h"
 #include "testutil.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/spm_proto.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/tokenizer_stage.h"
 
 namespace bertforge::hf {
 namespace {
@@ -135,14 +132,7 @@ std::string json_with_precompiled(const std::string& charsmap) {
 // The nmt_nfkc map of a SentencePiece model trained here, against the real library's outputs.
 TEST(Precompiled, NmtNfkcAsTheLibrary) {
   testing::TempDir tmp;
-  Config c;
-  c.run_dir = tmp.file("run");
-  c.data.train_files = {tmp.file("corpus.txt")};
-  c.tokenizer.vocab_size = 300;
-  c.tokenizer.threads = 2;
-  testing::write_corpus(tmp.file("corpus.txt"), 100, 1);
-  run_tokenizer_stage(TokenizerJob::of(c));
-  const Tokenizer t = Tokenizer::load(tokenizer_model_path(c.run_dir));
+  const Tokenizer t = Tokenizer::load(testing::train_small_tokenizer(tmp, 100));
   const auto m =
       PrecompiledCharsmap::parse(parse_spm_proto(t.model_bytes(), t.path()).precompiled_charsmap);
   EXPECT_EQ(m.normalize("\xEF\xBD\xB6\xCC\x81"), "\xE3\x82\xAB");  // ｶ́ -> カ
