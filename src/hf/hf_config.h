@@ -1,8 +1,8 @@
 // The HuggingFace config.json key map, both directions, for each architecture: BertForPreTraining
-// (model_type "bert"), RobertaForMaskedLM ("roberta": BERT's keys, max_position_embeddings
-// pad_token_id + 1 more than model.max_position) and ModernBertForMaskedLM ("modernbert"). Export
-// writes with hf_model_config (hf_config.cpp); import reads with parse_hf_config,
-// model_config_from_hf and bertforge_export_keys (hf_config_read.cpp, torch-free:
+// (model_type "bert"), RobertaForMaskedLM ("roberta", and XLM-R's "xlm-roberta": BERT's keys,
+// max_position_embeddings pad_token_id + 1 more than model.max_position) and ModernBertForMaskedLM
+// ("modernbert"). Export writes with hf_model_config (hf_config.cpp); import reads with
+// parse_hf_config, model_config_from_hf and bertforge_export_keys (hf_config_read.cpp, torch-free:
 // tests/fuzz/hf_config_fuzz.cpp fuzzes it).
 #pragma once
 
