@@ -171,6 +171,13 @@ TEST(HfTokenizer, BadFilesNameTheJsonPath) {
   j["normalizer"] = {{"type", "Nmt"}};  // a type of the library that bertforge does not implement
   EXPECT_NE(error_of(j).find("normalizer.type"), std::string::npos);
   EXPECT_NE(error_of(j).find("Nmt"), std::string::npos);
+  j = bpe_json();  // a character map that is not base64, then one too short to hold its size
+  j["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "not base64!"}};
+  EXPECT_NE(error_of(j).find("normalizer.precompiled_charsmap: expected base64"), std::string::npos)
+      << error_of(j);
+  j["normalizer"]["precompiled_charsmap"] = "AAAA";
+  EXPECT_NE(error_of(j).find("shorter than its 4-byte size field"), std::string::npos)
+      << error_of(j);
   j = bpe_json();
   j["model"]["vocab"] = json::array({"a"});
   EXPECT_NE(error_of(j).find("model.vocab: expected an object"), std::string::npos) << error_of(j);
