@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seeds of the tokenizer_json fuzz target into tests/fuzz/tokenizer_json/seeds/:
 small tokenizers of each family built by the real `tokenizers` library (run with the interop
-venv: build/interop-venv/bin/python tests/fuzz/make_tokenizer_json_seeds.py), and hand-made
+venv: ~/.cache/bertforge/interop-venv/bin/python tests/fuzz/make_tokenizer_json_seeds.py; the
+Precompiled families need its `sentencepiece`), and hand-made
 hostile variants (wrong types, unknown merge tokens, repeated added tokens, unknown components).
 """
 import json
@@ -51,8 +52,10 @@ def main():
     bad["model"]["vocab"]["huge"] = 2**40
     put("bad-vocab-huge-id.json", bad)
     bad = json.loads(json.dumps(bpe))
-    bad["normalizer"] = {"type": "Precompiled", "precompiled_charsmap": "AAAA"}
+    bad["normalizer"] = {"type": "Nmt"}
     put("bad-normalizer-unknown.json", bad)
+    bad["normalizer"] = {"type": "Precompiled", "precompiled_charsmap": "AAAA"}
+    put("bad-precompiled-short.json", bad)
     bad = json.loads(json.dumps(small["llama_bpe_byte_fallback"]))
     bad["pre_tokenizer"] = {"type": "Split", "pattern": {"Regex": "(?<=a"}, "behavior": "Isolated",
                             "invert": False}
