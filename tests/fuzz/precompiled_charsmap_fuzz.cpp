@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string own = bytes.substr(0, 64);
     own = bertforge::hf::utf8_sanitize(own);
     for (const std::string& text :
-         {std::string("plain ascii\r\n\t"), std::string("A\xCC\x81 \xEF\xAC\x81 \xEF\xBD\xB6\xCC\x81"),
+         {std::string("plain ascii\r\n\t"),
+          std::string("A\xCC\x81 \xEF\xAC\x81 \xEF\xBD\xB6\xCC\x81"),
           std::string("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE0\xA4\x95\xE0\xA5\x8D\xE0\xA4\xB7"),
           std::string("\x01\x02 x \xE3\x80\x80"), own}) {
       NormText t = NormText::original(text);

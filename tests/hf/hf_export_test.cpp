@@ -115,6 +115,16 @@ TEST(HfExport, SentencePieceUnigramAsTokenizerJson) {
   EXPECT_EQ(j["model"]["vocab"].size(), 300u);
   EXPECT_EQ(j["normalizer"]["normalizers"][0]["type"], "Precompiled");
   EXPECT_EQ(j["pre_tokenizer"]["prepend_scheme"], "always");
+  // Two separate paths give the same ids: the SentencePiece kind (the map applied by bertforge,
+  // then SentencePiece's Viterbi) and the export read back as tokenizer.json (Precompiled, Replace,
+  // Metaspace, bertforge's Unigram), also on clusters with grapheme extenders and control chars.
+  const Tokenizer back = Tokenizer::from_hf(hf_tokenizer_json(t), "tokenizer.json");
+  for (const char* text :
+       {"The cell bound it.", "  two  spaces\tand a tab ", "\xEF\xBD\xB6\xCC\x81 caf\xC3\xA9",
+        "e\xCC\x81\xCC\x82 \xEF\xAC\x81x \xE2\x91\xA0\xCC\x88",
+        "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9",
+        "a\x01b\r\nc\xE3\x80\x80d", "\xE0\xA4\x95\xE0\xA5\x8D\xE0\xA4\xB7"})
+    EXPECT_EQ(back.hf()->encode(text, false).ids, t.encode(text)) << text;
 }
 
 std::string varint(uint64_t v) {
