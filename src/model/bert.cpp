@@ -89,7 +89,7 @@ BertDenseImpl::BertDenseImpl(int64_t in, int64_t out) {
   dense = register_module("dense", Linear(in, out));
 }
 
-torch::Tensor BertDenseImpl::forward(const torch::Tensor& x) { return torch::gelu(dense(x)); }
+torch::Tensor BertDenseImpl::forward(const torch::Tensor& x) { return dense->forward_gelu(x); }
 
 BertLayerImpl::BertLayerImpl(const ModelShape& s) {
   attention = register_module("attention", BertAttention(s));
@@ -159,7 +159,7 @@ PredictionTransformImpl::PredictionTransformImpl(const ModelShape& s) {
 }
 
 torch::Tensor PredictionTransformImpl::forward(const torch::Tensor& x) {
-  return norm(LayerNorm, torch::gelu(dense(x)));
+  return norm(LayerNorm, dense->forward_gelu(x));
 }
 
 LMPredictionHeadImpl::LMPredictionHeadImpl(const ModelShape& s) {

@@ -7,6 +7,8 @@
 // time of at::linear's forward for a (16x128x256) x (256x1024) layer, 1.7x forward + backward).
 // at::linear is one op for autocast (input, weight and bias cast together) and runs a 3-D
 // contiguous input as one addmm with the bias fused.
+//
+// forward_gelu: see there.
 #pragma once
 
 #include <torch/nn/modules/linear.h>
@@ -18,6 +20,10 @@ class LinearImpl : public torch::nn::LinearImpl {
   using torch::nn::LinearImpl::LinearImpl;
   // (..., in) -> (..., out)
   torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+  // gelu(forward(x)) (the exact GELU). Under CPU bf16 autocast on an AVX-512 CPU the GEMM runs
+  // without the bias, and the bias and GELU as one kernel pass each way (kernels/bias_gelu.h),
+  // the bias's gradient summed in the same pass; elsewhere LibTorch's ops.
+  torch::Tensor forward_gelu(const torch::Tensor& x);
 };
 TORCH_MODULE(Linear);
 

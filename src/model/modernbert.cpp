@@ -161,7 +161,7 @@ ModernBertHeadImpl::ModernBertHeadImpl(const ModelShape& s) {
 }
 
 torch::Tensor ModernBertHeadImpl::forward(const torch::Tensor& x) {
-  return norm(torch::gelu(dense(x)));
+  return norm(dense->forward_gelu(x));
 }
 
 DecoderBiasImpl::DecoderBiasImpl(int64_t vocab) {

@@ -12,7 +12,7 @@ RobertaLMHeadImpl::RobertaLMHeadImpl(const ModelShape& s) {
 
 torch::Tensor RobertaLMHeadImpl::forward(const torch::Tensor& x,
                                          const torch::Tensor& decoder_weight) {
-  auto h = torch::gelu(dense(x));  // (M, H)
+  auto h = dense->forward_gelu(x);  // (M, H)
   // In the parameters' dtype: LibTorch 1.13's CPU LayerNorm does not mix bf16 input and fp32
   // weights (see bert.cpp).
   h = layer_norm(h.scalar_type() == layer_norm->weight.scalar_type()

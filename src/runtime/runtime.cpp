@@ -119,6 +119,15 @@ std::string describe_precision(const std::string& precision, const torch::Device
   return "precision auto -> " + resolved + " (" + why + ")";
 }
 
+bool cpu_bf16_autocast_on() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(at::kCPU) &&
+         at::autocast::get_autocast_dtype(at::kCPU) == at::kBFloat16;
+#else
+  return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
+#endif
+}
+
 AutocastGuard::AutocastGuard(const torch::Device& device, const std::string& precision) {
   if (resolve_precision(precision, device) != "bf16") return;
   enabled_ = true;

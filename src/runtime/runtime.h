@@ -50,6 +50,10 @@ std::string resolve_precision(const std::string& precision, const torch::Device&
 // The choice in words, for the start-up log: "precision auto -> bf16 (AVX512-BF16)".
 std::string describe_precision(const std::string& precision, const torch::Device& device);
 
+// True while bf16 autocast is on for the CPU on the calling thread (an AutocastGuard's lifetime):
+// the matmuls there produce bf16.
+bool cpu_bf16_autocast_on();
+
 // Enables bf16 autocast on `device` for its lifetime when `precision` resolves to bf16.
 class AutocastGuard {
  public:

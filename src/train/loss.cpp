@@ -1,34 +1,63 @@
 #include "train/loss.h"
 
+#include <ATen/Parallel.h>
+
+#include "kernels/cross_entropy_rows.h"
+
 namespace bertforge {
 namespace {
 
-// sum_i -log softmax(logits_i)[label_i] * scale, for labels that are all valid (>= 0): the
-// forward keeps the softmax (not the log-softmax) and the backward is (softmax - onehot) * scale
-// in one pass over it. LibTorch's cross_entropy (log_softmax + nll_loss: a zeroed (M, V) gradient,
-// then log_softmax's backward) took 2.3x the time on the MLM head's (300, 8000) here.
-struct CrossEntropySum : torch::autograd::Function<CrossEntropySum> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& logits,
-                               const torch::Tensor& labels, double scale) {
-    auto probs = torch::softmax(logits, 1);  // (N, C)
-    auto at_label = probs.gather(1, labels.unsqueeze(1));
-    // -log p at the label; where p underflowed to 0 (a logit gap over ~87) the exact
-    // -log_softmax of those rows instead.
-    auto nll = at_label.log().neg_();
-    if (at_label.eq(0).any().item<bool>())
-      nll = -torch::log_softmax(logits, 1).gather(1, labels.unsqueeze(1));
-    ctx->save_for_backward({probs, labels});
+// sum_i -log softmax(logits_i)[label_i] * scale over fp32 or bf16 CPU logits whose labels are all
+// valid (0 <= label < C), and per row whether the label's logit is the largest (a second, non-
+// differentiable output). kernels/cross_entropy_rows reads the logits in their own dtype: the
+// forward keeps them and each row's log-sum-exp, the backward writes (softmax - onehot) * scale in
+// one pass, in the logits' dtype. LibTorch's cross_entropy (log_softmax + nll_loss: a zeroed (M, V)
+// gradient, then log_softmax's backward) took 2.3x the time of a one-pass backward on the MLM
+// head's (300, 8000), and under bf16 autocast the head's logits were first copied to fp32.
+struct RowCrossEntropy : torch::autograd::Function<RowCrossEntropy> {
+  static kernels::LogitsType type_of(const torch::Tensor& t) {
+    return t.scalar_type() == torch::kBFloat16 ? kernels::LogitsType::kBFloat16
+                                               : kernels::LogitsType::kFloat32;
+  }
+  static int64_t grain(int64_t cols) {
+    return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, cols));
+  }
+
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const torch::Tensor& logits_in,
+                                                const torch::Tensor& labels_in, double scale) {
+    auto logits = logits_in.contiguous();
+    auto labels = labels_in.to(torch::kInt64).contiguous();
+    const int64_t n = logits.size(0), c = logits.size(1);
+    const int64_t* label = labels.data_ptr<int64_t>();
+    for (int64_t r = 0; r < n; ++r)
+      TORCH_CHECK(label[r] >= 0 && label[r] < c, "label ", label[r], " outside [0, ", c, ")");
+    auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+    auto lse = torch::empty({n}, f32), nll = torch::empty({n}, f32);
+    auto is_max = torch::empty({n}, torch::TensorOptions().dtype(torch::kUInt8));
+    at::parallel_for(0, n, grain(c), [&](int64_t begin, int64_t end) {
+      kernels::cross_entropy_forward(logits.data_ptr(), type_of(logits), c, label, begin, end,
+                                     lse.data_ptr<float>(), nll.data_ptr<float>(),
+                                     is_max.data_ptr<uint8_t>());
+    });
+    ctx->save_for_backward({logits, labels, lse});
     ctx->saved_data["scale"] = scale;
-    return nll.sum().mul_(scale);
+    ctx->mark_non_differentiable({is_max});
+    return {nll.sum().mul_(scale), is_max};
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_out) {
     const auto saved = ctx->get_saved_variables();
-    // The incoming gradient (a scalar tensor) times the mean's 1 / denominator.
-    auto g = grad_out[0] * ctx->saved_data["scale"].toDouble();
-    // In place over the saved softmax (no new (N, C) buffer): the graph is not kept.
-    auto grad = saved[0].mul_(g);
-    grad.scatter_add_(1, saved[1].unsqueeze(1), (-g).expand({saved[1].size(0), 1}));
+    const auto& logits = saved[0];
+    const int64_t n = logits.size(0), c = logits.size(1);
+    // The incoming gradient (a scalar) times the mean's 1 / denominator.
+    const float g = float(grad_out[0].item<double>() * ctx->saved_data["scale"].toDouble());
+    auto grad = torch::empty_like(logits);
+    at::parallel_for(0, n, grain(c), [&](int64_t begin, int64_t end) {
+      kernels::cross_entropy_backward(logits.data_ptr(), type_of(logits), c,
+                                      saved[1].data_ptr<int64_t>(), saved[2].data_ptr<float>(), g,
+                                      begin, end, grad.data_ptr());
+    });
     return {grad, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -43,19 +72,22 @@ struct MeanCrossEntropy {
 MeanCrossEntropy mean_cross_entropy(const torch::Tensor& logits_in, const torch::Tensor& labels,
                                     double denominator) {
   namespace F = torch::nn::functional;
-  auto logits = logits_in.to(torch::kFloat32);
   MeanCrossEntropy out;
   out.count = labels.size(0);
   const double scale = 1.0 / (denominator > 0 ? denominator : std::max<int64_t>(1, out.count));
-  // The CPU takes the one-pass backward (checking the labels there is a host read, no device
-  // sync); CUDA and ignored labels (< 0) take LibTorch's cross_entropy.
-  if (logits.device().is_cpu() && (out.count == 0 || labels.min().item<int64_t>() >= 0)) {
-    out.mean = CrossEntropySum::apply(logits, labels, scale);
-  } else {
-    out.mean =
-        F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
-        scale;
+  // fp32 and bf16 on the CPU take the row kernels (checking the labels there is a host read, no
+  // device sync); CUDA, other dtypes and ignored labels (< 0) take LibTorch's cross_entropy.
+  const auto dtype = logits_in.scalar_type();
+  if (logits_in.device().is_cpu() && (dtype == torch::kFloat32 || dtype == torch::kBFloat16) &&
+      (out.count == 0 || labels.min().item<int64_t>() >= 0)) {
+    auto parts = RowCrossEntropy::apply(logits_in, labels, scale);
+    out.mean = parts[0];
+    out.correct = parts[1].sum().item<int64_t>();  // ties for the largest count as right
+    return out;
   }
+  auto logits = logits_in.to(torch::kFloat32);
+  out.mean =
+      F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum)) * scale;
   torch::NoGradGuard ng;
   // Right where the label's logit is the row's largest (amax: a tenth of argmax's time on the
   // CPU; a tie for the largest counts as right). Ignored labels (< 0) are never right.

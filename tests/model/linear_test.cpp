@@ -1,0 +1,77 @@
+#include "model/linear.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "kernels/isa.h"
+#include "runtime/runtime.h"
+
+namespace bertforge {
+namespace {
+
+// ||a - b|| / ||b||
+double relative(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a.to(torch::kFloat64) - b.to(torch::kFloat64)).norm() / b.to(torch::kFloat64).norm())
+      .item<double>();
+}
+
+struct Result {
+  torch::Tensor y, dx, dw, db;
+  std::string node;
+};
+
+// gelu(linear(x)) and the gradients of sum(y * r), through forward_gelu or LibTorch's ops.
+Result run(Linear& l, const torch::Tensor& x0, const torch::Tensor& r, bool bf16, bool fused) {
+  l->zero_grad();
+  auto x = x0.clone().set_requires_grad(true);
+  Result out;
+  {
+    AutocastGuard autocast(torch::kCPU, bf16 ? "bf16" : "fp32");
+    out.y = fused ? l->forward_gelu(x) : torch::gelu(l->forward(x));
+  }
+  out.node = out.y.grad_fn() ? out.y.grad_fn()->name() : "";
+  (out.y.to(torch::kFloat32) * r).sum().backward();
+  out.dx = x.grad(), out.dw = l->weight.grad().clone();
+  out.db = l->bias.defined() ? l->bias.grad().clone() : torch::Tensor();
+  return out;
+}
+
+TEST(Linear, ForwardGeluUnderBf16AutocastFollowsFp32AsLibTorchsOpsDo) {
+  torch::manual_seed(3);
+  for (bool with_bias : {true, false}) {
+    Linear l(torch::nn::LinearOptions(48, 200).bias(with_bias));
+    auto x = torch::randn({3, 70, 48});
+    auto r = torch::randn({3, 70, 200});
+    const Result exact = run(l, x, r, /*bf16=*/false, /*fused=*/false);
+    const Result ops = run(l, x, r, true, false);
+    const Result fused = run(l, x, r, true, true);
+    if (kernels::cpu_has_avx512())
+      EXPECT_NE(fused.node.find("BiasGelu"), std::string::npos) << fused.node;
+    EXPECT_EQ(fused.y.scalar_type(), torch::kBFloat16);
+    // bf16 rounding of x, w and the products: both bf16 paths sit ~1e-3 from fp32; the fused one
+    // no further than LibTorch's ops (plus a margin for the rounding of different sums).
+    for (auto [f, o, e] : {std::tuple{fused.y, ops.y, exact.y},
+                           {fused.dx, ops.dx, exact.dx},
+                           {fused.dw, ops.dw, exact.dw}}) {
+      EXPECT_LT(relative(f, e), 1e-2);
+      EXPECT_LT(relative(f, e), 1.5 * relative(o, e) + 1e-3);
+    }
+    if (with_bias) {
+      EXPECT_EQ(fused.db.scalar_type(), torch::kFloat32);
+      EXPECT_LT(relative(fused.db, exact.db), 1e-2);
+      EXPECT_LT(relative(fused.db, exact.db), 1.5 * relative(ops.db, exact.db) + 1e-3);
+    }
+  }
+}
+
+TEST(Linear, ForwardGeluInFp32IsLibTorchsGelu) {
+  torch::manual_seed(4);
+  Linear l(48, 64);
+  auto x = torch::randn({5, 48});
+  EXPECT_TRUE(torch::equal(l->forward_gelu(x), torch::gelu(l->forward(x))));
+}
+
+}  // namespace
+}  // namespace bertforge
