@@ -15,16 +15,16 @@ constexpr float kSqrtHalf = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143
 // Phi(z), the standard normal CDF, without cancellation on either side.
 float phi_cdf(float z) { return 0.5f * std::erfc(-z * kSqrtHalf); }
 
-void forward_scalar(const uint16_t* x, const float* bias, int64_t cols, int64_t begin, int64_t end,
-                    uint16_t* y) {
+void gelu_forward_scalar(const uint16_t* x, const float* bias, int64_t cols, int64_t begin,
+                         int64_t end, uint16_t* y) {
   for (int64_t i = begin * cols; i < end * cols; ++i) {
     const float z = bf16_to_float(x[i]) + (bias ? bias[i % cols] : 0.0f);
     y[i] = float_to_bf16(z * phi_cdf(z));
   }
 }
 
-void backward_scalar(const uint16_t* x, const float* bias, const uint16_t* dy, int64_t cols,
-                     int64_t begin, int64_t end, uint16_t* dx, float* dbias) {
+void gelu_backward_scalar(const uint16_t* x, const float* bias, const uint16_t* dy, int64_t cols,
+                          int64_t begin, int64_t end, uint16_t* dx, float* dbias) {
   for (int64_t r = begin; r < end; ++r)
     for (int64_t j = 0; j < cols; ++j) {
       const int64_t i = r * cols + j;
@@ -64,8 +64,8 @@ BF_AVX512 inline __m512 load_bias(const float* bias, int64_t j, __mmask16 k) {
   return bias ? _mm512_maskz_loadu_ps(k, bias + j) : _mm512_setzero_ps();
 }
 
-BF_AVX512 void forward_avx512(const uint16_t* x, const float* bias, int64_t cols, int64_t begin,
-                              int64_t end, uint16_t* y) {
+BF_AVX512 void gelu_forward_avx512(const uint16_t* x, const float* bias, int64_t cols,
+                                   int64_t begin, int64_t end, uint16_t* y) {
   for (int64_t r = begin; r < end; ++r)
     for (int64_t j = 0; j < cols; j += 16) {
       const __mmask16 k = lanes(cols - j);
@@ -76,9 +76,9 @@ BF_AVX512 void forward_avx512(const uint16_t* x, const float* bias, int64_t cols
     }
 }
 
-BF_AVX512 void backward_avx512(const uint16_t* x, const float* bias, const uint16_t* dy,
-                               int64_t cols, int64_t begin, int64_t end, uint16_t* dx,
-                               float* dbias) {
+BF_AVX512 void gelu_backward_avx512(const uint16_t* x, const float* bias, const uint16_t* dy,
+                                    int64_t cols, int64_t begin, int64_t end, uint16_t* dx,
+                                    float* dbias) {
   for (int64_t r = begin; r < end; ++r)
     for (int64_t j = 0; j < cols; j += 16) {
       const __mmask16 k = lanes(cols - j);
@@ -99,17 +99,17 @@ BF_AVX512 void backward_avx512(const uint16_t* x, const float* bias, const uint1
 void bias_gelu_forward(const uint16_t* x, const float* bias, int64_t cols, int64_t begin,
                        int64_t end, uint16_t* y, Isa isa) {
 #if BF_HAVE_AVX512_KERNELS
-  if (use_avx512(isa)) return forward_avx512(x, bias, cols, begin, end, y);
+  if (use_avx512(isa)) return gelu_forward_avx512(x, bias, cols, begin, end, y);
 #endif
-  forward_scalar(x, bias, cols, begin, end, y);
+  gelu_forward_scalar(x, bias, cols, begin, end, y);
 }
 
 void bias_gelu_backward(const uint16_t* x, const float* bias, const uint16_t* dy, int64_t cols,
                         int64_t begin, int64_t end, uint16_t* dx, float* dbias, Isa isa) {
 #if BF_HAVE_AVX512_KERNELS
-  if (use_avx512(isa)) return backward_avx512(x, bias, dy, cols, begin, end, dx, dbias);
+  if (use_avx512(isa)) return gelu_backward_avx512(x, bias, dy, cols, begin, end, dx, dbias);
 #endif
-  backward_scalar(x, bias, dy, cols, begin, end, dx, dbias);
+  gelu_backward_scalar(x, bias, dy, cols, begin, end, dx, dbias);
 }
 
 }  // namespace bertforge::kernels

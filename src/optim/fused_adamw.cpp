@@ -5,18 +5,14 @@
 
 #include <cmath>
 
+#include "kernels/adamw.h"
 #include "optim/adam_state.h"
 
 namespace bertforge {
 namespace {
 
 // The step's scalars, rounded to float as LibTorch's CPU kernels round them.
-struct AdamScalars {
-  float decay, beta1, one_minus_beta1, beta2, one_minus_beta2, sqrt_c2, eps, neg_step;
-  bool decays;
-};
-
-AdamScalars scalars(const torch::optim::AdamWOptions& o, int64_t step) {
+kernels::AdamWScalars scalars(const torch::optim::AdamWOptions& o, int64_t step) {
   const double b1 = std::get<0>(o.betas()), b2 = std::get<1>(o.betas());
   const double c1 = 1 - std::pow(b1, double(step)), c2 = 1 - std::pow(b2, double(step));
   return {float(1 - o.lr() * o.weight_decay()),
@@ -37,19 +33,6 @@ bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor
         t->numel() != p.numel())
       return false;
   return true;
-}
-
-// Elements [begin, end) of one parameter; each line is one of AdamW's tensor operations.
-void update(float* __restrict w, const float* __restrict g, float* __restrict m,
-            float* __restrict v, int64_t begin, int64_t end, const AdamScalars& s) {
-  for (int64_t i = begin; i < end; ++i) {
-    const float wi = s.decays ? w[i] * s.decay : w[i];                  // p.mul_(1 - lr * wd)
-    const float mi = m[i] * s.beta1 + s.one_minus_beta1 * g[i];         // m.mul_(b1).add_(g, 1-b1)
-    const float vi = v[i] * s.beta2 + s.one_minus_beta2 * g[i] * g[i];  // v.mul_(b2).addcmul_
-    const float denom = std::sqrt(vi) / s.sqrt_c2 + s.eps;              // sqrt(v)/sqrt(c2)+eps
-    w[i] = wi + s.neg_step * mi / denom;                                // p.addcdiv_(m, denom)
-    m[i] = mi, v[i] = vi;
-  }
 }
 
 // torch::optim::AdamW's tensor operations, for a parameter the loop cannot take.
@@ -83,12 +66,13 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
         update_tensors(p, g, m, v, o, st.step());
         continue;
       }
-      const AdamScalars s = scalars(o, st.step());
+      const kernels::AdamWScalars s = scalars(o, st.step());
       float* w = p.data_ptr<float>();
       float *mp = m.data_ptr<float>(), *vp = v.data_ptr<float>();
       const float* gp = g.data_ptr<float>();
-      at::parallel_for(0, p.numel(), 32768,
-                       [&](int64_t b, int64_t e) { update(w, gp, mp, vp, b, e, s); });
+      at::parallel_for(0, p.numel(), 32768, [&](int64_t b, int64_t e) {
+        kernels::adamw_update(w, gp, mp, vp, b, e, s);
+      });
     }
   }
   return loss;
