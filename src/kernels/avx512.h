@@ -14,7 +14,7 @@
 #include <cstdint>
 
 #define BF_HAVE_AVX512_KERNELS 1
-#define BF_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define BF_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
 namespace bertforge::kernels::avx512 {
 

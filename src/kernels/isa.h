@@ -1,4 +1,4 @@
-// Which implementation of a CPU kernel runs (kernels/*.h): the AVX-512 one (AVX512F + BW + VL,
+// Which implementation of a CPU kernel runs (kernels/*.h): the AVX-512 one (AVX512F + BW + VL + DQ,
 // checked once with cpuid) or the portable scalar one, which every build has and tests compare
 // against.
 #pragma once

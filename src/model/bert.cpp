@@ -73,7 +73,7 @@ BertResidualImpl::BertResidualImpl(int64_t in, const ModelShape& s) {
 }
 
 torch::Tensor BertResidualImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return norm(LayerNorm, dropout(dense(x)) + residual);  // (B, T, H)
+  return norm(LayerNorm, dense->forward_residual(x, dropout->p, dropout->is_training(), residual));
 }
 
 BertAttentionImpl::BertAttentionImpl(const ModelShape& s) {

@@ -7,25 +7,19 @@
 #include <cmath>
 #include <mutex>
 
+#include "kernels/counter_hash.h"
+
 namespace bertforge {
 
 namespace {
-// SplitMix64's output function on the state key + (i + 1) * golden ratio: a full-period, well
-// mixed hash of the counter i (Steele, Lea and Flood, "Fast splittable pseudorandom number
-// generators", 2014). One hash gives the 32-bit uniforms of two elements.
-inline uint64_t mix(uint64_t key, uint64_t i) {
-  uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using kernels::splitmix;
 
 template <class T>
 void fill_mask(T* m, int64_t n, uint64_t key, uint32_t threshold, T scale) {
   const T zero(0.0f);
   at::parallel_for(0, (n + 1) / 2, 8192, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const uint64_t z = mix(key, static_cast<uint64_t>(i));
+      const uint64_t z = splitmix(key, static_cast<uint64_t>(i));
       m[2 * i] = static_cast<uint32_t>(z) >= threshold ? scale : zero;
       if (2 * i + 1 < n) m[2 * i + 1] = static_cast<uint32_t>(z >> 32) >= threshold ? scale : zero;
     }
@@ -39,13 +33,14 @@ struct KeyStream {
 };
 thread_local KeyStream keys;
 
-uint64_t draw_key(const torch::Device& device) {
-  if (keys.active) return mix(keys.seed, keys.next++);
+}  // namespace
+
+uint64_t draw_dropout_key(const torch::Device& device) {
+  if (keys.active) return splitmix(keys.seed, keys.next++);
   auto gen = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
   return at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
 }
-}  // namespace
 
 DropoutKeys::DropoutKeys(uint64_t seed)
     : was_active_(keys.active), seed_(keys.seed), next_(keys.next) {
@@ -58,7 +53,7 @@ torch::Tensor dropout_mask(const torch::Tensor& x, double p, uint64_t key) {
   TORCH_CHECK(p >= 0 && p < 1, "dropout probability must be in [0, 1), got ", p);
   auto mask = torch::empty(x.sizes(), x.options().requires_grad(false));
   // Kept when the uniform u in [0, 2^32) is >= p * 2^32: P(kept) = 1 - p to within 2^-32.
-  const auto threshold = static_cast<uint32_t>(std::llround(p * 4294967296.0));
+  const uint32_t threshold = kernels::DropoutMask::of(p, key).threshold;
   const double scale = 1.0 / (1.0 - p);
   AT_DISPATCH_FLOATING_TYPES_AND2(
       at::kBFloat16, at::kHalf, mask.scalar_type(), "dropout_mask", [&] {
@@ -71,7 +66,7 @@ torch::Tensor dropout_mask(const torch::Tensor& x, double p, uint64_t key) {
 torch::Tensor apply_dropout(const torch::Tensor& x, double p, bool train) {
   if (!train || p <= 0) return x;
   if (!x.device().is_cpu() || p >= 1) return torch::dropout(x, p, true);
-  return x * dropout_mask(x, p, draw_key(x.device()));
+  return x * dropout_mask(x, p, draw_dropout_key(x.device()));
 }
 
 }  // namespace bertforge

@@ -18,6 +18,11 @@ namespace bertforge {
 // and p > 0; else x itself. Autograd passes the gradient through the same mask.
 torch::Tensor apply_dropout(const torch::Tensor& x, double p, bool train);
 
+// The next key apply_dropout would use for a mask on `device` (and the draw itself): the thread's
+// DropoutKeys stream when one is in scope, else the device's default generator. For kernels that
+// make the same mask on the fly (kernels/counter_hash.h; Linear::forward_residual).
+uint64_t draw_dropout_key(const torch::Device& device);
+
 // The mask that apply_dropout multiplies by: like `x` (its sizes, dtype, device; contiguous), each
 // element 0 or 1 / (1 - p) as the hash of (key, its flat index) falls below or above p.
 torch::Tensor dropout_mask(const torch::Tensor& x, double p, uint64_t key);

@@ -3,7 +3,9 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "kernels/bias_dropout_residual.h"
 #include "kernels/bias_gelu.h"
+#include "model/dropout.h"
 #include "runtime/runtime.h"
 
 namespace bertforge {
@@ -13,6 +15,11 @@ constexpr int64_t kBlockRows = 64;  // rows per partial bias sum: fixed, so the 
 
 uint16_t* bf16_data(const torch::Tensor& t) {
   return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>());
+}
+
+// The sum of `partial` (blocks, C) over the blocks, or undefined when there is none.
+torch::Tensor block_sum(const torch::Tensor& partial) {
+  return partial.defined() ? partial.sum(0) : torch::Tensor();
 }
 
 // y = gelu(h + b) for a bf16 h (..., C) and an fp32 b (C), or none when b has no elements (an
@@ -50,19 +57,83 @@ struct BiasGelu : torch::autograd::Function<BiasGelu> {
                                     std::min(rows, (k + 1) * kBlockRows), bf16_data(dx),
                                     partial.defined() ? partial[k].data_ptr<float>() : nullptr);
     });
-    return {dx, partial.defined() ? partial.sum(0) : torch::Tensor()};
+    return {dx, block_sum(partial)};
   }
 };
 
+// z = dropout(h + b) + residual for a bf16 h, an fp32 b (or none: no elements) and an fp32
+// residual: kernels/bias_dropout_residual.h. The mask is (p, key) (p = 0: none).
+struct BiasDropoutResidual : torch::autograd::Function<BiasDropoutResidual> {
+  static kernels::DropoutMask mask(double p, int64_t key) {
+    return p > 0 ? kernels::DropoutMask::of(p, uint64_t(key)) : kernels::DropoutMask{};
+  }
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& h_in,
+                               const torch::Tensor& b, const torch::Tensor& residual_in, double p,
+                               int64_t key) {
+    auto h = h_in.contiguous();
+    auto residual = residual_in.contiguous();
+    const int64_t cols = h.size(-1), rows = h.numel() / std::max<int64_t>(1, cols);
+    auto z = torch::empty_like(residual);
+    const float* bias = b.numel() > 0 ? b.data_ptr<float>() : nullptr;
+    const auto m = mask(p, key);
+    at::parallel_for(0, rows, kBlockRows, [&](int64_t begin, int64_t end) {
+      kernels::bias_dropout_residual_forward(bf16_data(h), bias, residual.data_ptr<float>(), cols,
+                                             begin, end, m, z.data_ptr<float>());
+    });
+    ctx->saved_data["p"] = p;
+    ctx->saved_data["key"] = key;
+    ctx->saved_data["bias"] = b.numel() > 0;
+    return z;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    auto dz = grad_out[0].to(torch::kFloat32).contiguous();
+    const int64_t cols = dz.size(-1), rows = dz.numel() / std::max<int64_t>(1, cols);
+    const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+    const auto m = mask(ctx->saved_data["p"].toDouble(), ctx->saved_data["key"].toInt());
+    auto dx = torch::empty(dz.sizes(), dz.options().dtype(torch::kBFloat16));
+    torch::Tensor partial;  // one partial bias sum per block of rows, as in BiasGelu
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(1))
+      partial = torch::zeros({blocks, cols}, dz.options());
+    at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t k = first; k < last; ++k)
+        kernels::bias_dropout_residual_backward(
+            dz.data_ptr<float>(), cols, k * kBlockRows, std::min(rows, (k + 1) * kBlockRows), m,
+            bf16_data(dx), partial.defined() ? partial[k].data_ptr<float>() : nullptr);
+    });
+    return {dx, block_sum(partial), grad_out[0], torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// Whether the fused kernels may take x's layer: CPU bf16 autocast on an AVX-512 CPU, fp32 bias.
+bool fusable(const torch::Tensor& x, const torch::Tensor& bias) {
+  return x.is_cpu() && cpu_bf16_autocast_on() && kernels::cpu_has_avx512() &&
+         (!bias.defined() || bias.scalar_type() == torch::kFloat32);
+}
+
+torch::Tensor no_bias_if_undefined(const torch::Tensor& b) {
+  return b.defined() ? b : torch::empty({0});
+}
+
 }  // namespace
 
+torch::Tensor LinearImpl::forward_residual(const torch::Tensor& x, double p, bool train,
+                                           const torch::Tensor& residual) {
+  if (!fusable(x, bias) || residual.scalar_type() != torch::kFloat32)
+    return apply_dropout(forward(x), p, train) + residual;
+  auto h = torch::linear(x, weight);  // bf16 under autocast
+  if (h.scalar_type() != torch::kBFloat16 || h.sizes() != residual.sizes())
+    return apply_dropout(bias.defined() ? h + bias : h, p, train) + residual;
+  const bool drops = train && p > 0;
+  const int64_t key = drops ? int64_t(draw_dropout_key(x.device())) : 0;
+  return BiasDropoutResidual::apply(h, no_bias_if_undefined(bias), residual, drops ? p : 0.0, key);
+}
+
 torch::Tensor LinearImpl::forward_gelu(const torch::Tensor& x) {
-  const bool fused = x.is_cpu() && cpu_bf16_autocast_on() && kernels::cpu_has_avx512() &&
-                     (!bias.defined() || bias.scalar_type() == torch::kFloat32);
-  if (!fused) return torch::gelu(forward(x));
+  if (!fusable(x, bias)) return torch::gelu(forward(x));
   auto h = torch::linear(x, weight);  // bf16 under autocast
   if (h.scalar_type() != torch::kBFloat16) return torch::gelu(bias.defined() ? h + bias : h);
-  return BiasGelu::apply(h, bias.defined() ? bias : torch::empty({0}));
+  return BiasGelu::apply(h, no_bias_if_undefined(bias));
 }
 
 }  // namespace bertforge

@@ -8,7 +8,7 @@
 // at::linear is one op for autocast (input, weight and bias cast together) and runs a 3-D
 // contiguous input as one addmm with the bias fused.
 //
-// forward_gelu: see there.
+// forward_gelu and forward_residual: see there.
 #pragma once
 
 #include <torch/nn/modules/linear.h>
@@ -24,6 +24,12 @@ class LinearImpl : public torch::nn::LinearImpl {
   // without the bias, and the bias and GELU as one kernel pass each way (kernels/bias_gelu.h),
   // the bias's gradient summed in the same pass; elsewhere LibTorch's ops.
   torch::Tensor forward_gelu(const torch::Tensor& x);
+  // apply_dropout(forward(x), p, train) + residual (model/dropout.h: the same key drawn, the same
+  // mask). Under CPU bf16 autocast on an AVX-512 CPU, with an fp32 residual of the output's shape,
+  // the GEMM runs without the bias and the rest is one kernel pass each way
+  // (kernels/bias_dropout_residual.h); elsewhere LibTorch's ops. The result is fp32 either way.
+  torch::Tensor forward_residual(const torch::Tensor& x, double p, bool train,
+                                 const torch::Tensor& residual);
 };
 TORCH_MODULE(Linear);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kernels/isa.h"
+#include "model/dropout.h"
 #include "runtime/runtime.h"
 
 namespace bertforge {
@@ -63,6 +64,47 @@ TEST(Linear, ForwardGeluUnderBf16AutocastFollowsFp32AsLibTorchsOpsDo) {
       EXPECT_LT(relative(fused.db, exact.db), 1e-2);
       EXPECT_LT(relative(fused.db, exact.db), 1.5 * relative(ops.db, exact.db) + 1e-3);
     }
+  }
+}
+
+// forward_residual(x, p, train, r) and the gradients of sum(z * g), fused or through LibTorch's
+// ops, with dropout keys from the stream of `seed`.
+Result run_residual(Linear& l, const torch::Tensor& x0, const torch::Tensor& r0,
+                    const torch::Tensor& g, bool fused, double p, torch::Tensor* dr) {
+  l->zero_grad();
+  auto x = x0.clone().set_requires_grad(true), r = r0.clone().set_requires_grad(true);
+  Result out;
+  {
+    AutocastGuard autocast(torch::kCPU, "bf16");
+    DropoutKeys keys(/*seed=*/42);
+    out.y = fused ? l->forward_residual(x, p, true, r) : apply_dropout(l->forward(x), p, true) + r;
+  }
+  out.node = out.y.grad_fn() ? out.y.grad_fn()->name() : "";
+  (out.y * g).sum().backward();
+  out.dx = x.grad(), out.dw = l->weight.grad().clone(), out.db = l->bias.grad().clone();
+  *dr = r.grad();
+  return out;
+}
+
+TEST(Linear, ForwardResidualUnderBf16AutocastIsLibTorchsOpsWithTheSameMask) {
+  torch::manual_seed(5);
+  Linear l(96, 64);
+  auto x = torch::randn({4, 30, 96}), r = torch::randn({4, 30, 64}), g = torch::randn({4, 30, 64});
+  for (double p : {0.0, 0.1}) {
+    torch::Tensor dr_ops, dr_fused;
+    const Result ops = run_residual(l, x, r, g, false, p, &dr_ops);
+    const Result fused = run_residual(l, x, r, g, true, p, &dr_fused);
+    if (kernels::cpu_has_avx512())
+      EXPECT_NE(fused.node.find("BiasDropoutResidual"), std::string::npos) << fused.node;
+    EXPECT_EQ(fused.y.scalar_type(), torch::kFloat32);
+    // The same elements dropped: z - r is 0 exactly where LibTorch's ops' is.
+    EXPECT_TRUE(torch::equal((fused.y - r).eq(0), (ops.y - r).eq(0))) << "p " << p;
+    // The rest differs by LibTorch's bf16 bias add and bf16 dropout scale (1.109375 for 1/0.9).
+    EXPECT_LT(relative(fused.y, ops.y), 1e-2);
+    EXPECT_TRUE(torch::equal(dr_fused, g));  // the residual's gradient passes through
+    EXPECT_LT(relative(fused.dx, ops.dx), 1e-2);
+    EXPECT_LT(relative(fused.dw, ops.dw), 1e-2);
+    EXPECT_LT(relative(fused.db, ops.db), 1e-2);
   }
 }
 

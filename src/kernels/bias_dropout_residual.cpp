@@ -1,0 +1,105 @@
+#include "kernels/bias_dropout_residual.h"
+
+#include "kernels/avx512.h"
+#include "kernels/bf16.h"
+
+namespace bertforge::kernels {
+namespace {
+
+// ---- portable ----------------------------------------------------------------------------------
+
+float mask_at(const DropoutMask& mask, int64_t i) {
+  return mask.threshold == 0 || mask.keeps(uint64_t(i)) ? mask.scale : 0.0f;
+}
+
+void bdr_forward_scalar(const uint16_t* x, const float* bias, const float* residual, int64_t cols,
+                        int64_t begin, int64_t end, const DropoutMask& mask, float* z) {
+  for (int64_t i = begin * cols; i < end * cols; ++i)
+    z[i] = (bf16_to_float(x[i]) + (bias ? bias[i % cols] : 0.0f)) * mask_at(mask, i) + residual[i];
+}
+
+void bdr_backward_scalar(const float* dz, int64_t cols, int64_t begin, int64_t end,
+                         const DropoutMask& mask, uint16_t* dx, float* dbias) {
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t i = r * cols + j;
+      const float g = dz[i] * mask_at(mask, i);
+      dx[i] = float_to_bf16(g);
+      if (dbias) dbias[j] += g;
+    }
+}
+
+// ---- AVX-512 -----------------------------------------------------------------------------------
+#if BF_HAVE_AVX512_KERNELS
+// The mask of elements i0 .. i0 + 15 (i0 even): 8 hashes, each giving two 32-bit uniforms, in
+// element order once the 8 x 64 bits are read as 16 x 32 (x86 is little-endian).
+BF_AVX512 inline __mmask16 kept16(const DropoutMask& mask, int64_t i0) {
+  if (mask.threshold == 0) return 0xFFFF;
+  const __m512i counter =
+      _mm512_add_epi64(_mm512_set1_epi64(i0 / 2 + 1), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  __m512i z =
+      _mm512_add_epi64(_mm512_set1_epi64(int64_t(mask.key)),
+                       _mm512_mullo_epi64(counter, _mm512_set1_epi64(0x9E3779B97F4A7C15LL)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)),
+                         _mm512_set1_epi64(int64_t(0xBF58476D1CE4E5B9ULL)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)),
+                         _mm512_set1_epi64(int64_t(0x94D049BB133111EBULL)));
+  z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+  return _mm512_cmpge_epu32_mask(z, _mm512_set1_epi32(int32_t(mask.threshold)));
+}
+
+BF_AVX512 void bdr_forward_avx512(const uint16_t* x, const float* bias, const float* residual,
+                                  int64_t cols, int64_t begin, int64_t end, const DropoutMask& mask,
+                                  float* z) {
+  const __m512 scale = _mm512_set1_ps(mask.scale);
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t j = 0; j < cols; j += 16) {
+      const __mmask16 k = avx512::lanes(cols - j);
+      const int64_t i = r * cols + j;
+      __m512 v = avx512::load_bf16(x + i, k);
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, bias + j));
+      v = _mm512_maskz_mul_ps(kept16(mask, i), v, scale);
+      _mm512_mask_storeu_ps(z + i, k, _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, residual + i)));
+    }
+}
+
+BF_AVX512 void bdr_backward_avx512(const float* dz, int64_t cols, int64_t begin, int64_t end,
+                                   const DropoutMask& mask, uint16_t* dx, float* dbias) {
+  const __m512 scale = _mm512_set1_ps(mask.scale);
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t j = 0; j < cols; j += 16) {
+      const __mmask16 k = avx512::lanes(cols - j);
+      const int64_t i = r * cols + j;
+      const __m512 g =
+          _mm512_maskz_mul_ps(kept16(mask, i), _mm512_maskz_loadu_ps(k, dz + i), scale);
+      avx512::store_bf16(dx + i, k, g);
+      if (dbias)
+        _mm512_mask_storeu_ps(dbias + j, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, dbias + j), g));
+    }
+}
+#endif
+
+}  // namespace
+
+// The AVX-512 path hashes pairs of elements from an even index: rows of an odd width take the
+// scalar one.
+void bias_dropout_residual_forward(const uint16_t* x, const float* bias, const float* residual,
+                                   int64_t cols, int64_t begin, int64_t end,
+                                   const DropoutMask& mask, float* z, Isa isa) {
+#if BF_HAVE_AVX512_KERNELS
+  if (use_avx512(isa) && cols % 2 == 0)
+    return bdr_forward_avx512(x, bias, residual, cols, begin, end, mask, z);
+#endif
+  bdr_forward_scalar(x, bias, residual, cols, begin, end, mask, z);
+}
+
+void bias_dropout_residual_backward(const float* dz, int64_t cols, int64_t begin, int64_t end,
+                                    const DropoutMask& mask, uint16_t* dx, float* dbias, Isa isa) {
+#if BF_HAVE_AVX512_KERNELS
+  if (use_avx512(isa) && cols % 2 == 0)
+    return bdr_backward_avx512(dz, cols, begin, end, mask, dx, dbias);
+#endif
+  bdr_backward_scalar(dz, cols, begin, end, mask, dx, dbias);
+}
+
+}  // namespace bertforge::kernels
