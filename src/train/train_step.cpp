@@ -102,16 +102,23 @@ StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer
     });
     for (const auto& m : sums) local += m;
   }
+  // Every weight has a gradient, zeros where this step did not reach it: the all-reduce sums the
+  // same list on every rank, and the optimizer sees what LibTorch's zeroing gave before.
   std::vector<torch::Tensor> grads;
-  for (auto& p : params)
-    if (p.grad().defined()) grads.push_back(p.grad());
+  for (auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
   dist.all_reduce_sum(grads);
   StepResult r;
   r.metrics = from_vector(dist.all_reduce_sum(as_vector(local)));
   r.grad_norm = torch::nn::utils::clip_grad_norm_(params, s.clip_norm > 0 ? s.clip_norm : INFINITY);
   r.updated = std::isfinite(r.metrics.loss) && std::isfinite(r.grad_norm);
   if (r.updated) optimizer.step();
-  optimizer.zero_grad();
+  // Dropped, not zeroed (PyTorch's zero_grad(set_to_none=True); LibTorch 1.13's zero_grad() zeroes
+  // them): the next backward's AccumulateGrad then takes each new gradient as it is, instead of a
+  // pass that zeroes every gradient here and one that adds the new one into it.
+  for (auto& p : params) p.mutable_grad().reset();
   return r;
 }
 
