@@ -13,6 +13,8 @@
 
 #include <cstdint>
 
+#include "kernels/counter_hash.h"
+
 #define BF_HAVE_AVX512_KERNELS 1
 #define BF_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
@@ -56,6 +58,31 @@ BF_AVX512 inline __m512 exp(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
   const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1));
   return _mm512_scalef_ps(y, n);
+}
+
+// mask.keeps(i) for the elements i0 .. i0 + 15 (all kept when mask.threshold == 0). Each hash
+// gives two elements' uniforms (kernels/counter_hash.h), 8 hashes 16 elements from an even index;
+// from an odd one, the 32 elements around it shifted by one.
+BF_AVX512 inline __mmask16 kept_from_even(const DropoutMask& mask, int64_t i0) {
+  const __m512i counter =
+      _mm512_add_epi64(_mm512_set1_epi64(i0 / 2 + 1), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  __m512i z =
+      _mm512_add_epi64(_mm512_set1_epi64(int64_t(mask.key)),
+                       _mm512_mullo_epi64(counter, _mm512_set1_epi64(0x9E3779B97F4A7C15LL)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)),
+                         _mm512_set1_epi64(int64_t(0xBF58476D1CE4E5B9ULL)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)),
+                         _mm512_set1_epi64(int64_t(0x94D049BB133111EBULL)));
+  z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+  return _mm512_cmpge_epu32_mask(z, _mm512_set1_epi32(int32_t(mask.threshold)));
+}
+
+BF_AVX512 inline __mmask16 kept16(const DropoutMask& mask, int64_t i0) {
+  if (mask.threshold == 0) return 0xFFFF;
+  if (i0 % 2 == 0) return kept_from_even(mask, i0);
+  const uint32_t both =
+      uint32_t(kept_from_even(mask, i0 - 1)) | uint32_t(kept_from_even(mask, i0 + 15)) << 16;
+  return __mmask16(both >> 1);
 }
 
 }  // namespace bertforge::kernels::avx512

@@ -31,22 +31,7 @@ void bdr_backward_scalar(const float* dz, int64_t cols, int64_t begin, int64_t e
 
 // ---- AVX-512 -----------------------------------------------------------------------------------
 #if BF_HAVE_AVX512_KERNELS
-// The mask of elements i0 .. i0 + 15 (i0 even): 8 hashes, each giving two 32-bit uniforms, in
-// element order once the 8 x 64 bits are read as 16 x 32 (x86 is little-endian).
-BF_AVX512 inline __mmask16 kept16(const DropoutMask& mask, int64_t i0) {
-  if (mask.threshold == 0) return 0xFFFF;
-  const __m512i counter =
-      _mm512_add_epi64(_mm512_set1_epi64(i0 / 2 + 1), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-  __m512i z =
-      _mm512_add_epi64(_mm512_set1_epi64(int64_t(mask.key)),
-                       _mm512_mullo_epi64(counter, _mm512_set1_epi64(0x9E3779B97F4A7C15LL)));
-  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)),
-                         _mm512_set1_epi64(int64_t(0xBF58476D1CE4E5B9ULL)));
-  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)),
-                         _mm512_set1_epi64(int64_t(0x94D049BB133111EBULL)));
-  z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
-  return _mm512_cmpge_epu32_mask(z, _mm512_set1_epi32(int32_t(mask.threshold)));
-}
+using avx512::kept16;
 
 BF_AVX512 void bdr_forward_avx512(const uint16_t* x, const float* bias, const float* residual,
                                   int64_t cols, int64_t begin, int64_t end, const DropoutMask& mask,
@@ -81,14 +66,11 @@ BF_AVX512 void bdr_backward_avx512(const float* dz, int64_t cols, int64_t begin,
 
 }  // namespace
 
-// The AVX-512 path hashes pairs of elements from an even index: rows of an odd width take the
-// scalar one.
 void bias_dropout_residual_forward(const uint16_t* x, const float* bias, const float* residual,
                                    int64_t cols, int64_t begin, int64_t end,
                                    const DropoutMask& mask, float* z, Isa isa) {
 #if BF_HAVE_AVX512_KERNELS
-  if (use_avx512(isa) && cols % 2 == 0)
-    return bdr_forward_avx512(x, bias, residual, cols, begin, end, mask, z);
+  if (use_avx512(isa)) return bdr_forward_avx512(x, bias, residual, cols, begin, end, mask, z);
 #endif
   bdr_forward_scalar(x, bias, residual, cols, begin, end, mask, z);
 }
@@ -96,8 +78,7 @@ void bias_dropout_residual_forward(const uint16_t* x, const float* bias, const f
 void bias_dropout_residual_backward(const float* dz, int64_t cols, int64_t begin, int64_t end,
                                     const DropoutMask& mask, uint16_t* dx, float* dbias, Isa isa) {
 #if BF_HAVE_AVX512_KERNELS
-  if (use_avx512(isa) && cols % 2 == 0)
-    return bdr_backward_avx512(dz, cols, begin, end, mask, dx, dbias);
+  if (use_avx512(isa)) return bdr_backward_avx512(dz, cols, begin, end, mask, dx, dbias);
 #endif
   bdr_backward_scalar(dz, cols, begin, end, mask, dx, dbias);
 }

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "data/packing.h"
+#include "kernels/isa.h"
+#include "model/dropout.h"
 #include "model/example_batch.h"
 #include "model/model.h"
 #include "train/batch_tensors.h"
@@ -22,6 +24,49 @@ struct ForceFused {  // the fused kernel on the CPU for this scope
   ~ForceFused() { force_fused_attention_on_cpu(before); }
   bool before;
 };
+
+// The CPU math path with LibTorch's ops (softmax, then apply_dropout), as it ran before the bf16
+// softmax-dropout kernel, and the gradients of sum(out * g) with respect to q, k, v.
+std::vector<torch::Tensor> ops_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                         const torch::Tensor& v, const torch::Tensor& bias,
+                                         double p, const torch::Tensor& g, bool kernel) {
+  auto Q = q.clone().set_requires_grad(true), K = k.clone().set_requires_grad(true),
+       V = v.clone().set_requires_grad(true);
+  DropoutKeys keys(7);
+  torch::Tensor out;
+  if (kernel) {
+    out = attention(Q, K, V, bias, p);
+  } else {
+    const int64_t B = q.size(0), h = q.size(1), T = q.size(2), d = q.size(3);
+    auto scores =
+        at::baddbmm(bias.expand({B, h, T, T}).reshape({B * h, T, T}), Q.reshape({B * h, T, d}),
+                    K.reshape({B * h, T, d}).transpose(1, 2), 1.0, 1.0 / std::sqrt(double(d)));
+    auto probs = apply_dropout(at::_softmax(scores, -1, false), p, true);
+    out = at::bmm(probs, V.reshape({B * h, T, d})).view({B, h, T, d});
+  }
+  (out.to(torch::kFloat32) * g).sum().backward();
+  return {out, Q.grad(), K.grad(), V.grad()};
+}
+
+TEST(Attention, Bf16SoftmaxDropoutKernelIsLibTorchsOpsWithTheSameMask) {
+  if (!kernels::cpu_has_avx512()) GTEST_SKIP() << "the kernel needs AVX-512";
+  torch::manual_seed(8);
+  auto bf = torch::TensorOptions().dtype(torch::kBFloat16);
+  auto q = torch::randn({2, 3, 17, 8}, bf), k = torch::randn({2, 3, 17, 8}, bf),
+       v = torch::randn({2, 3, 17, 8}, bf), g = torch::randn({2, 3, 17, 8});
+  auto bias = torch::zeros({2, 1, 1, 17}, bf);
+  bias[1].narrow(-1, 12, 5).fill_(-10000.0);  // padding keys of the second example
+  for (double p : {0.0, 0.2}) {
+    const auto ops = ops_attention(q, k, v, bias, p, g, false);
+    const auto kernel = ops_attention(q, k, v, bias, p, g, true);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const double rel = ((kernel[i].to(torch::kFloat64) - ops[i].to(torch::kFloat64)).norm() /
+                          ops[i].to(torch::kFloat64).norm())
+                             .item<double>();
+      EXPECT_LT(rel, 1e-2) << "p " << p << " output " << i;  // bf16 roundings apart
+    }
+  }
+}
 
 TEST(Attention, CpuTensorsTakeTheCallersMathUnlessForced) {
   auto q = torch::randn({1, 2, 3, 4});
