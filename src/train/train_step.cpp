@@ -87,8 +87,9 @@ StepMetrics forward_backward(PreTrainingModel& model, const Batch& batch, const 
 }  // namespace
 
 StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer,
-                      std::vector<torch::Tensor>& params, const StepBatches& batches,
-                      const StepCounts& global, const StepSettings& s, Distributed& dist) {
+                      std::vector<torch::Tensor>& params, std::vector<char>& reached,
+                      const StepBatches& batches, const StepCounts& global, const StepSettings& s,
+                      Distributed& dist) {
   StepMetrics local;
   for (size_t i = 0; i < batches.micro.size(); ++i) {
     const int micro = static_cast<int>(i);
@@ -102,11 +103,20 @@ StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer
     });
     for (const auto& m : sums) local += m;
   }
-  // Every weight has a gradient, zeros where this step did not reach it: the all-reduce sums the
-  // same list on every rank, and the optimizer sees what LibTorch's zeroing gave before.
+  // A weight that has had a gradient in this run keeps one, zeros where this step did not reach
+  // it, as LibTorch's zero_grad() left them: the optimizer (weight decay, moments) and the
+  // all-reduce list see what they saw before. Weights never reached (the NSP head of an MLM-only
+  // continuation) stay untouched.
+  reached.resize(params.size(), 0);
   std::vector<torch::Tensor> grads;
-  for (auto& p : params) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    if (p.grad().defined())
+      reached[i] = 1;
+    else if (reached[i])
+      p.mutable_grad() = torch::zeros_like(p);
+    else
+      continue;
     grads.push_back(p.grad());
   }
   dist.all_reduce_sum(grads);

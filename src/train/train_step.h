@@ -61,10 +61,12 @@ struct StepResult {
 
 // Forward and backward over `batches.micro` (each split over `workers`' threads) with the loss
 // normalised by the global counts `global`, all-reduce of the gradients and metrics, clipping and
-// the optimizer update. The gradients are zero afterwards. Every rank calls it with its own
-// batches.
+// the optimizer update. The gradients are dropped afterwards (undefined). `reached` (one flag per
+// weight, kept by the caller across steps) marks the weights that have had a gradient in this run:
+// they get zeros where a later step does not reach them. Every rank calls it with its own batches.
 StepResult train_step(BatchParallel& workers, torch::optim::Optimizer& optimizer,
-                      std::vector<torch::Tensor>& params, const StepBatches& batches,
-                      const StepCounts& global, const StepSettings& s, Distributed& dist);
+                      std::vector<torch::Tensor>& params, std::vector<char>& reached,
+                      const StepBatches& batches, const StepCounts& global, const StepSettings& s,
+                      Distributed& dist);
 
 }  // namespace bertforge

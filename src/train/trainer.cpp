@@ -151,6 +151,7 @@ class TrainingRun {
   const std::string eval_set_;  // what best/ and early stopping follow; "" = no validation data
   ModelPtr model_;
   std::vector<torch::Tensor> params_;
+  std::vector<char> reached_;  // train_step(): the weights that have had a gradient
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<BatchParallel> workers_;  // the threads a micro-batch is split over
   Loader loader_;
@@ -395,7 +396,8 @@ void TrainingRun::take_step() {
   const StepSettings settings{device_,     cfg_.train.precision,  cfg_.seed,
                               state_.step, cfg_.train.nsp_weight, cfg_.train.clip_norm,
                               causal};
-  StepResult r = train_step(*workers_, *optimizer_, params_, batches, global, settings, dist_);
+  StepResult r =
+      train_step(*workers_, *optimizer_, params_, reached_, batches, global, settings, dist_);
   if (r.updated) {
     add_to_window(window_, r.metrics);
   } else if (state_.skipped_steps >= cfg_.train.max_skipped_steps) {

@@ -92,8 +92,9 @@ inline StepResult step(PreTrainingModel& model, torch::optim::Optimizer& opt,
   Distributed dist(DistEnv{}, torch::kCPU, 10);
   BatchParallel workers(model, threads);
   auto params = model.parameters();
+  std::vector<char> reached;
   const StepBatches batches = step_batches(micro);
-  return train_step(workers, opt, params, batches, batches.local, s, dist);
+  return train_step(workers, opt, params, reached, batches, batches.local, s, dist);
 }
 
 // The loss of one batch as docs and loss.h define it, straight from the model's outputs: the
