@@ -7,15 +7,12 @@
 #include <cmath>
 
 #include "kernels/softmax_dropout.h"
+#include "model/bf16_data.h"
 #include "model/dropout.h"
 
 namespace bertforge {
 namespace {
 std::atomic<bool> g_force_cpu{false};
-uint16_t* bf16_data(const torch::Tensor& t) {
-  return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>());
-}
-
 // dropout(softmax(scores, -1), p) for contiguous bf16 CPU scores (..., S):
 // kernels/softmax_dropout.h. The mask is (p, key) (p = 0: none); the backward keeps the bf16
 // probabilities before the dropout.

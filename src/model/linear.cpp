@@ -5,6 +5,7 @@
 
 #include "kernels/bias_dropout_residual.h"
 #include "kernels/bias_gelu.h"
+#include "model/bf16_data.h"
 #include "model/dropout.h"
 #include "runtime/runtime.h"
 
@@ -12,10 +13,6 @@ namespace bertforge {
 namespace {
 
 constexpr int64_t kBlockRows = 64;  // rows per partial bias sum: fixed, so the sum is too
-
-uint16_t* bf16_data(const torch::Tensor& t) {
-  return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>());
-}
 
 // The sum of `partial` (blocks, C) over the blocks, or undefined when there is none.
 torch::Tensor block_sum(const torch::Tensor& partial) {
@@ -106,7 +103,7 @@ struct BiasDropoutResidual : torch::autograd::Function<BiasDropoutResidual> {
 };
 
 // Whether the fused kernels may take x's layer: CPU bf16 autocast on an AVX-512 CPU, fp32 bias.
-bool fusable(const torch::Tensor& x, const torch::Tensor& bias) {
+bool fusable_layer(const torch::Tensor& x, const torch::Tensor& bias) {
   return x.is_cpu() && cpu_bf16_autocast_on() && kernels::cpu_has_avx512() &&
          (!bias.defined() || bias.scalar_type() == torch::kFloat32);
 }
@@ -119,7 +116,7 @@ torch::Tensor no_bias_if_undefined(const torch::Tensor& b) {
 
 torch::Tensor LinearImpl::forward_residual(const torch::Tensor& x, double p, bool train,
                                            const torch::Tensor& residual) {
-  if (!fusable(x, bias) || residual.scalar_type() != torch::kFloat32)
+  if (!fusable_layer(x, bias) || residual.scalar_type() != torch::kFloat32)
     return apply_dropout(forward(x), p, train) + residual;
   auto h = torch::linear(x, weight);  // bf16 under autocast
   if (h.scalar_type() != torch::kBFloat16 || h.sizes() != residual.sizes())
@@ -130,7 +127,7 @@ torch::Tensor LinearImpl::forward_residual(const torch::Tensor& x, double p, boo
 }
 
 torch::Tensor LinearImpl::forward_gelu(const torch::Tensor& x) {
-  if (!fusable(x, bias)) return torch::gelu(forward(x));
+  if (!fusable_layer(x, bias)) return torch::gelu(forward(x));
   auto h = torch::linear(x, weight);  // bf16 under autocast
   if (h.scalar_type() != torch::kBFloat16) return torch::gelu(bias.defined() ? h + bias : h);
   return BiasGelu::apply(h, no_bias_if_undefined(bias));
