@@ -60,8 +60,11 @@ BF_AVX512 inline __m512 phi16(__m512 z, __m512* pdf) {
   return _mm512_mask_sub_ps(half_erfc, pos, _mm512_set1_ps(1), half_erfc);
 }
 
-BF_AVX512 inline __m512 load_bias(const float* bias, int64_t j, __mmask16 k) {
-  return bias ? _mm512_maskz_loadu_ps(k, bias + j) : _mm512_setzero_ps();
+// z = x + bias for the 16 elements of row r from column j (lanes outside k are 0).
+BF_AVX512 inline __m512 load_z(const uint16_t* x, const float* bias, int64_t cols, int64_t r,
+                               int64_t j, __mmask16 k) {
+  const __m512 b = bias ? _mm512_maskz_loadu_ps(k, bias + j) : _mm512_setzero_ps();
+  return _mm512_add_ps(avx512::load_bf16(x + r * cols + j, k), b);
 }
 
 BF_AVX512 void gelu_forward_avx512(const uint16_t* x, const float* bias, int64_t cols,
@@ -69,10 +72,9 @@ BF_AVX512 void gelu_forward_avx512(const uint16_t* x, const float* bias, int64_t
   for (int64_t r = begin; r < end; ++r)
     for (int64_t j = 0; j < cols; j += 16) {
       const __mmask16 k = lanes(cols - j);
-      const int64_t i = r * cols + j;
-      const __m512 z = _mm512_add_ps(avx512::load_bf16(x + i, k), load_bias(bias, j, k));
+      const __m512 z = load_z(x, bias, cols, r, j, k);
       __m512 pdf;
-      avx512::store_bf16(y + i, k, _mm512_mul_ps(z, phi16(z, &pdf)));
+      avx512::store_bf16(y + r * cols + j, k, _mm512_mul_ps(z, phi16(z, &pdf)));
     }
 }
 
@@ -83,9 +85,8 @@ BF_AVX512 void gelu_backward_avx512(const uint16_t* x, const float* bias, const 
     for (int64_t j = 0; j < cols; j += 16) {
       const __mmask16 k = lanes(cols - j);
       const int64_t i = r * cols + j;
-      const __m512 z = _mm512_add_ps(avx512::load_bf16(x + i, k), load_bias(bias, j, k));
       __m512 pdf;
-      const __m512 cdf = phi16(z, &pdf);
+      const __m512 z = load_z(x, bias, cols, r, j, k), cdf = phi16(z, &pdf);
       const __m512 g = _mm512_mul_ps(avx512::load_bf16(dy + i, k), _mm512_fmadd_ps(z, pdf, cdf));
       avx512::store_bf16(dx + i, k, g);
       if (dbias)

@@ -6,15 +6,10 @@
 #include <vector>
 
 #include "kernels/bf16.h"
+#include "kernels/kernel_test_util.h"
 
 namespace bertforge::kernels {
 namespace {
-
-std::vector<Isa> isas() {
-  std::vector<Isa> out{Isa::kScalar};
-  if (cpu_has_avx512()) out.push_back(Isa::kAvx512);
-  return out;
-}
 
 TEST(DropoutMaskHash, KeepsTheShareAskedForAndPairsElements) {
   const auto mask = DropoutMask::of(0.25, 12345);

@@ -7,25 +7,14 @@
 #include <vector>
 
 #include "kernels/bf16.h"
+#include "kernels/kernel_test_util.h"
 
 namespace bertforge::kernels {
 namespace {
 
-std::vector<Isa> isas() {
-  std::vector<Isa> out{Isa::kScalar};
-  if (cpu_has_avx512()) out.push_back(Isa::kAvx512);
-  return out;
-}
-
 double gelu(double z) { return 0.5 * z * std::erfc(-z / std::sqrt(2.0)); }
 double gelu_grad(double z) {
   return 0.5 * std::erfc(-z / std::sqrt(2.0)) + z * std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
-}
-
-// |got - want| within one bf16 rounding of want (plus `abs` for values near 0).
-void expect_bf16_near(uint16_t got, double want, double abs, const char* what, int64_t i) {
-  ASSERT_LE(std::abs(bf16_to_float(got) - want), std::abs(want) / 256 * 1.01 + abs)
-      << what << " at " << i << ": got " << bf16_to_float(got) << ", want " << want;
 }
 
 TEST(BiasGelu, MatchesTheExactGeluInDoubleOnBothPaths) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/bf16.h"
+#include "kernels/kernel_test_util.h"
 
 namespace bertforge::kernels {
 namespace {
@@ -60,12 +61,6 @@ Case make_case(int64_t rows, int64_t cols, float spread, uint32_t seed) {
   for (float f : c.f32) c.bf16.push_back(float_to_bf16(f));
   for (int64_t r = 0; r < rows; ++r) c.labels.push_back(label(gen));
   return c;
-}
-
-std::vector<Isa> isas() {
-  std::vector<Isa> out{Isa::kScalar};
-  if (cpu_has_avx512()) out.push_back(Isa::kAvx512);
-  return out;
 }
 
 // Each row's log-sum-exp and softmax, in double, from the logits as the kernel reads them.

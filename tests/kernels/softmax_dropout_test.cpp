@@ -7,21 +7,10 @@
 #include <vector>
 
 #include "kernels/bf16.h"
+#include "kernels/kernel_test_util.h"
 
 namespace bertforge::kernels {
 namespace {
-
-std::vector<Isa> isas() {
-  std::vector<Isa> out{Isa::kScalar};
-  if (cpu_has_avx512()) out.push_back(Isa::kAvx512);
-  return out;
-}
-
-// |got - want| within one bf16 rounding of want, plus `abs`.
-void expect_bf16_near(uint16_t got, double want, double abs, const char* what, int64_t i) {
-  ASSERT_LE(std::abs(bf16_to_float(got) - want), std::abs(want) / 256 * 1.01 + abs)
-      << what << " at " << i << ": got " << bf16_to_float(got) << ", want " << want;
-}
 
 TEST(SoftmaxDropout, ForwardAndBackwardMatchDoublePrecision) {
   for (int64_t cols : {1, 5, 16, 31, 128}) {
