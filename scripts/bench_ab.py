@@ -24,9 +24,10 @@ def run(a, binary, run_dir):
     for d in ("tokenizer", "data"):
         os.symlink(os.path.abspath(os.path.join(a.prepared, d)), os.path.join(run_dir, d))
     sets = {"run_dir": run_dir, "model.preset": a.preset, "train.steps": a.steps,
-            "model.architecture": "bert", "model.intermediate": INTERMEDIATE[a.preset],
+            "model.architecture": a.architecture, "model.intermediate": INTERMEDIATE[a.preset],
             "model.dropout": 0.1, "model.attention_dropout": 0.1, "model.layer_norm_eps": 1e-12,
-            "data.nsp": "true", "masking.probability": 0.15, "train.batch_size": 32,
+            "data.nsp": str(a.architecture != "modernbert").lower(), "masking.probability": 0.15,
+            "train.batch_size": 32,
             "data.max_seq_len": 128, "data.pad_to_max": str(a.layout == "pad128").lower(),
             "data.pack": str(a.layout == "packed").lower(), "train.precision": a.precision,
             "train.threads": 2, "train.log_every": 5, "train.eval_every": 0,
@@ -51,6 +52,8 @@ def main():
     ap.add_argument("--layout", default="pad128", choices=["pad128", "dynamic", "packed"])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--architecture", default="bert",
+                    help="bert | roberta | modernbert (no NSP)")
     a = ap.parse_args()
     bins = a.bins.split(",")
     res = {b: [] for b in bins}

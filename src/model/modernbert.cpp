@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/attention.h"
+#include "model/geglu.h"
 
 namespace bertforge {
 namespace nn = torch::nn;
@@ -98,8 +99,7 @@ ModernBertMLPImpl::ModernBertMLPImpl(const ModelShape& s) {
 }
 
 torch::Tensor ModernBertMLPImpl::forward(const torch::Tensor& x) {
-  auto parts = Wi(x).chunk(2, -1);  // input, gate
-  return Wo(drop(torch::gelu(parts[0]) * parts[1]));
+  return Wo(gated_gelu(Wi(x), drop->p, drop->is_training()));  // drop(gelu(input) * gate)
 }
 
 ModernBertLayerImpl::ModernBertLayerImpl(const ModelShape& s, int64_t index)
