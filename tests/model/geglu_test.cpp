@@ -12,8 +12,8 @@ namespace {
 
 // gated_gelu (or LibTorch's ops: chunk, gelu, product, apply_dropout) of a bf16 h under bf16
 // autocast with dropout keys from one stream; the output and the gradient of sum(y * w).
-std::pair<torch::Tensor, torch::Tensor> run(const torch::Tensor& h0, const torch::Tensor& w,
-                                            double p, bool kernel) {
+std::pair<torch::Tensor, torch::Tensor> run_gated(const torch::Tensor& h0, const torch::Tensor& w,
+                                                  double p, bool kernel) {
   auto h = h0.clone().set_requires_grad(true);
   torch::Tensor y;
   {
@@ -30,7 +30,7 @@ std::pair<torch::Tensor, torch::Tensor> run(const torch::Tensor& h0, const torch
   return {y, h.grad()};
 }
 
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
+double gated_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a.to(torch::kFloat64) - b.to(torch::kFloat64)).norm() / b.to(torch::kFloat64).norm())
       .item<double>();
 }
@@ -40,14 +40,14 @@ TEST(GatedGelu, TheKernelIsLibTorchsOpsWithTheSameMask) {
   torch::manual_seed(6);
   auto h = torch::randn({3, 11, 2 * 40}).to(torch::kBFloat16), w = torch::randn({3, 11, 40});
   for (double p : {0.0, 0.25}) {
-    const auto [y_ops, dh_ops] = run(h, w, p, false);
-    const auto [y, dh] = run(h, w, p, true);
+    const auto [y_ops, dh_ops] = run_gated(h, w, p, false);
+    const auto [y, dh] = run_gated(h, w, p, true);
     // The same elements dropped: zero in both outputs at the same places (a different mask would
     // differ at ~2p(1-p) of them), but for values LibTorch's bf16 GELU rounds to 0 (one here).
     const auto differ = y.eq(0).ne(y_ops.eq(0));
     EXPECT_LE(differ.sum().item<int64_t>(), y.numel() / 200) << "p " << p;
-    EXPECT_LT(relative(y, y_ops), 1e-2) << p;  // bf16 roundings apart
-    EXPECT_LT(relative(dh, dh_ops), 1e-2) << p;
+    EXPECT_LT(gated_rel_diff(y, y_ops), 1e-2) << p;  // bf16 roundings apart
+    EXPECT_LT(gated_rel_diff(dh, dh_ops), 1e-2) << p;
   }
 }
 
